@@ -1,0 +1,55 @@
+"""Shared fixtures: test certificates, and one private Dovecot per test session.
+
+Dovecot tests skip when Dovecot is missing on a developer machine but fail in CI (``CI=true``):
+CI must never pass by skipping them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from certs import CertFiles, make_certificates
+from dovecot import Dovecot, DovecotAccount, DovecotError, DovecotUnavailable
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture(scope="session")
+def certs(tmp_path_factory: pytest.TempPathFactory) -> CertFiles:
+    """A CA and a 127.0.0.1 server certificate (made once per run)."""
+    return make_certificates(tmp_path_factory.mktemp("certs"))
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[Dovecot]:
+    """A private Dovecot on free loopback ports (pop3 + STLS, pop3s), stopped at the end."""
+    # Not tmp_path: Dovecot's unprivileged processes must reach this directory, and pytest's
+    # 0700 base directory is better left as it is.
+    directory = Path(tempfile.mkdtemp(prefix="tui-mail-dovecot-"))
+    try:
+        server = Dovecot(directory).start()
+    except DovecotUnavailable as missing:
+        shutil.rmtree(directory, ignore_errors=True)
+        if _in_ci():
+            pytest.fail(f"CI must run the Dovecot tests: {missing}")
+        pytest.skip(str(missing))
+    except DovecotError as broken:
+        pytest.fail(str(broken))
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def dovecot_account(dovecot: Dovecot) -> DovecotAccount:
+    """A Dovecot user no other test has touched: an empty mailbox of its own."""
+    return dovecot.fresh_account()

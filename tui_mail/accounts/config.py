@@ -1,0 +1,320 @@
+"""The config file: accounts in TOML, checked strictly before anything runs.
+
+The program never runs on a half-understood config: an unknown key, a wrong type, a
+missing required key, an unknown enum value or a setting that would be silently ignored is
+a :class:`ConfigError` naming the file, the line and the key (``FILE:LINE: KEY: problem``).
+Values are not echoed back except for short enum words, since a misplaced password could sit
+in any of them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import tomllib
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, cast
+
+from tui_mail.accounts.paths import config_file_path
+from tui_mail.accounts.toml_lines import KeyPath, key_lines, line_of
+
+TlsMode = Literal["implicit", "starttls", "none"]
+AuthMechanism = Literal[
+    "auto", "user", "apop", "plain", "login", "cram-md5", "scram-sha-256", "xoauth2", "oauthbearer"
+]
+TLS_MODES: tuple[TlsMode, ...] = ("implicit", "starttls", "none")
+AUTH_MECHANISMS: tuple[AuthMechanism, ...] = (
+    "auto", "user", "apop", "plain", "login", "cram-md5", "scram-sha-256", "xoauth2", "oauthbearer",
+)
+OAUTH_MECHANISMS: frozenset[str] = frozenset({"xoauth2", "oauthbearer"})
+MAX_ACCOUNT_NAME = 64
+
+
+class ConfigError(Exception):
+    """The config cannot be used; ``str()`` is one line naming file, line and key."""
+
+
+class ConfigNotFound(ConfigError):
+    """There is no config file yet (the set-up screen can offer to write one)."""
+
+
+def default_port(tls: str) -> int:
+    """995 for implicit TLS, 110 for STARTTLS and plain (RFC 8314 / RFC 1939)."""
+    return 995 if tls == "implicit" else 110
+
+
+@dataclass(frozen=True)
+class Account:
+    """One POP3 account as configured; ``port`` is already resolved from ``tls``."""
+
+    name: str
+    host: str
+    port: int
+    tls: TlsMode
+    user: str
+    auth: AuthMechanism = "auto"
+    password_command: str | None = None
+    oauth_token_command: str | None = None
+    cafile: Path | None = None
+    allow_plaintext: bool = False
+    default: bool = False
+
+    @property
+    def uses_oauth(self) -> bool:
+        """True when the secret is an OAuth token (from ``oauth_token_command``)."""
+        return self.auth in OAUTH_MECHANISMS
+
+    @property
+    def keyring_user(self) -> str:
+        """The keyring user name: ``USER@HOST:PORT`` (one entry per server login)."""
+        return f"{self.user}@{self.host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class Config:
+    """All accounts, in file order."""
+
+    path: Path
+    accounts: Mapping[str, Account] = field(default_factory=dict)
+
+    def account(self, name: str | None = None) -> Account:
+        """The named account, or the default one (the only one, or the one with default = true)."""
+        names = ", ".join(self.accounts) or "none"
+        if name is not None:
+            try:
+                return self.accounts[name]
+            except KeyError:
+                raise ConfigError(
+                    f"{self.path}: no account named {name!r} (accounts: {names})"
+                ) from None
+        if not self.accounts:
+            raise ConfigError(f"{self.path}: no accounts configured; add an [accounts.NAME] table")
+        if len(self.accounts) == 1:
+            return next(iter(self.accounts.values()))
+        for account in self.accounts.values():
+            if account.default:
+                return account
+        raise ConfigError(
+            f"{self.path}: {len(self.accounts)} accounts and none has default = true; "
+            f"name one (accounts: {names})"
+        )
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Read and check the config (``$TUI_MAIL_CONFIG`` or the user config dir by default)."""
+    path = config_file_path() if path is None else Path(path)
+    try:
+        data = path.read_bytes()
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise ConfigNotFound(
+            f"{path}: no config file; create it with an [accounts.NAME] table"
+        ) from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
+    if mode & stat.S_IWOTH:
+        # The file names commands we run (password_command): others must not edit it.
+        raise ConfigError(f"{path}: writable by every user; run: chmod 600 {path}")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise ConfigError(f"{path}:{line}: not valid UTF-8") from None
+    return parse_config(text, path)
+
+
+_TOML_POSITION = re.compile(r"^(.*) \(at line (\d+), column (\d+)\)$")
+
+
+def parse_config(text: str, path: Path) -> Config:
+    """Check config ``text`` (read from ``path``, which only names it in errors)."""
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        message = str(error)
+        position = _TOML_POSITION.match(message)
+        if position:
+            problem, line, column = position.groups()
+            raise ConfigError(f"{path}:{line}: invalid TOML: {problem} (column {column})") from None
+        raise ConfigError(f"{path}: invalid TOML: {message}") from None
+    return _Checker(path, key_lines(text)).config(document)
+
+
+_TYPE_WORDS: dict[type, str] = {
+    str: "a string", int: "an integer", bool: "true or false", float: "a number",
+    dict: "a table", list: "an array",
+}
+
+
+def _type_word(value: object) -> str:
+    return _TYPE_WORDS.get(type(value), "a date or time")
+
+
+def _has_control(text: str) -> bool:
+    return any(unicodedata.category(char)[0] == "C" for char in text)
+
+
+_KNOWN_KEYS = (
+    "host", "port", "tls", "user", "auth", "password_command", "oauth_token_command", "cafile",
+    "allow_plaintext", "default",
+)
+
+
+class _Checker:
+    """Turns the parsed document into a Config, or raises the first problem found."""
+
+    def __init__(self, path: Path, lines: dict[KeyPath, int]) -> None:
+        self.path = path
+        self.lines = lines
+
+    def error(self, key: KeyPath, problem: str) -> ConfigError:
+        line = line_of(self.lines, key)
+        where = f"{self.path}:{line}" if line is not None else str(self.path)
+        dotted = ".".join(part if re.fullmatch(r"[A-Za-z0-9_-]+", part) else repr(part)
+                          for part in key)
+        return ConfigError(f"{where}: {dotted}: {problem}")
+
+    def config(self, document: dict[str, object]) -> Config:
+        for key in document:
+            if key != "accounts":
+                raise self.error((key,), "unknown key (the file holds [accounts.NAME] tables)")
+        tables = document.get("accounts", {})
+        if not isinstance(tables, dict):
+            raise self.error(("accounts",), f"must be a table, not {_type_word(tables)}")
+        accounts: dict[str, Account] = {}
+        default_name: str | None = None
+        for name, table in tables.items():
+            account = self.account(name, table)
+            if account.default:
+                if default_name is not None:
+                    raise self.error(
+                        ("accounts", name, "default"),
+                        f"account {default_name!r} is already the default",
+                    )
+                default_name = name
+            accounts[name] = account
+        return Config(self.path, accounts)
+
+    def account(self, name: str, table: object) -> Account:
+        where: KeyPath = ("accounts", name)
+        if not isinstance(table, dict):
+            raise self.error(where, f"must be a table of settings, not {_type_word(table)}")
+        if not name.strip() or name != name.strip() or _has_control(name):
+            raise self.error(where, "account names must be printable, without edge spaces")
+        if len(name) > MAX_ACCOUNT_NAME:
+            raise self.error(where, f"account names are at most {MAX_ACCOUNT_NAME} characters")
+        for key in table:
+            if key not in _KNOWN_KEYS:
+                raise self.error((*where, key), self._unknown_key_problem(key))
+        for key in ("host", "user"):
+            if key not in table:
+                raise self.error(where, f"missing required key {key!r}")
+
+        host = self.text(where, table, "host")
+        if "://" in host or "/" in host or any(char.isspace() for char in host):
+            raise self.error((*where, "host"), "write the host name only, e.g. pop.example.org")
+        user = self.text(where, table, "user")
+        tls = cast(TlsMode, self.choice(where, table, "tls", TLS_MODES, "implicit"))
+        auth = cast(AuthMechanism, self.choice(where, table, "auth", AUTH_MECHANISMS, "auto"))
+        port = self.port(where, table, tls)
+        password_command = self.optional_text(where, table, "password_command")
+        token_command = self.optional_text(where, table, "oauth_token_command")
+        cafile = self.cafile(where, table)
+        allow_plaintext = self.flag(where, table, "allow_plaintext")
+        is_default = self.flag(where, table, "default")
+
+        if tls == "none" and not allow_plaintext:
+            raise self.error(
+                (*where, "tls"),
+                'tls = "none" sends the login unencrypted; use "implicit" or "starttls", '
+                "or set allow_plaintext = true",
+            )
+        if allow_plaintext and tls != "none":
+            raise self.error(
+                (*where, "allow_plaintext"),
+                f'only applies with tls = "none" (this account uses {tls!r}); remove it',
+            )
+        if auth in OAUTH_MECHANISMS:
+            if token_command is None:
+                raise self.error((*where, "auth"), f"{auth} needs oauth_token_command")
+            if password_command is not None:
+                raise self.error(
+                    (*where, "password_command"),
+                    f"not used with auth = {auth!r} (the token comes from oauth_token_command)",
+                )
+        elif token_command is not None:
+            raise self.error(
+                (*where, "oauth_token_command"),
+                'only used with auth = "xoauth2" or "oauthbearer"',
+            )
+        return Account(
+            name=name, host=host, port=port, tls=tls, user=user, auth=auth,
+            password_command=password_command, oauth_token_command=token_command,
+            cafile=cafile, allow_plaintext=allow_plaintext, default=is_default,
+        )
+
+    @staticmethod
+    def _unknown_key_problem(key: str) -> str:
+        if key.lower() in {"password", "pass", "passwd", "secret", "token"}:
+            return ("unknown key; passwords do not belong in the config file: "
+                    "use password_command or the keyring")
+        return "unknown key (known: " + ", ".join(_KNOWN_KEYS) + ")"
+
+    def typed(self, where: KeyPath, table: dict[str, object], key: str, kind: type) -> object:
+        value = table[key]
+        if type(value) is not kind:  # exact: TOML true must not pass as the integer 1
+            raise self.error(
+                (*where, key), f"must be {_TYPE_WORDS[kind]}, not {_type_word(value)}"
+            )
+        return value
+
+    def text(self, where: KeyPath, table: dict[str, object], key: str) -> str:
+        value = cast(str, self.typed(where, table, key, str))
+        if not value.strip():
+            raise self.error((*where, key), "must not be empty")
+        if _has_control(value):
+            raise self.error((*where, key), "must not contain control characters")
+        return value
+
+    def optional_text(self, where: KeyPath, table: dict[str, object], key: str) -> str | None:
+        return self.text(where, table, key) if key in table else None
+
+    def choice(
+        self, where: KeyPath, table: dict[str, object], key: str, allowed: tuple[str, ...],
+        fallback: str,
+    ) -> str:
+        if key not in table:
+            return fallback
+        value = cast(str, self.typed(where, table, key, str))
+        if value not in allowed:
+            # Echo short words only: a long value could be a misplaced secret.
+            shown = f"{value!r} " if len(value) <= 20 and not _has_control(value) else ""
+            raise self.error((*where, key), f"{shown}is not one of: " + ", ".join(allowed))
+        return value
+
+    def flag(self, where: KeyPath, table: dict[str, object], key: str) -> bool:
+        return cast(bool, self.typed(where, table, key, bool)) if key in table else False
+
+    def port(self, where: KeyPath, table: dict[str, object], tls: str) -> int:
+        if "port" not in table:
+            return default_port(tls)
+        value = cast(int, self.typed(where, table, "port", int))
+        if not 1 <= value <= 65535:
+            raise self.error((*where, "port"), "must be between 1 and 65535")
+        return value
+
+    def cafile(self, where: KeyPath, table: dict[str, object]) -> Path | None:
+        if "cafile" not in table:
+            return None
+        path = Path(self.text(where, table, "cafile")).expanduser()
+        if not path.is_absolute():
+            path = self.path.parent / path  # relative to the config file, not the cwd
+        if not path.is_file():
+            raise self.error((*where, "cafile"), "no such file")
+        if not os.access(path, os.R_OK):
+            raise self.error((*where, "cafile"), "file is not readable")
+        return path

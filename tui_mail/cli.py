@@ -1,0 +1,67 @@
+"""Command-line entry point: the reader by default, plus small commands for scripts.
+
+Sub-commands import their modules lazily so ``tui-mail check`` in a shell prompt does not pay
+for Textual's import time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from tui_mail import __version__
+
+# sub-command -> (module with add_arguments(parser) and run(args) -> int, one-line help)
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "serverinfo": ("tui_mail.commands.serverinfo", "probe a POP3 server without logging in"),
+    "check": ("tui_mail.commands.check", "count new and unread mail (for status bars and cron)"),
+    "render": ("tui_mail.commands.render", "print a saved message as the preview pane shows it"),
+}
+
+EPILOG = """\
+examples:
+  tui-mail                          open the default account
+  tui-mail --demo                   try it on a local test server with sample mail
+  tui-mail serverinfo pop.example.org
+  tui-mail check --json             new/unread counts for a status bar
+  tui-mail render saved.eml         show a saved message as text
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line, so ``--help`` shows every sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="tui-mail",
+        description="A terminal mail reader for POP3 mailboxes.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"tui-mail {__version__}")
+    parser.add_argument("--account", metavar="NAME", help="account from the config file")
+    parser.add_argument("--demo", action="store_true",
+                        help="serve sample mail from a local test server and open it")
+    parser.add_argument("--no-mouse", action="store_true",
+                        help="do not capture the mouse (handy over SSH)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, help_text) in SUBCOMMANDS.items():
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        importlib.import_module(module_name).add_arguments(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the arguments and run the chosen command; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    if args.command is not None:
+        module_name = SUBCOMMANDS[args.command][0]
+        status: int = importlib.import_module(module_name).run(args)
+        return status
+    from tui_mail.commands.reader import run as run_reader
+
+    return run_reader(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,104 @@
+"""``tui-mail check``: sync headers and print new/unread counts, for status bars and cron.
+
+It never deletes and never marks anything read. It never prompts either: a password must come
+from ``password_command`` or the keyring, because nobody is at a status bar to type it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tui_mail.accounts import Account
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``tui-mail check``."""
+    parser.add_argument("--account", dest="check_account", metavar="NAME",
+                        help="account to check (default: the default account)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--accept-uid-change", action="store_true",
+                        help="accept a server-wide UID change (after a server migration)")
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    account: str
+    new: int
+    unread: int
+    messages: int
+    weak_identity: bool
+
+    def line(self) -> str:
+        text = f"{self.account}: {self.new} new, {self.unread} unread, {self.messages} messages"
+        if self.weak_identity:
+            text += " (server has no UIDL: messages identified by their headers)"
+        return text
+
+
+def run(args: argparse.Namespace) -> int:
+    """0 and one line (or JSON) on success; 1 and one line on stderr on failure."""
+    from tui_mail.accounts import ConfigError, SecretError, load_config
+    from tui_mail.commands.errors import describe_error
+
+    name = args.check_account or args.account
+    try:
+        account = load_config().account(name)
+    except ConfigError as exc:
+        print(f"tui-mail: {exc}", file=sys.stderr)
+        return 2
+    try:
+        report = asyncio.run(_check(account, accept_mass_change=args.accept_uid_change))
+    except KeyboardInterrupt:
+        return 130
+    except MassChangeFound as exc:
+        print(f"tui-mail: {account.name}: {exc}", file=sys.stderr)
+        return 3
+    except SecretError as exc:
+        print(f"tui-mail: {account.name}: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # one clear line, never a traceback
+        print(f"tui-mail: {account.name}: {describe_error(exc)}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(report.__dict__))
+    else:
+        print(report.line())
+    return 0
+
+
+class MassChangeFound(Exception):
+    """Most UIDs changed at once; applying that silently would flood the ledger."""
+
+
+async def _check(account: Account, *, accept_mass_change: bool) -> CheckReport:
+    from tui_mail.accounts import SecretProvider
+    from tui_mail.session.connect import open_session
+    from tui_mail.session.sync import sync_mailbox
+    from tui_mail.store import Store
+
+    secrets = SecretProvider(prompt=None, notify=lambda text: print(text, file=sys.stderr))
+    client = await open_session(account, secrets)
+    try:
+        with Store.for_account(account) as store:
+            result = await sync_mailbox(client, store, accept_mass_change=accept_mass_change)
+        if result.mass_change is not None:
+            raise MassChangeFound(
+                f"{result.mass_change.describe()}; nothing was recorded. If the server was "
+                "migrated, run `tui-mail check --accept-uid-change` once."
+            )
+        # No DELE was sent; QUIT ends the session cleanly. With the RETR fallback we abort
+        # instead, because some servers (Gmail) hide messages RETR'd in a QUIT-ended session.
+        if result.used_retr:
+            await client.abort()
+        else:
+            await client.quit()
+    finally:
+        await client.abort()
+    return CheckReport(account=account.name, new=result.new, unread=result.unread,
+                       messages=result.total, weak_identity=result.weak_identity)

@@ -1,0 +1,46 @@
+"""One clear line for any failure a command can meet, without secrets or tracebacks."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+
+from tui_mail.pop3.errors import (
+    AuthFailed,
+    CommandTimeout,
+    ConnectionLost,
+    MailboxInUse,
+    NotSupported,
+    PlaintextNotAllowed,
+    POP3Error,
+    ServerError,
+    TemporaryFailure,
+    TLSFailure,
+)
+
+
+def describe_error(exc: BaseException) -> str:
+    """Words for the user; the exception text is included only where it is the server's."""
+    if isinstance(exc, AuthFailed):
+        return f"login refused: {exc.text}"
+    if isinstance(exc, MailboxInUse):
+        return f"mailbox busy (another session holds it): {exc.text}"
+    if isinstance(exc, TemporaryFailure):
+        return f"temporary server failure, try again later: {exc.text}"
+    if isinstance(exc, ServerError):
+        return f"server said: {exc.text}"
+    if isinstance(exc, TLSFailure | PlaintextNotAllowed | NotSupported | ConnectionLost
+                  | CommandTimeout | POP3Error):
+        return str(exc) or type(exc).__name__
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"certificate not trusted ({exc.verify_message}); pass --cafile if it is yours"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, socket.gaierror):
+        return "host name not found"
+    if isinstance(exc, TimeoutError | asyncio.TimeoutError):
+        return "timed out"
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
+    return f"{type(exc).__name__}: {exc}"

@@ -1,0 +1,151 @@
+"""The one sanitiser: decoded mail text in, text that cannot drive a terminal out.
+
+Mail text is chosen by the sender. A terminal obeys ESC sequences (OSC title, OSC 52
+clipboard, CSI cursor moves), 8-bit C1 controls such as 0x9B, and bidi overrides reorder what
+the reader sees (``invoice<RLO>fdp.exe`` displays as ``invoiceexe.pdf``). Rich/Textual
+measure all of these as zero width. So, *after* decoding (ISO-2022-JP needs its ESC bytes),
+every such character becomes a visible placeholder:
+
+* C0 controls and DEL become Unicode Control Pictures: ESC -> ``␛``, NUL -> ``␀``,
+  BEL -> ``␇``, CR -> ``␍``, DEL -> ``␡``. What follows an ESC stays as plain text, so
+  ``\\x1b]0;pwned\\x07`` shows as ``␛]0;pwned␇``: harmless, and the reader sees the attempt.
+* C1 controls, format characters (bidi embeddings/overrides/isolates/marks, zero-width
+  space/non-joiner/joiner, word joiner, BOM, soft hyphen, tag characters ...), line/paragraph
+  separators, invisible fillers and non-characters become ``<U+XXXX>``; a run of the same one
+  becomes ``<U+XXXX×N>`` (HTML mail pads with hundreds of zero-width characters).
+* Lone surrogates (undecodable bytes smuggled through ``surrogateescape``) become ``�``.
+* Kept: ``\\n``; ``\\t`` expanded to 8-column stops (East Asian wide characters count as two
+  columns); ``\\r\\n`` becomes ``\\n``. In ``single_line`` mode ``\\t`` becomes a space,
+  ``\\n`` becomes ``␊`` and ``\\r\\n`` ``␍␊``.
+* The one exception: ZERO WIDTH JOINER between two emoji (👨‍👩‍👧) is kept, since it
+  only glues pictographs together.
+
+The result is idempotent: sanitising sanitised text changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Format (Cf), line/paragraph separator (Zl/Zp) characters of Unicode 16, plus invisible
+# fillers and non-characters. tests/test_mail_sanitize.py checks this list against the
+# running Python's unicodedata, so a newer Unicode cannot silently add a hole.
+FORMAT_RANGES: tuple[tuple[int, int], ...] = (
+    (0x00AD, 0x00AD), (0x0600, 0x0605), (0x061C, 0x061C), (0x06DD, 0x06DD),
+    (0x070F, 0x070F), (0x0890, 0x0891), (0x08E2, 0x08E2), (0x115F, 0x1160),
+    (0x180E, 0x180E), (0x200B, 0x200F), (0x2028, 0x202E), (0x2060, 0x2064),
+    (0x2066, 0x206F), (0x3164, 0x3164), (0xFDD0, 0xFDEF), (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0), (0xFFF9, 0xFFFB), (0xFFFE, 0xFFFF), (0x110BD, 0x110BD),
+    (0x110CD, 0x110CD), (0x13430, 0x1343F), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A),
+    (0xE0001, 0xE0001), (0xE0020, 0xE007F),
+)
+
+_ZWJ = "\u200d"
+_TAB_SIZE = 8
+
+
+def _char_class() -> str:
+    parts = ["\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\ud800-\\udfff"]
+    for low, high in FORMAT_RANGES:
+        parts.append(f"{re.escape(chr(low))}-{re.escape(chr(high))}")
+    return "".join(parts)
+
+
+_UNSAFE_CLASS = _char_class()
+# A run of one unsafe character; in multi-line text \r\n is matched first, to become \n.
+_UNSAFE_RUN = re.compile(f"([{_UNSAFE_CLASS}])\\1*")
+_UNSAFE_RUN_OR_CRLF = re.compile(f"\\r\\n|([{_UNSAFE_CLASS}])\\1*")
+_UNSAFE_ANY = re.compile(f"[{_UNSAFE_CLASS}]")
+_SINGLE_LINE_EXTRA = re.compile("[\\t\\n]")
+
+
+def _placeholder(char: str, count: int) -> str:
+    code = ord(char)
+    if code < 0x20:
+        return chr(0x2400 + code) * count
+    if code == 0x7F:
+        return "\u2421" * count
+    if 0xD800 <= code <= 0xDFFF:
+        return "\ufffd" * count
+    suffix = f"×{count}" if count > 1 else ""
+    return f"<U+{code:04X}{suffix}>"
+
+
+def _is_emoji(char: str) -> bool:
+    return unicodedata.category(char) in ("So", "Sk") or char == "\ufe0f"
+
+
+def _replace_runs(text: str, pattern: re.Pattern[str]) -> str:
+    def replace(match: re.Match[str]) -> str:
+        run = match.group(0)
+        if run == "\r\n":
+            return "\n"
+        start, end = match.span()
+        if (
+            run == _ZWJ
+            and start > 0
+            and end < len(text)
+            and _is_emoji(text[start - 1])
+            and unicodedata.category(text[end]) == "So"
+        ):
+            return run
+        return _placeholder(run[0], len(run))
+
+    return pattern.sub(replace, text)
+
+
+def _cell_width(char: str) -> int:
+    if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me"):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def _expand_line(line: str) -> str:
+    if "\t" not in line:
+        return line
+    out: list[str] = []
+    column = 0
+    for char in line:
+        if char == "\t":
+            pad = _TAB_SIZE - column % _TAB_SIZE
+            out.append(" " * pad)
+            column += pad
+        else:
+            out.append(char)
+            column += _cell_width(char)
+    return "".join(out)
+
+
+def expand_tabs(text: str) -> str:
+    """Tabs to spaces at 8-column stops, counting wide (CJK) characters as two columns."""
+    if "\t" not in text:
+        return text
+    return "\n".join(_expand_line(line) for line in text.split("\n"))
+
+
+def sanitize_text(s: str, *, single_line: bool = False) -> str:
+    """Return ``s`` with every terminal-affecting character made visible (see module doc)."""
+    if _UNSAFE_ANY.search(s) is not None:
+        s = _replace_runs(s, _UNSAFE_RUN if single_line else _UNSAFE_RUN_OR_CRLF)
+    if single_line:
+        if "\t" in s or "\n" in s:
+            s = _SINGLE_LINE_EXTRA.sub(lambda m: " " if m.group(0) == "\t" else "\u240a", s)
+        return s
+    return expand_tabs(s)
+
+
+def unsafe_characters(s: str, *, single_line: bool = False) -> list[str]:
+    """Characters that sanitize_text would have replaced (for tests and assertions)."""
+    found = [m.group(0) for m in _UNSAFE_ANY.finditer(s)]
+    allowed_zwj = sum(
+        1
+        for i, char in enumerate(s)
+        if char == _ZWJ and 0 < i < len(s) - 1 and _is_emoji(s[i - 1])
+        and unicodedata.category(s[i + 1]) == "So"
+    )
+    if allowed_zwj:
+        remaining = [c for c in found if c != _ZWJ]
+        found = remaining + [_ZWJ] * (found.count(_ZWJ) - allowed_zwj)
+    found.extend(c for c in s if c == "\t" or (single_line and c == "\n"))
+    return found

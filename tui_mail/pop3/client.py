@@ -1,0 +1,469 @@
+"""The asyncio POP3 client: connect, log in, list, fetch, delete, QUIT.
+
+Safety rules carried here: TLS is verified (or STLS is required to succeed); secrets never
+cross an unencrypted link unless allowed and never reach logs or exception texts; any
+failure that leaves the stream out of step drops it without QUIT, so nothing is deleted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import builtins
+import re
+import ssl
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from types import TracebackType
+from typing import Any, BinaryIO, Final, NoReturn
+
+from tui_mail.pop3.capabilities import Capabilities
+from tui_mail.pop3.connection import Connection, ProtocolLog
+from tui_mail.pop3.errors import (
+    AuthFailed,
+    ConnectionLost,
+    InvalidArgument,
+    NotSupported,
+    PlaintextNotAllowed,
+    ProtocolError,
+    ServerError,
+    server_error,
+)
+from tui_mail.pop3.protocol import (
+    MAX_COMMAND_OCTETS,
+    Command,
+    Expect,
+    Status,
+    decode_text,
+    encode_command,
+    encode_sasl_line,
+)
+from tui_mail.pop3.sasl import (
+    KNOWN_MECHANISMS,
+    Mechanism,
+    SaslFailure,
+    apop_digest,
+    choose_auto,
+    create_mechanism,
+)
+from tui_mail.pop3.tls import (
+    TLSMode,
+    default_port,
+    ensure_verifying,
+    make_ssl_context,
+    parse_tls_mode,
+)
+
+_APOP_TIMESTAMP_RE: Final = re.compile(r"<[^<>\s]+@[^<>\s]+>")
+_UNSAFE_IN_CREDENTIALS: Final = frozenset("\r\n\0")
+
+
+class POP3Client:
+    """One POP3 session. Create it with :meth:`connect`; commands run one at a time.
+
+    ``async with`` exits through :meth:`abort` (never an implicit QUIT): only an explicit
+    :meth:`quit` commits deletions.
+    """
+
+    def __init__(self, connection: Connection, *, allow_plaintext: bool,
+                 pipeline_window: int) -> None:
+        self._conn = connection
+        self._lock = asyncio.Lock()
+        self._allow_plaintext = allow_plaintext
+        self._window = max(1, pipeline_window)
+        self.greeting = ""
+        self.apop_timestamp: str | None = None
+        self.capabilities = Capabilities()
+        self.tls_version: str | None = None
+        self.peer_certificate: dict[str, Any] | None = None
+        self.encrypted = False
+
+    @classmethod
+    async def connect(cls, host: str, port: int | None = None, *,
+                      tls: TLSMode | str = "implicit", cafile: str | Path | None = None,
+                      ssl_context: ssl.SSLContext | None = None, allow_plaintext: bool = False,
+                      timeout: float = 30.0, pipeline_window: int = 64,
+                      protocol_log: ProtocolLog | None = None) -> POP3Client:
+        """Connect, read the greeting, ask CAPA; with STARTTLS, upgrade and ask CAPA again."""
+        mode = parse_tls_mode(tls)
+        port = port or default_port(mode)
+        context: ssl.SSLContext | None = None
+        if mode is not TLSMode.NONE:
+            context = ssl_context or make_ssl_context(cafile)
+            ensure_verifying(context)
+        connection = await Connection.open(
+            host, port, context=context if mode is TLSMode.IMPLICIT else None,
+            timeout=timeout, protocol_log=protocol_log)
+        client = cls(connection, allow_plaintext=allow_plaintext,
+                     pipeline_window=pipeline_window)
+        try:
+            await client._start(context if mode is TLSMode.STARTTLS else None)
+        except BaseException:
+            connection.abort()
+            raise
+        return client
+
+    async def _start(self, starttls_context: ssl.SSLContext | None) -> None:
+        self._record_tls()
+        self._conn.parser.expect(Expect.SINGLE)  # the greeting answers the connection itself
+        greeting = await self._conn.status("the greeting")
+        text = decode_text(greeting.raw[3 if greeting.ok else 4:]).strip()
+        if not greeting.ok:
+            if greeting.code is not None:
+                await self._conn.raise_for(greeting, "the greeting")
+            self._conn.abort()
+            raise ConnectionLost(f"server refused the connection: {greeting.text}",
+                                 server_text=greeting.text)
+        self.greeting = text
+        match = _APOP_TIMESTAMP_RE.search(text)
+        self.apop_timestamp = match.group(0) if match else None
+        await self._capa()
+        if starttls_context is not None:
+            self._conn.send([encode_command("STLS")], Expect.SINGLE)
+            status = await self._conn.status("STLS")
+            if not status.ok:
+                self._conn.abort()
+                raise NotSupported(f"server refused STLS ({status.text}); not continuing "
+                                   "without TLS")
+            await self._conn.start_tls(starttls_context)
+            self._record_tls()
+            self.capabilities = Capabilities()
+            await self._capa()
+
+    def _record_tls(self) -> None:
+        ssl_object = self._conn.ssl_object
+        if ssl_object is not None:
+            self.encrypted = True
+            self.tls_version = ssl_object.version()
+            self.peer_certificate = ssl_object.getpeercert()
+
+    @property
+    def closed(self) -> bool:
+        """True once the connection ended (QUIT, abort, or a failure)."""
+        return self._conn.closed
+
+    @asynccontextmanager
+    async def _exclusive(self, what: str) -> AsyncIterator[None]:
+        """One command (or pipelined batch) at a time; settle the stream afterwards."""
+        async with self._lock:
+            await self._conn.prepare(what)
+            try:
+                yield
+            finally:
+                self._conn.settle()
+
+    # -- capabilities ------------------------------------------------------------------------
+
+    async def capa(self) -> Capabilities:
+        """Ask CAPA again (servers may announce more after login); updates ``capabilities``."""
+        async with self._exclusive("CAPA"):
+            return await self._capa()
+
+    async def _capa(self) -> Capabilities:
+        self._conn.send([encode_command("CAPA")], Expect.MULTI)
+        status = await self._conn.status("CAPA")
+        if status.ok:
+            data = await self._conn.collect("CAPA", log_lines=True)
+            self.capabilities = Capabilities.parse(decode_text(data).split("\r\n"))
+        else:
+            self.capabilities = Capabilities()
+        return self.capabilities
+
+    # -- login -----------------------------------------------------------------------------
+
+    async def login(self, user: str, secret: str, *, mechanism: str = "auto") -> str:
+        """Authenticate; returns the mechanism used (lower-case). Refreshes capabilities."""
+        chosen = mechanism.lower()
+        if chosen not in (*KNOWN_MECHANISMS, "auto"):
+            raise InvalidArgument(f"unknown login mechanism {mechanism!r}; choose one of "
+                                  f"auto, {', '.join(KNOWN_MECHANISMS)}")
+        if not self.encrypted and not self._allow_plaintext:
+            raise PlaintextNotAllowed("refusing to log in over an unencrypted connection: use "
+                                      "TLS, or allow plaintext explicitly")
+        if any(ch in _UNSAFE_IN_CREDENTIALS for ch in user + secret):
+            raise InvalidArgument("user name or secret contains CR, LF or NUL")
+        if chosen == "auto":
+            caps = self.capabilities
+            picked = choose_auto(caps.sasl, apop_timestamp=self.apop_timestamp,
+                                 user_offered=caps.user or not caps.sasl)
+            if picked is None:
+                raise NotSupported("the server offers no login method tui-mail supports")
+            chosen = picked
+        async with self._exclusive("login"):
+            self._conn.redactions[:] = [secret]
+            try:
+                if chosen == "user":
+                    await self._login_user(user, secret)
+                elif chosen == "apop":
+                    await self._login_apop(user, secret)
+                else:
+                    await self._login_sasl(chosen, user, secret)
+            finally:
+                self._conn.redactions.clear()
+            await self._capa()
+        return chosen
+
+    async def _checked(self, command: Command, what: str) -> Status:
+        self._conn.send([command], Expect.SINGLE)
+        status = await self._conn.status(what)
+        if not status.ok:
+            await self._conn.raise_for(status, what)
+        return status
+
+    async def _login_user(self, user: str, secret: str) -> None:
+        await self._checked(encode_command("USER", user), "USER")
+        try:
+            command = encode_command("PASS", secret, secret_from=0)
+        except InvalidArgument:
+            raise InvalidArgument("password too long for the PASS command") from None
+        await self._checked(command, "PASS")
+
+    async def _login_apop(self, user: str, secret: str) -> None:
+        if self.apop_timestamp is None:
+            raise NotSupported("APOP needs a timestamp in the greeting; this server has none")
+        digest = apop_digest(self.apop_timestamp, secret)
+        self._conn.redactions.append(digest)
+        await self._checked(encode_command("APOP", user, digest, secret_from=1), "APOP")
+
+    async def _login_sasl(self, name: str, user: str, secret: str) -> None:
+        try:
+            mechanism = create_mechanism(name, user, secret, host=self._conn.host,
+                                         port=self._conn.port)
+        except ValueError as exc:
+            raise InvalidArgument(str(exc)) from None
+        first = mechanism.initial_response()
+        pending: bytes | None = None  # goes on the continuation line after an empty challenge
+        command = encode_command("AUTH", mechanism.name)
+        if first is not None:
+            encoded = self._encode_secret(first) or "="  # "=" is an empty initial response
+            inline_octets = len(f"AUTH {mechanism.name} {encoded}\r\n")
+            if mechanism.initial_response_allowed and inline_octets <= MAX_COMMAND_OCTETS:
+                command = encode_command("AUTH", mechanism.name, encoded, secret_from=1)
+            else:
+                pending = first
+        self._conn.send([command], Expect.SASL)
+        what = f"AUTH {mechanism.name}"
+        while True:
+            step = await self._conn.sasl_step(what)
+            if isinstance(step, Status):
+                final = step
+                break
+            try:
+                challenge = mechanism.decode_challenge(step.data)
+                if pending is not None:
+                    if challenge:
+                        raise SaslFailure("expected an empty challenge before the response")
+                    reply, pending = pending, None
+                else:
+                    reply = await asyncio.to_thread(mechanism.respond, challenge)
+            except SaslFailure as failure:
+                await self._cancel_sasl(failure, what)
+            self._conn.send_line(encode_sasl_line(self._encode_secret(reply)))
+        if not final.ok:
+            await self._auth_refused(final, mechanism, what)
+        try:
+            mechanism.check_success()
+        except SaslFailure as failure:
+            self._conn.abort()
+            raise ProtocolError(f"{what}: {failure.reason}; connection dropped") from None
+
+    def _encode_secret(self, payload: bytes) -> str:
+        encoded = base64.b64encode(payload).decode("ascii")
+        self._conn.redactions.append(encoded)
+        return encoded
+
+    async def _cancel_sasl(self, failure: SaslFailure, what: str) -> NoReturn:
+        """Answer ``*`` (RFC 5034 cancel), read the -ERR, then raise without any secret."""
+        self._conn.send_line(encode_sasl_line("*"))
+        step = await self._conn.sasl_step(what)
+        if isinstance(step, Status) and not step.ok and step.code and not failure.untrusted:
+            await self._conn.raise_for(step, what)
+        self._conn.abort()
+        raise ProtocolError(f"{what} cancelled: {failure.reason}; connection dropped")
+
+    async def _auth_refused(self, status: Status, mechanism: Mechanism, what: str
+                            ) -> NoReturn:
+        hint = mechanism.failure_hint
+        try:
+            await self._conn.raise_for(status, what)
+        except ServerError as exc:
+            if hint is None or exc.code is not None:
+                raise
+            raise AuthFailed(f"{exc.text} ({hint})") from None
+
+    # -- transaction commands -----------------------------------------------------------------
+
+    async def _simple(self, name: str, *args: str) -> Status:
+        async with self._exclusive(name):
+            return await self._checked(encode_command(name, *args), name)
+
+    async def _listing(self, name: str, *args: str) -> bytes:
+        async with self._exclusive(name):
+            self._conn.send([encode_command(name, *args)], Expect.MULTI)
+            status = await self._conn.status(name)
+            if not status.ok:
+                await self._conn.raise_for(status, name)
+            return await self._conn.collect(name)
+
+    async def stat(self) -> tuple[int, int]:
+        """(message count, maildrop size in octets)."""
+        status = await self._simple("STAT")
+        count, size = _numbers(status.raw, 2, "STAT")
+        return count, size
+
+    async def list(self) -> dict[int, int]:
+        """Message number -> size in octets, for every message."""
+        data = await self._listing("LIST")
+        return {number: _numbers(rest, 1, "LIST")[0]
+                for number, rest in _scan_listing(data, "LIST")}
+
+    async def list_one(self, number: int) -> int:
+        """The size of one message."""
+        status = await self._simple("LIST", _number(number))
+        return _numbers(status.raw, 2, "LIST")[1]
+
+    async def uidl(self) -> dict[int, str]:
+        """Message number -> unique id (kept raw; tolerant of long ids and extra spaces)."""
+        data = await self._listing("UIDL")
+        return {number: _uid(rest, "UIDL") for number, rest in _scan_listing(data, "UIDL")}
+
+    async def uidl_one(self, number: int) -> str:
+        """The unique id of one message."""
+        status = await self._simple("UIDL", _number(number))
+        parts = status.raw.split(None, 2)
+        if len(parts) < 3:
+            raise ProtocolError("UIDL answer lacks the unique id")
+        return _uid(parts[2], "UIDL")
+
+    async def top(self, number: int, lines: int = 0) -> bytes:
+        """Headers plus ``lines`` body lines of one message, unstuffed, CRLF line endings."""
+        return await self._listing("TOP", _number(number), _count(lines))
+
+    async def retr(self, number: int, sink: BinaryIO,
+                   progress: Callable[[int], None] | None = None) -> int:
+        """Stream one whole message into ``sink`` (memory stays flat); returns bytes written."""
+        async with self._exclusive("RETR"):
+            self._conn.send([encode_command("RETR", _number(number))], Expect.MULTI)
+            status = await self._conn.status("RETR")
+            if not status.ok:
+                await self._conn.raise_for(status, "RETR")
+            written = 0
+            async for chunk in self._conn.chunks("RETR"):
+                sink.write(chunk)
+                written += len(chunk)
+                if progress is not None:
+                    progress(written)
+            return written
+
+    def top_many(self, numbers: Iterable[int], lines: int = 0
+                 ) -> AsyncIterator[tuple[int, bytes]]:
+        """``TOP n lines`` for each number, pipelined when the server allows, in given order.
+
+        A -ERR for one message raises its ServerError from the iterator. Leaving early is
+        safe (unread answers are skipped later); use ``contextlib.aclosing`` to release the
+        session at once.
+        """
+        return self._fetch_many("TOP", numbers, (_count(lines),))
+
+    def retr_many(self, numbers: Iterable[int]) -> AsyncIterator[tuple[int, bytes]]:
+        """Whole messages as bytes, pipelined like :meth:`top_many` (for small messages)."""
+        return self._fetch_many("RETR", numbers, ())
+
+    async def _fetch_many(self, verb: str, numbers: Iterable[int], extra: tuple[str, ...]
+                          ) -> AsyncIterator[tuple[int, bytes]]:
+        async with self._exclusive(verb):
+            window = self._window if self.capabilities.pipelining else 1
+            refill_at = window - max(1, window // 4)  # top up in batches, one write each
+            todo = iter(numbers)
+            in_flight: deque[int] = deque()
+            exhausted = False
+            while True:
+                if not exhausted and len(in_flight) <= refill_at:
+                    batch: builtins.list[tuple[int, Command]] = []
+                    while len(in_flight) + len(batch) < window:
+                        number = next(todo, None)
+                        if number is None:
+                            exhausted = True
+                            break
+                        batch.append((number, encode_command(verb, _number(number), *extra)))
+                    if batch:
+                        self._conn.send([command for _, command in batch], Expect.MULTI)
+                        in_flight.extend(number for number, _ in batch)
+                if not in_flight:
+                    return
+                status = await self._conn.status(verb)
+                number = in_flight.popleft()
+                if not status.ok:
+                    await self._conn.raise_for(status, f"{verb} {number}")
+                yield number, await self._conn.collect(verb)
+
+    async def dele(self, number: int) -> None:
+        """Mark a message deleted; it goes only at a successful QUIT."""
+        await self._simple("DELE", _number(number))
+
+    async def rset(self) -> None:
+        """Unmark every message marked deleted in this session."""
+        await self._simple("RSET")
+
+    async def noop(self) -> None:
+        """Keep the session alive (servers drop idle ones after ~10 minutes)."""
+        await self._simple("NOOP")
+
+    async def quit(self) -> None:
+        """QUIT: the server commits deletions and answers +OK; then the connection closes."""
+        async with self._exclusive("QUIT"):
+            self._conn.send([encode_command("QUIT")], Expect.SINGLE)
+            status = await self._conn.status("QUIT")
+            self._conn.close()
+            if not status.ok:
+                raise server_error(status.text, status.code)
+
+    async def abort(self) -> None:
+        """Close WITHOUT QUIT: the server deletes nothing."""
+        self._conn.abort()
+
+    async def __aenter__(self) -> POP3Client:
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None,
+                        exc: BaseException | None, tb: TracebackType | None) -> None:
+        await self.abort()
+
+
+def _number(number: int) -> str:
+    if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+        raise InvalidArgument("message numbers are integers from 1")
+    return str(number)
+
+
+def _count(lines: int) -> str:
+    if isinstance(lines, bool) or not isinstance(lines, int) or lines < 0:
+        raise InvalidArgument("TOP line count must be a non-negative integer")
+    return str(lines)
+
+
+def _scan_listing(data: bytes, what: str) -> Iterable[tuple[int, bytes]]:
+    """(number, rest-of-line) for each line of a LIST/UIDL listing."""
+    for line in data.split(b"\r\n")[:-1]:
+        parts = line.split(None, 1)
+        if len(parts) != 2 or not parts[0].isdigit():
+            raise ProtocolError(f"malformed {what} line")
+        yield int(parts[0]), parts[1].strip()
+
+
+def _numbers(raw: bytes, count: int, what: str) -> builtins.list[int]:
+    """The first ``count`` numbers of a line like ``+OK 3 1200`` or ``3 1200``."""
+    tokens = [token for token in raw.split() if token.isdigit()][:count]
+    if len(tokens) < count:
+        raise ProtocolError(f"malformed {what} answer")
+    return [int(token) for token in tokens]
+
+
+def _uid(raw: bytes, what: str) -> str:
+    """UIDs are printable ASCII by RFC; latin-1 keeps anything else lossless and storable."""
+    uid = raw.strip()
+    if not uid:
+        raise ProtocolError(f"empty unique id in {what}")
+    return uid.decode("latin-1")

@@ -1,0 +1,348 @@
+"""The asyncio side of a POP3 session: one transport, one parser, responses read in order.
+
+:class:`Connection` owns the socket and the :class:`~tui_mail.pop3.protocol.ResponseParser`.
+It sends encoded commands (several per write when pipelining), reads events with an
+inactivity timeout, turns EOF, -ERR and garbage into the error types of ``errors.py``, and
+drops the stream (never QUIT) whenever it is no longer in step with the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Any, Final, NoReturn
+
+from tui_mail.pop3.errors import (
+    CommandTimeout,
+    ConnectionLost,
+    ProtocolError,
+    server_error,
+)
+from tui_mail.pop3.protocol import (
+    Challenge,
+    Command,
+    ConnectionClosed,
+    DataChunk,
+    DataEnd,
+    Event,
+    Expect,
+    NeedData,
+    ResponseParser,
+    Status,
+    decode_text,
+)
+from tui_mail.pop3.tls import describe_tls_error
+
+#: Stop reading from the socket past this many unparsed bytes (must exceed the line bound).
+_HIGH_WATER: Final = 2 * 1024 * 1024
+#: After a code-less -ERR, how long to look for the EOF that makes it a disconnect notice.
+EOF_GRACE_SECONDS: Final = 0.15
+
+ProtocolLog = Callable[[str, str], None]
+
+
+class _StreamProtocol(asyncio.Protocol):
+    """Feeds received bytes to the parser and wakes the reader; pauses when it falls behind."""
+
+    def __init__(self, parser: ResponseParser) -> None:
+        self.parser = parser
+        self.transport: asyncio.Transport | None = None
+        self.paused = False
+        self._waiter: asyncio.Future[None] | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        if self.parser.eof:
+            return
+        self.parser.feed(data)
+        if self.parser.buffered > _HIGH_WATER and not self.paused and self.transport:
+            self.transport.pause_reading()
+            self.paused = True
+        self._wake()
+
+    def eof_received(self) -> bool | None:
+        self.parser.feed_eof()
+        self._wake()
+        return None  # let the transport close itself
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.parser.eof:
+            self.parser.feed_eof()
+        self._wake()
+
+    def _wake(self) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    async def wait_for_data(self) -> None:
+        """Return when new bytes or EOF arrived (the parser has something new)."""
+        if self.paused and self.transport is not None:
+            self.paused = False
+            self.transport.resume_reading()
+        self._waiter = asyncio.get_running_loop().create_future()
+        try:
+            await self._waiter
+        finally:
+            self._waiter = None
+
+
+class Connection:
+    """One POP3 byte stream. Not safe for concurrent use: the client serialises access."""
+
+    def __init__(self, protocol: _StreamProtocol, *, host: str, port: int, timeout: float,
+                 protocol_log: ProtocolLog | None) -> None:
+        assert protocol.transport is not None
+        self._protocol = protocol
+        self._transport: asyncio.Transport = protocol.transport
+        self.parser = protocol.parser
+        self.host = host
+        self.port = port
+        self.timeout = timeout
+        self._protocol_log = protocol_log
+        self._orphans = 0  # responses already requested that nobody will read
+        self.redactions: list[str] = []  # secrets to hide from logs and error texts
+        self.closed = False
+
+    @classmethod
+    async def open(cls, host: str, port: int, *, context: ssl.SSLContext | None,
+                   timeout: float, protocol_log: ProtocolLog | None) -> Connection:
+        """Connect (with implicit TLS if ``context``), mapping failures to POP3 errors."""
+        loop = asyncio.get_running_loop()
+        protocol = _StreamProtocol(ResponseParser())
+        try:
+            async with asyncio.timeout(timeout):
+                await loop.create_connection(
+                    lambda: protocol, host, port, ssl=context,
+                    server_hostname=host if context else None,
+                    ssl_handshake_timeout=timeout if context else None)
+        except TimeoutError:
+            raise CommandTimeout(f"timed out connecting to {host}:{port} "
+                                 f"after {timeout:g} s") from None
+        except ssl.SSLError as exc:
+            raise describe_tls_error(exc, host, port) from exc
+        except ConnectionRefusedError:
+            raise ConnectionLost(f"connection to {host}:{port} refused") from None
+        except OSError as exc:
+            reason = exc.strerror or str(exc) or type(exc).__name__
+            raise ConnectionLost(f"cannot connect to {host}:{port}: {reason}") from exc
+        return cls(protocol, host=host, port=port, timeout=timeout, protocol_log=protocol_log)
+
+    # -- TLS -------------------------------------------------------------------------------------
+
+    @property
+    def ssl_object(self) -> ssl.SSLObject | None:
+        """The TLS state of the stream, or None on plain TCP."""
+        obj: Any = self._transport.get_extra_info("ssl_object")
+        return obj if isinstance(obj, ssl.SSLObject) else None
+
+    async def start_tls(self, context: ssl.SSLContext) -> None:
+        """Upgrade after a +OK to STLS; every byte received in clear is thrown away."""
+        if self.parser.pending:
+            raise ProtocolError("STLS with responses still outstanding")
+        self.parser.discard_buffered()
+        loop = asyncio.get_running_loop()
+        try:
+            async with asyncio.timeout(self.timeout):
+                transport = await loop.start_tls(
+                    self._transport, self._protocol, context, server_hostname=self.host,
+                    ssl_handshake_timeout=self.timeout)
+        except TimeoutError:
+            self.abort()
+            raise CommandTimeout(f"TLS handshake with {self.host}:{self.port} timed out") from None
+        except ssl.SSLError as exc:
+            self.abort()
+            raise describe_tls_error(exc, self.host, self.port) from exc
+        except (OSError, RuntimeError) as exc:  # reset or closed during the handshake
+            self.abort()
+            raise ConnectionLost(f"connection to {self.host}:{self.port} lost during the TLS "
+                                 "handshake") from exc
+        if transport is None:
+            self.abort()
+            raise ConnectionLost("connection closed during the TLS handshake")
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+        self._protocol.transport = transport
+        self.parser.discard_buffered()
+
+    # -- logging and redaction -------------------------------------------------------------
+
+    def redact(self, text: str) -> str:
+        """Replace every registered secret in ``text`` by ``***``."""
+        for secret in self.redactions:
+            if secret:
+                text = text.replace(secret, "***")
+        return text
+
+    def log(self, direction: str, line: str) -> None:
+        """Report one protocol line to the caller's log, secrets replaced."""
+        if self._protocol_log is not None:
+            self._protocol_log(direction, self.redact(line))
+
+    # -- sending ---------------------------------------------------------------------------
+
+    def send(self, commands: Sequence[Command], kind: Expect) -> None:
+        """Write commands in one transport write; each expects a response of shape ``kind``."""
+        if self.closed:
+            raise ConnectionLost("connection already closed")
+        for command in commands:
+            self.parser.expect(kind)
+            self.log("C", command.log)
+        self._transport.write(b"".join(command.wire for command in commands))
+
+    def send_line(self, command: Command) -> None:
+        """Write a SASL continuation line (it answers a challenge; no new response expected)."""
+        if self.closed:
+            raise ConnectionLost("connection already closed")
+        self.log("C", command.log)
+        self._transport.write(command.wire)
+
+    # -- receiving -------------------------------------------------------------------------
+
+    async def event(self, what: str) -> Event:
+        """The next parser event; EOF becomes ConnectionLost, silence CommandTimeout."""
+        while True:
+            try:
+                event = self.parser.next_event()
+            except ProtocolError as exc:
+                self.abort()
+                raise ProtocolError(self.redact(str(exc))) from None
+            if isinstance(event, NeedData):
+                await self._wait(what)
+                continue
+            if isinstance(event, ConnectionClosed):
+                self.log("S", "[connection closed]")
+                self.abort()
+                text = self.redact(event.server_text)
+                detail = f": {text}" if text else ""
+                raise ConnectionLost(f"connection closed by server during {what}{detail}",
+                                     server_text=text)
+            return event
+
+    async def _wait(self, what: str) -> None:
+        try:
+            async with asyncio.timeout(self.timeout):
+                await self._protocol.wait_for_data()
+        except TimeoutError:
+            self.abort()
+            raise CommandTimeout(f"no answer to {what} from {self.host} within "
+                                 f"{self.timeout:g} s; connection dropped") from None
+
+    async def status(self, what: str) -> Status:
+        """Read a +OK/-ERR line (a SASL challenge here is out of sequence)."""
+        event = await self.event(what)
+        if not isinstance(event, Status):
+            self.abort()
+            raise ProtocolError(f"unexpected {type(event).__name__} in answer to {what}")
+        self.log("S", decode_text(event.raw))
+        return event
+
+    async def sasl_step(self, what: str) -> Status | Challenge:
+        """Read a challenge or the final status of an AUTH exchange."""
+        event = await self.event(what)
+        if isinstance(event, Challenge):
+            self.log("S", "+ ***")
+            return event
+        if not isinstance(event, Status):
+            self.abort()
+            raise ProtocolError(f"unexpected {type(event).__name__} in answer to {what}")
+        self.log("S", decode_text(event.raw))
+        return event
+
+    async def chunks(self, what: str, *, log_lines: bool = False) -> AsyncIterator[bytes]:
+        """Yield the data of the multi-line response whose +OK was just read."""
+        total = 0
+        while True:
+            event = await self.event(what)
+            if isinstance(event, DataEnd):
+                if not log_lines:
+                    self.log("S", f"[{total} bytes of data]")
+                self.log("S", ".")
+                return
+            if not isinstance(event, DataChunk):
+                self.abort()
+                raise ProtocolError(f"unexpected {type(event).__name__} in data of {what}")
+            total += len(event.data)
+            if log_lines:
+                for line in event.data.split(b"\r\n")[:-1]:
+                    self.log("S", decode_text(line))
+            yield event.data
+
+    async def collect(self, what: str, *, log_lines: bool = False) -> bytes:
+        """The whole data of a (small) multi-line response."""
+        return b"".join([chunk async for chunk in self.chunks(what, log_lines=log_lines)])
+
+    async def raise_for(self, status: Status, what: str) -> NoReturn:
+        """Raise the error a -ERR stands for; a code-less -ERR followed by EOF is a disconnect."""
+        text = self.redact(status.text)
+        if status.code is None and not self.parser.eof and self.parser.buffered == 0:
+            try:
+                async with asyncio.timeout(EOF_GRACE_SECONDS):
+                    await self._protocol.wait_for_data()
+            except TimeoutError:
+                pass
+        if status.code is None and self.parser.eof and self.parser.buffered == 0:
+            self.abort()
+            raise ConnectionLost(f"server ended the session during {what}: {text}",
+                                 server_text=text)
+        if self.parser.eof:
+            self.abort()
+        raise server_error(text, status.code)
+
+    # -- keeping in step ---------------------------------------------------------------------
+
+    async def prepare(self, what: str) -> None:
+        """Before a command: skip abandoned responses, catch a farewell sent while idle."""
+        if self.closed:
+            raise ConnectionLost("connection already closed")
+        while self._orphans:
+            target = self.parser.pending - 1
+            while self.parser.pending > target:
+                event = await self.event(f"an abandoned response (before {what})")
+                if isinstance(event, Challenge):
+                    self.abort()
+                    raise ProtocolError("abandoned login still waiting for an answer")
+            self._orphans -= 1
+        if self.parser.pending == 0 and (self.parser.has_unsolicited or self.parser.eof):
+            await self._unsolicited(what)
+
+    async def _unsolicited(self, what: str) -> None:
+        if not self.parser.has_unsolicited:
+            self.abort()
+            raise ConnectionLost(f"connection closed by server before {what}")
+        self.parser.expect(Expect.SINGLE)
+        status = await self.status(f"an unsolicited message (before {what})")
+        self.abort()
+        text = self.redact(status.text)
+        if status.ok:
+            raise ProtocolError(f"server sent an unsolicited +OK before {what}")
+        raise ConnectionLost(f"server ended the session: {text}", server_text=text)
+
+    def settle(self) -> None:
+        """After a command (success or failure): abandon unread responses or drop the stream.
+
+        Unread whole responses are skipped before the next command; a response cut off in
+        the middle, or an open SASL exchange, means we are out of step: abort, no QUIT.
+        """
+        if self.closed:
+            return
+        if self.parser.eof or self.parser.mid_response or self.parser.expecting_sasl:
+            self.abort()
+        else:
+            self._orphans = self.parser.pending
+
+    def abort(self) -> None:
+        """Close immediately without QUIT, so the server commits nothing."""
+        if not self.closed:
+            self.closed = True
+            self._transport.abort()
+
+    def close(self) -> None:
+        """Close after a completed QUIT (lets TLS say goodbye)."""
+        if not self.closed:
+            self.closed = True
+            self._transport.close()
+

@@ -1,0 +1,113 @@
+"""Error types of the POP3 client.
+
+Callers decide what to do from the *type*: a wrong password ([AUTH]) asks again, a busy
+mailbox ([IN-USE]) waits, a temporary failure ([SYS/TEMP]) retries later. Nothing here ever
+carries a password or token in its message.
+"""
+
+from __future__ import annotations
+
+
+class POP3Error(Exception):
+    """Base of every error the POP3 layer raises."""
+
+
+class ProtocolError(POP3Error):
+    """The server sent something that is not POP3; the stream is out of sync and is dropped."""
+
+
+class ConnectionLost(POP3Error):
+    """The connection ended (EOF or reset), possibly after an unsolicited -ERR.
+
+    Nothing is committed on the server when this happens (no QUIT was sent by us).
+    """
+
+    def __init__(self, message: str = "connection closed by server", server_text: str = "") -> None:
+        super().__init__(message)
+        self.server_text = server_text
+
+
+class CommandTimeout(POP3Error):
+    """A command got no complete response within its timeout; the connection is dropped."""
+
+
+class TLSFailure(POP3Error):
+    """The TLS handshake failed, most often because the certificate is not trusted."""
+
+
+class PlaintextNotAllowed(POP3Error):
+    """A secret would cross an unencrypted link and the caller did not allow it."""
+
+
+class NotSupported(POP3Error):
+    """The server lacks a capability we need (UIDL, TOP, a SASL mechanism, STLS...)."""
+
+
+class InvalidArgument(POP3Error, ValueError):
+    """A command argument holds CR, LF, NUL or is otherwise unsendable (injection guard)."""
+
+
+class ServerError(POP3Error):
+    """The server answered -ERR. ``code`` is the RFC 2449 response code, if any."""
+
+    code: str | None = None
+
+    def __init__(self, text: str, code: str | None = None) -> None:
+        super().__init__(text)
+        self.text = text
+        if code is not None:
+            self.code = code
+
+
+class AuthFailed(ServerError):
+    """[AUTH]: the credentials were refused. Only this error means "wrong password"."""
+
+    code = "AUTH"
+
+
+class MailboxInUse(ServerError):
+    """[IN-USE]: another session holds the maildrop lock. Wait; do not re-ask the password."""
+
+    code = "IN-USE"
+
+
+class LoginDelayed(ServerError):
+    """[LOGIN-DELAY]: logged in too soon after the last session."""
+
+    code = "LOGIN-DELAY"
+
+
+class TemporaryFailure(ServerError):
+    """[SYS/TEMP]: a transient server problem; retry later."""
+
+    code = "SYS/TEMP"
+
+
+class PermanentFailure(ServerError):
+    """[SYS/PERM]: a permanent server problem; retrying will not help."""
+
+    code = "SYS/PERM"
+
+
+class UTF8Required(ServerError):
+    """[UTF8]: the server needs UTF8 mode for this mailbox or user."""
+
+    code = "UTF8"
+
+
+_BY_CODE: dict[str, type[ServerError]] = {
+    cls.code: cls
+    for cls in (AuthFailed, MailboxInUse, LoginDelayed, TemporaryFailure, PermanentFailure,
+                UTF8Required)
+}
+
+
+def server_error(text: str, code: str | None) -> ServerError:
+    """Build the most specific :class:`ServerError` for a -ERR line's response code."""
+    if code is not None:
+        # Hierarchical codes (RFC 2449): "SYS/TEMP/xyz" is still SYS/TEMP.
+        upper = code.upper()
+        for known, cls in _BY_CODE.items():
+            if upper == known or upper.startswith(known + "/"):
+                return cls(text, code)
+    return ServerError(text, code)

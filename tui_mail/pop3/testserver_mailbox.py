@@ -1,0 +1,186 @@
+"""The maildrop behind the POP3 test server: messages, stable UIDs, the session lock, commits.
+
+A mailbox outlives the sessions that use it, so a test can delete in one session, reconnect, and
+see exactly what was committed. Sessions only ever work on a :class:`Snapshot`, taken at login,
+the way a real POP3 maildrop is frozen for the length of a session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+# Dovecot-style UIDs (UIDVALIDITY + UID, 16 hex digits) look real and stay stable across runs.
+_UIDVALIDITY = 0x66000000
+_UID_FORBIDDEN = re.compile(rb"[^\x21-\x7e]")
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    """One message of the maildrop; ``data`` already has CRLF line endings (unstuffed)."""
+
+    uid: str
+    data: bytes
+
+    @property
+    def size(self) -> int:
+        """Octets as POP3 counts them: CRLF line endings, before byte-stuffing."""
+        return len(self.data)
+
+
+def to_crlf(data: bytes) -> bytes:
+    """Normalise line endings to CRLF (lone CRs stay), ending with CRLF unless empty.
+
+    POP3 transmits CRLF lines and reports sizes in those octets, whatever the file on disk uses.
+    """
+    text = data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    if text and not text.endswith(b"\r\n"):
+        text += b"\r\n"
+    return text
+
+
+def byte_stuff(data: bytes) -> bytes:
+    """RFC 1939 byte-stuffing of a CRLF text: every line starting with '.' gets one more."""
+    stuffed = data.replace(b"\r\n.", b"\r\n..")
+    return b"." + stuffed if stuffed.startswith(b".") else stuffed
+
+
+def top_of(data: bytes, lines: int) -> bytes:
+    """What TOP sends: the header, the blank line, and the first ``lines`` body lines."""
+    if data.startswith(b"\r\n"):
+        head_end = 2
+    else:
+        found = data.find(b"\r\n\r\n")
+        if found < 0:
+            return data  # no body at all
+        head_end = found + 4
+    body_lines = data[head_end:].split(b"\r\n")[:-1]
+    return data[:head_end] + b"".join(line + b"\r\n" for line in body_lines[:lines])
+
+
+def _uid_from_filename(name: str) -> str:
+    """A Maildir base name (before ``:2,``) made into a valid UID (0x21-0x7E only)."""
+    base = name.split(":", 1)[0].encode("utf-8", "replace")
+    cleaned = _UID_FORBIDDEN.sub(b"_", base).decode("ascii")
+    return cleaned or hashlib.sha256(base).hexdigest()[:16]
+
+
+class Mailbox:
+    """Messages in memory, or a Maildir directory rescanned at every login.
+
+    With a Maildir, mail dropped into ``new/`` or ``cur/`` appears at the next login. Committed
+    deletions are remembered in memory; the files themselves are removed only with
+    ``delete_files=True`` so that serving sample mail never destroys it.
+    """
+
+    def __init__(
+        self,
+        messages: Iterable[bytes] = (),
+        *,
+        maildir: str | Path | None = None,
+        delete_files: bool = False,
+    ) -> None:
+        self._guard = threading.Lock()
+        self._messages: list[StoredMessage] = []
+        self._next_uid = 1
+        self._maildir = Path(maildir) if maildir is not None else None
+        self._delete_files = delete_files
+        self._maildir_paths: dict[str, Path] = {}
+        self._deleted: list[str] = []
+        self._holder: object | None = None
+        for data in messages:
+            self.add(data)
+
+    @property
+    def maildir(self) -> Path | None:
+        """The Maildir served, if any."""
+        return self._maildir
+
+    def add(self, data: bytes, uid: str | None = None) -> str:
+        """Append a message (visible from the next login on); returns its UID."""
+        with self._guard:
+            if uid is None:
+                uid = f"{_UIDVALIDITY:08X}{self._next_uid:08X}"
+            self._next_uid += 1
+            self._messages.append(StoredMessage(uid, to_crlf(data)))
+            return uid
+
+    @property
+    def deleted_uids(self) -> list[str]:
+        """UIDs removed by committed QUITs, oldest first (a copy)."""
+        with self._guard:
+            return list(self._deleted)
+
+    def uids(self) -> list[str]:
+        """UIDs currently in the maildrop, in message-number order."""
+        return [message.uid for message in self.snapshot()]
+
+    def snapshot(self) -> list[StoredMessage]:
+        """The maildrop as a new session sees it."""
+        with self._guard:
+            messages = list(self._messages)
+            deleted = set(self._deleted)
+        if self._maildir is not None:
+            messages += self._scan_maildir()
+        return [message for message in messages if message.uid not in deleted]
+
+    def _scan_maildir(self) -> list[StoredMessage]:
+        assert self._maildir is not None
+        found: list[tuple[float, str, Path]] = []
+        for sub in ("cur", "new"):
+            folder = self._maildir / sub
+            if not folder.is_dir():
+                continue
+            for path in folder.iterdir():
+                if path.is_file() and not path.name.startswith("."):
+                    found.append((path.stat().st_mtime, path.name, path))
+        found.sort()
+        messages: list[StoredMessage] = []
+        paths: dict[str, Path] = {}
+        for _mtime, name, path in found:
+            uid = _uid_from_filename(name)
+            if uid in paths:  # two files with one base name: keep UIDs unique
+                uid = f"{uid}.{len(paths)}"
+            paths[uid] = path
+            messages.append(StoredMessage(uid, to_crlf(path.read_bytes())))
+        with self._guard:
+            self._maildir_paths = paths
+        return messages
+
+    def commit_deletions(self, uids: Iterable[str]) -> None:
+        """Remove messages for good: what a session's QUIT does in the UPDATE state."""
+        doomed = list(uids)
+        doomed_set = set(doomed)
+        with self._guard:
+            self._messages = [m for m in self._messages if m.uid not in doomed_set]
+            self._deleted.extend(doomed)
+            paths = [self._maildir_paths[uid] for uid in doomed if uid in self._maildir_paths]
+        if self._delete_files:
+            for path in paths:
+                path.unlink(missing_ok=True)
+
+    # The maildrop lock (RFC 1939 asks for exclusive access during a session).
+
+    def try_lock(self, holder: object) -> bool:
+        """Take the session lock for ``holder``; False if another session holds it."""
+        with self._guard:
+            if self._holder is None or self._holder is holder:
+                self._holder = holder
+                return True
+            return False
+
+    def unlock(self, holder: object) -> None:
+        """Release the lock if ``holder`` has it (safe to call more than once)."""
+        with self._guard:
+            if self._holder is holder:
+                self._holder = None
+
+    @property
+    def locked(self) -> bool:
+        """Whether a session currently holds the maildrop."""
+        with self._guard:
+            return self._holder is not None

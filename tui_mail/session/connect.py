@@ -1,0 +1,55 @@
+"""Open a logged-in POP3 session for a configured account.
+
+The one place that joins config, secrets and the client, so the reader, ``check`` and the
+benchmarks log in the same way: verified TLS as configured, the secret from the provider chain,
+a refused OAuth token refreshed once, a refused password dropped from the cache.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from tui_mail.accounts import Account, SecretProvider
+from tui_mail.pop3 import POP3Client
+from tui_mail.pop3.connection import ProtocolLog
+from tui_mail.pop3.errors import AuthFailed
+
+DEFAULT_TIMEOUT = 30.0
+
+
+async def open_session(
+    account: Account,
+    secrets: SecretProvider,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    protocol_log: ProtocolLog | None = None,
+) -> POP3Client:
+    """Connect and log in; on any failure the connection is closed (never QUIT)."""
+    try:
+        return await _login(account, secrets, timeout, protocol_log, refresh=False)
+    except AuthFailed:
+        if not account.uses_oauth:
+            raise
+    # Access tokens expire: run the token command again once before giving up.
+    return await _login(account, secrets, timeout, protocol_log, refresh=True)
+
+
+async def _login(account: Account, secrets: SecretProvider, timeout: float,
+                 protocol_log: ProtocolLog | None, *, refresh: bool) -> POP3Client:
+    client = await POP3Client.connect(
+        account.host, account.port, tls=account.tls, cafile=account.cafile,
+        allow_plaintext=account.allow_plaintext, timeout=timeout, protocol_log=protocol_log,
+    )
+    try:
+        # Commands (pass, gpg-agent) may block for a while: keep the event loop free.
+        secret = await asyncio.to_thread(secrets.secret, account, refresh=refresh)
+        try:
+            await client.login(account.user, secret.value, mechanism=account.auth)
+        except AuthFailed:
+            secrets.login_rejected(account, secret)
+            raise
+        secrets.login_succeeded(account, secret)
+    except BaseException:
+        await client.abort()
+        raise
+    return client

@@ -1,0 +1,42 @@
+"""What the UI may ask of the session: a narrow, non-blocking interface.
+
+Every method only enqueues a command and returns at once; results come back as
+:mod:`tui_mail.session.events` through the ``report`` callback given to :meth:`run`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+from tui_mail.session.events import SessionEvent
+
+
+class SessionControl(Protocol):
+    """The session owns the only POP3 connection; the UI never waits on the network."""
+
+    account_name: str
+
+    async def run(self, report: Callable[[SessionEvent], None]) -> None:
+        """Until :meth:`shutdown`: report the cached list, connect, reconcile, serve commands."""
+
+    def request_refresh(self) -> None:
+        """Look for new mail now (reconnects: a POP3 maildrop is a per-session snapshot)."""
+
+    def request_body(self, uid: str) -> None:
+        """Make the body available: from the cache, else RETR; answers BodyReady/BodyFailed."""
+
+    def set_read(self, uid: str, read: bool) -> None:
+        """Record read/unread locally (never touches the server)."""
+
+    def set_marked(self, uid: str, marked: bool) -> None:
+        """Mark or unmark for deletion, persisted by UID at once (survives a crash)."""
+
+    def apply_deletions(self, *, then_quit: bool) -> None:
+        """UIDL again, DELE only UIDs found in this session, QUIT; answers DeletionsApplied.
+
+        With ``then_quit=False`` the session reconnects afterwards (mutt's ``$``).
+        """
+
+    def shutdown(self) -> None:
+        """End without deleting anything: close the connection without QUIT."""

@@ -1,0 +1,88 @@
+"""Typed events the session reports upward. The UI wraps each in a Textual ``Message``.
+
+The session layer must not import Textual, so these are plain dataclasses; the UI posts them
+into the app (``post_message`` is thread-safe) and never lets a worker touch a widget.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+from tui_mail.store.models import MessageSummary
+
+
+class ConnectionState(StrEnum):
+    """Words the status bar shows; tests read them, keep them stable."""
+
+    OFFLINE = "offline"
+    CONNECTING = "connecting"
+    ONLINE = "online"
+    BUSY = "mailbox busy"
+    RETRYING = "retrying"
+
+
+@dataclass(frozen=True)
+class StateChanged:
+    state: ConnectionState
+    detail: str = ""  # e.g. "TLSv1.3", or the reason for being offline
+    retry_in: float | None = None  # seconds, when state is RETRYING
+
+
+@dataclass(frozen=True)
+class ListReplaced:
+    """The full list after reconciling with the server (or from the cache at start-up)."""
+
+    summaries: list[MessageSummary]
+
+
+@dataclass(frozen=True)
+class SummariesUpdated:
+    """Rows that were added or changed (e.g. headers arrived for new UIDs)."""
+
+    summaries: list[MessageSummary]
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Work in progress; ``total`` is None when unknown. ``done == total`` means finished."""
+
+    task: str
+    done: int
+    total: int | None = None
+
+
+@dataclass(frozen=True)
+class BodyReady:
+    uid: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class BodyFailed:
+    uid: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class DeletionsApplied:
+    """The outcome of DELE + QUIT. With ``error`` set nothing was deleted; marks are kept."""
+
+    deleted: list[str] = field(default_factory=list)
+    not_found: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the user should read once (e.g. no keyring, weak identity)."""
+
+    text: str
+    severity: str = "information"  # information | warning | error
+
+
+SessionEvent = (
+    StateChanged | ListReplaced | SummariesUpdated | Progress | BodyReady | BodyFailed
+    | DeletionsApplied | Notice
+)

@@ -1,0 +1,120 @@
+"""Which UID each message number has in *this* session.
+
+Message numbers are valid for one session only; everything we keep is keyed by UID. The
+mapping is rebuilt from UIDL at every login and again right before DELE, so we never delete by
+a number whose UID we did not check in the same session. Servers without UIDL get a weak
+identity: a hash of the header block and size (the user is told it is weak).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass, field
+
+from tui_mail.pop3 import POP3Client
+from tui_mail.pop3.errors import ServerError
+
+WEAK_PREFIX = "hdr:"
+
+
+@dataclass
+class MailboxIdentity:
+    """The server's messages this session: UID -> (number, size), plus what it cost to learn."""
+
+    listing: dict[str, tuple[int, int]]
+    weak: bool
+    headers: dict[str, bytes] = field(default_factory=dict)  # fetched while hashing (weak only)
+    used_retr: bool = False
+
+    def number_of(self, uid: str) -> int | None:
+        entry = self.listing.get(uid)
+        return None if entry is None else entry[0]
+
+
+def unique_uids(by_number: Mapping[int, str]) -> dict[int, str]:
+    """Give repeated UIDs (identical copies may share one) a ``" #2"`` suffix, in number order.
+
+    A space cannot occur in a real UID (0x21-0x7E), so a suffixed one never collides; the same
+    rule in every session maps the same copy to the same key.
+    """
+    seen: dict[str, int] = {}
+    unique: dict[int, str] = {}
+    for number in sorted(by_number):
+        uid = by_number[number]
+        count = seen.get(uid, 0) + 1
+        seen[uid] = count
+        unique[number] = uid if count == 1 else f"{uid} #{count}"
+    return unique
+
+
+def weak_uid(headers: bytes, size: int) -> str:
+    """Identity for servers without UIDL: the header block plus the size, hashed."""
+    digest = hashlib.sha256(headers + b"\0" + str(size).encode()).hexdigest()
+    return WEAK_PREFIX + digest[:40]
+
+
+async def read_identity(
+    client: POP3Client, *, progress: Callable[[int, int], None] | None = None
+) -> MailboxIdentity:
+    """LIST and UIDL (or, without UIDL, hashed TOP headers) for this session."""
+    sizes = await client.list()
+    try:
+        by_number = await client.uidl()
+    except ServerError:
+        if client.capabilities.uidl:
+            raise  # the server promised UIDL: a failure is an error, not a fallback
+        return await _weak_identity(client, sizes, progress)
+    unique = unique_uids(by_number)
+    listing = {uid: (number, sizes.get(number, 0)) for number, uid in unique.items()}
+    return MailboxIdentity(listing=listing, weak=False)
+
+
+async def _weak_identity(
+    client: POP3Client, sizes: dict[int, int], progress: Callable[[int, int], None] | None
+) -> MailboxIdentity:
+    numbers = sorted(sizes, reverse=True)
+    fetched: dict[int, bytes] = {}
+    used_retr = False
+    async for number, block, whole in iter_header_blocks(client, numbers):
+        fetched[number] = block
+        used_retr = used_retr or whole is not None
+        if progress is not None:
+            progress(len(fetched), len(numbers))
+    by_number = {number: weak_uid(fetched[number], sizes[number]) for number in numbers}
+    unique = unique_uids(by_number)
+    listing = {uid: (number, sizes[number]) for number, uid in unique.items()}
+    headers = {uid: fetched[number] for number, uid in unique.items()}
+    return MailboxIdentity(listing=listing, weak=True, headers=headers, used_retr=used_retr)
+
+
+async def iter_header_blocks(
+    client: POP3Client, numbers: list[int]
+) -> AsyncIterator[tuple[int, bytes, bytes | None]]:
+    """``(number, header block, whole message or None)`` as they arrive, in ``numbers`` order.
+
+    TOP n 0, pipelined; on a server without TOP, RETR (then the whole message comes along, so
+    the caller can keep it rather than fetch it twice).
+    """
+    use_top = client.capabilities.top or not client.capabilities.raw
+    if use_top:
+        got_any = False
+        try:
+            async for number, data in client.top_many(numbers, 0):
+                got_any = True
+                yield number, header_block(data), None
+            return
+        except ServerError:
+            if got_any or client.capabilities.top:
+                raise  # TOP worked before, or was promised: this is a real error
+    async for number, data in client.retr_many(numbers):
+        yield number, header_block(data), data
+
+
+def header_block(message: bytes) -> bytes:
+    """The header block of a message or of ``TOP n 0`` output (up to the first empty line)."""
+    for separator in (b"\r\n\r\n", b"\n\n"):
+        end = message.find(separator)
+        if end != -1:
+            return message[: end + len(separator)]
+    return message

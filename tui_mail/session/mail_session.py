@@ -1,0 +1,362 @@
+"""The background session: owns the only POP3 connection and serves the UI's requests.
+
+One asyncio task runs :meth:`MailSession.run`; the UI only enqueues commands and reads the
+events it reports. Safety rules live here:
+
+* Deletions are marks in the store until :meth:`apply_deletions`; then UIDL is read again in
+  the same session, each marked UID is mapped to its *current* number, DELE is sent only for
+  UIDs found, and QUIT commits. Every other way of ending a session is an abort without QUIT,
+  so a dropped connection or a crash commits nothing (and Gmail does not "pop" what we RETR'd).
+* After a drop it reconnects with backoff and re-maps numbers from UIDL; [IN-USE] and
+  [SYS/TEMP] wait and retry without asking for the password again; [AUTH] stops retrying.
+* While offline the cached list and cached bodies stay usable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from tui_mail.accounts import Account, SecretError, SecretProvider
+from tui_mail.commands.errors import describe_error
+from tui_mail.pop3 import POP3Client
+from tui_mail.pop3.errors import (
+    AuthFailed,
+    LoginDelayed,
+    MailboxInUse,
+    PermanentFailure,
+    PlaintextNotAllowed,
+    POP3Error,
+    TemporaryFailure,
+    TLSFailure,
+)
+from tui_mail.session.connect import open_session
+from tui_mail.session.events import (
+    BodyFailed,
+    BodyReady,
+    ConnectionState,
+    DeletionsApplied,
+    ListReplaced,
+    Notice,
+    Progress,
+    SessionEvent,
+    StateChanged,
+    SummariesUpdated,
+)
+from tui_mail.session.identity import MailboxIdentity, read_identity
+from tui_mail.session.sync import sync_mailbox
+from tui_mail.store import MessageSummary, Store
+
+Report = Callable[[SessionEvent], None]
+Opener = Callable[[], Awaitable[POP3Client]]
+
+KEEPALIVE_SECONDS = 240.0  # well inside the 600 s autologout of Dovecot and RFC 1939
+CHECK_INTERVAL_SECONDS = 300.0
+BACKOFF_START = 2.0
+BACKOFF_MAX = 300.0
+PROGRESS_EVERY = 25  # header progress is reported every this many messages
+PROGRESS_MIN_BYTES = 256 * 1024  # smaller bodies arrive too fast to need a progress bar
+
+
+@dataclass(frozen=True)
+class _Command:
+    name: str  # refresh | body | apply | shutdown
+    uid: str = ""
+    then_quit: bool = False
+
+
+class _Stop(Exception):
+    """The user asked the session to end."""
+
+
+class MailSession:
+    """A :class:`~tui_mail.session.control.SessionControl` over a real POP3 account."""
+
+    def __init__(
+        self,
+        account: Account,
+        store: Store,
+        secrets: SecretProvider,
+        *,
+        check_interval: float = CHECK_INTERVAL_SECONDS,
+        keepalive: float = KEEPALIVE_SECONDS,
+        opener: Opener | None = None,
+    ) -> None:
+        self.account = account
+        self.account_name = account.name
+        self.store = store
+        self._secrets = secrets
+        self._check_interval = check_interval
+        self._keepalive = keepalive
+        self._open: Opener = opener or (lambda: open_session(account, secrets))
+        self._queue: asyncio.Queue[_Command] = asyncio.Queue()
+        self._client: POP3Client | None = None
+        self._identity: MailboxIdentity | None = None
+        self._report: Report = lambda event: None
+        self._backoff = BACKOFF_START
+        self._retry_at: float | None = None  # monotonic time of the next automatic connect
+        self._next_check = 0.0
+        self._last_activity = 0.0
+
+    # -- SessionControl: called by the UI, never blocks ----------------------------------
+
+    def request_refresh(self) -> None:
+        self._queue.put_nowait(_Command("refresh"))
+
+    def request_body(self, uid: str) -> None:
+        self._queue.put_nowait(_Command("body", uid=uid))
+
+    def set_read(self, uid: str, read: bool) -> None:
+        self.store.mark_read([uid], read)
+
+    def set_marked(self, uid: str, marked: bool) -> None:
+        if marked:
+            self.store.mark_for_deletion([uid])
+        else:
+            self.store.unmark_for_deletion([uid])
+
+    def apply_deletions(self, *, then_quit: bool) -> None:
+        self._queue.put_nowait(_Command("apply", then_quit=then_quit))
+
+    def shutdown(self) -> None:
+        self._queue.put_nowait(_Command("shutdown"))
+
+    # -- the loop ------------------------------------------------------------------------
+
+    async def run(self, report: Report) -> None:
+        """Show the cache at once, then connect, sync and serve commands until shutdown."""
+        self._report = report
+        report(ListReplaced(self.store.summaries()))
+        self._retry_at = time.monotonic()
+        try:
+            while True:
+                await self._tick()
+        except _Stop:
+            pass
+        finally:
+            await self._disconnect()
+
+    async def _tick(self) -> None:
+        """Wait for a command or a timer, then do the one thing that is due."""
+        command = await self._next_command()
+        if command is not None:
+            await self._serve(command)
+            return
+        now = time.monotonic()
+        if self._client is None:
+            if self._retry_at is not None and now >= self._retry_at:
+                await self._connect_and_sync()
+        elif now >= self._next_check:
+            await self._refresh()
+        elif now - self._last_activity >= self._keepalive:
+            await self._guarded(self._noop)
+
+    async def _next_command(self) -> _Command | None:
+        timeout = self._seconds_to_next_timer()
+        if timeout is not None and timeout <= 0:
+            return None if self._queue.empty() else self._queue.get_nowait()
+        try:
+            return await asyncio.wait_for(self._queue.get(), timeout)
+        except TimeoutError:
+            return None
+
+    def _seconds_to_next_timer(self) -> float | None:
+        now = time.monotonic()
+        if self._client is None:
+            return None if self._retry_at is None else self._retry_at - now
+        return min(self._next_check, self._last_activity + self._keepalive) - now
+
+    async def _serve(self, command: _Command) -> None:
+        if command.name == "shutdown":
+            raise _Stop
+        if command.name == "refresh":
+            await self._refresh()
+        elif command.name == "body":
+            await self._serve_body(command.uid)
+        elif command.name == "apply":
+            await self._apply_deletions(then_quit=command.then_quit)
+
+    # -- connecting ----------------------------------------------------------------------
+
+    async def _refresh(self) -> None:
+        """New mail shows only in a new session: drop this one (no QUIT) and log in again."""
+        await self._disconnect()
+        await self._connect_and_sync()
+
+    async def _connect_and_sync(self) -> bool:
+        self._retry_at = None
+        self._report(StateChanged(ConnectionState.CONNECTING))
+        try:
+            client = await self._open()
+        except BaseException as exc:
+            if not isinstance(exc, Exception):
+                raise
+            self._connect_failed(exc)
+            return False
+        self._client = client
+        self._backoff = BACKOFF_START
+        self._touch()
+        self._report(StateChanged(ConnectionState.ONLINE, self._tls_words(client)))
+        self._warn_about_server(client)
+        return await self._guarded(self._sync)
+
+    def _connect_failed(self, exc: Exception) -> None:
+        reason = describe_error(exc)
+        if isinstance(exc, MailboxInUse):
+            self._schedule_retry(ConnectionState.BUSY, reason, minimum=30.0)
+        elif isinstance(exc, LoginDelayed):
+            delay = float(self.store.get_meta("login_delay") or 60)
+            self._schedule_retry(ConnectionState.RETRYING, reason, minimum=delay)
+        elif isinstance(exc, AuthFailed | SecretError | TLSFailure | PlaintextNotAllowed
+                        | PermanentFailure):
+            # Retrying cannot help (and would lock accounts): wait for the user's "r".
+            self._report(StateChanged(ConnectionState.OFFLINE, reason))
+            self._report(Notice(reason, "error"))
+        elif isinstance(exc, POP3Error | OSError | TemporaryFailure):
+            self._schedule_retry(ConnectionState.RETRYING, reason)
+        else:
+            self._report(StateChanged(ConnectionState.OFFLINE, reason))
+            self._report(Notice(reason, "error"))
+
+    def _schedule_retry(self, state: ConnectionState, reason: str, minimum: float = 0.0) -> None:
+        delay = max(self._backoff, minimum)
+        self._backoff = min(self._backoff * 2, BACKOFF_MAX)
+        self._retry_at = time.monotonic() + delay
+        self._report(StateChanged(state, reason, retry_in=delay))
+
+    async def _disconnect(self) -> None:
+        client, self._client, self._identity = self._client, None, None
+        if client is not None:
+            await client.abort()  # never QUIT here: QUIT is reserved for applying deletions
+
+    async def _guarded(self, action: Callable[[], Awaitable[None]]) -> bool:
+        """Run a network action; on a drop, go offline and schedule a reconnect."""
+        try:
+            await action()
+        except (POP3Error, OSError) as exc:
+            await self._disconnect()
+            self._schedule_retry(ConnectionState.RETRYING, describe_error(exc))
+            return False
+        self._touch()
+        return True
+
+    def _touch(self) -> None:
+        self._last_activity = time.monotonic()
+
+    @staticmethod
+    def _tls_words(client: POP3Client) -> str:
+        return client.tls_version or "no TLS"
+
+    def _warn_about_server(self, client: POP3Client) -> None:
+        caps = client.capabilities
+        if caps.login_delay is not None:
+            self.store.set_meta("login_delay", str(caps.login_delay))
+        if caps.expire == 0:
+            self._report(Notice(
+                "This server deletes messages once they are downloaded (EXPIRE 0).", "warning"))
+
+    async def _noop(self) -> None:
+        assert self._client is not None
+        await self._client.noop()
+
+    # -- sync ----------------------------------------------------------------------------
+
+    async def _sync(self) -> None:
+        assert self._client is not None
+        delay = float(self.store.get_meta("login_delay") or 0)
+        self._next_check = time.monotonic() + max(self._check_interval, delay)
+
+        def rows(batch: list[MessageSummary]) -> None:
+            self._report(SummariesUpdated(batch))
+
+        def progress(done: int, total: int) -> None:
+            if done == total or done % PROGRESS_EVERY == 0:  # spare the UI 1,000 repaints
+                self._report(Progress("headers", done, total))
+
+        result = await sync_mailbox(self._client, self.store, on_rows=rows, on_progress=progress)
+        if result.mass_change is not None:
+            self._report(Notice(
+                f"{result.mass_change.describe()}. Nothing was recorded; run "
+                "`tui-mail check --accept-uid-change` if the server was migrated.", "warning"))
+            await self._disconnect()
+            return
+        self._identity = result.identity
+        if result.weak_identity:
+            self._report(Notice(
+                "The server has no UIDL: messages are recognised by their headers, which "
+                "is weaker (identical copies look alike).", "warning"))
+        self._report(ListReplaced(self.store.summaries()))
+        self._report(Progress("headers", result.headers_fetched, result.headers_fetched))
+
+    # -- bodies --------------------------------------------------------------------------
+
+    async def _serve_body(self, uid: str) -> None:
+        cached = self.store.bodies.path(uid)
+        if cached is not None:
+            self._report(BodyReady(uid, cached))
+            return
+        if self._client is None or self._identity is None:
+            self._report(BodyFailed(uid, "offline and not in the local cache"))
+            return
+        number = self._identity.number_of(uid)
+        if number is None:
+            self._report(BodyFailed(uid, "no longer on the server"))
+            return
+        if not await self._guarded(lambda: self._retrieve(uid, number)):
+            self._report(BodyFailed(uid, "the connection dropped while downloading"))
+            return
+        path = self.store.bodies.path(uid)
+        if path is None:
+            self._report(BodyFailed(uid, "the body cache could not keep the message"))
+        else:
+            self._report(BodyReady(uid, path))
+
+    async def _retrieve(self, uid: str, number: int) -> None:
+        assert self._client is not None and self._identity is not None
+        size = self._identity.listing[uid][1]
+        report = self._report
+
+        def progress(done: int) -> None:
+            if size >= PROGRESS_MIN_BYTES:
+                report(Progress("message bytes", done, size))
+
+        with self.store.bodies.writer(uid) as sink:
+            await self._client.retr(number, sink, progress)
+        if size >= PROGRESS_MIN_BYTES:
+            report(Progress("message bytes", size, size))
+
+    # -- deleting ------------------------------------------------------------------------
+
+    async def _apply_deletions(self, *, then_quit: bool) -> None:
+        marked = self.store.pending_deletions()
+        outcome = await self._delete(marked) if marked else DeletionsApplied()
+        self._report(outcome)
+        if then_quit:
+            raise _Stop
+        self._report(ListReplaced(self.store.summaries()))
+        await self._connect_and_sync()
+
+    async def _delete(self, marked: list[str]) -> DeletionsApplied:
+        """UIDL again, DELE what is found, QUIT; a failure before +OK to QUIT deletes nothing."""
+        if self._client is None and not await self._connect_and_sync():
+            return DeletionsApplied(error="could not connect to the server")
+        client = self._client
+        assert client is not None
+        self._client = self._identity = None  # this session ends here, one way or another
+        try:
+            identity = await read_identity(client)  # numbers checked in *this* session
+            found = [uid for uid in marked if uid in identity.listing]
+            missing = [uid for uid in marked if uid not in identity.listing]
+            for done, uid in enumerate(found, 1):
+                await client.dele(identity.listing[uid][0])
+                self._report(Progress("deleting", done, len(found)))
+            await client.quit()
+        except (POP3Error, OSError) as exc:
+            with contextlib.suppress(Exception):
+                await client.abort()
+            return DeletionsApplied(error=describe_error(exc))
+        self.store.deletions_done(found)
+        return DeletionsApplied(deleted=found, not_found=missing)

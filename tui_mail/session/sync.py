@@ -1,0 +1,114 @@
+"""Sync without a UI: list the server, reconcile the ledger, fetch headers of new mail only.
+
+Order matters for "never lose, never flood": the ledger learns the listing in one transaction,
+then headers arrive newest first and are committed batch by batch, so a kill at any moment
+leaves a store that the next sync simply continues. Nothing here deletes or marks read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tui_mail.pop3 import POP3Client
+from tui_mail.session.identity import MailboxIdentity, iter_header_blocks, read_identity
+from tui_mail.store import MassChange, MessageSummary, Store
+
+HEADER_BATCH = 100
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """What one sync found. ``mass_change`` is set (and nothing applied) on a UID upheaval."""
+
+    new: int
+    unread: int
+    total: int
+    headers_fetched: int
+    weak_identity: bool
+    identity: MailboxIdentity
+    mass_change: MassChange | None = None
+    used_retr: bool = False  # the server has no TOP: whole messages were fetched
+
+
+    @property
+    def applied(self) -> bool:
+        return self.mass_change is None
+
+
+async def sync_mailbox(
+    client: POP3Client,
+    store: Store,
+    *,
+    accept_mass_change: bool = False,
+    on_rows: Callable[[list[MessageSummary]], None] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+    batch_size: int = HEADER_BATCH,
+) -> SyncResult:
+    """Reconcile ``store`` with the logged-in ``client``'s maildrop; see the module doc."""
+    identity = await read_identity(client, progress=on_progress)
+    result = store.reconcile(identity.listing, accept_mass_change=accept_mass_change)
+    if not result.applied:
+        return SyncResult(
+            new=len(result.new), unread=result.unread, total=result.total, headers_fetched=0,
+            weak_identity=identity.weak, identity=identity, mass_change=result.mass_change,
+        )
+    store.set_identity("weak" if identity.weak else "strong")
+    need = result.need_headers  # newest first
+    fetched = 0
+    used_retr = identity.used_retr
+    if identity.weak:
+        for start in range(0, len(need), batch_size):
+            chunk = need[start:start + batch_size]
+            _commit(store, [(uid, identity.headers[uid]) for uid in chunk], on_rows)
+        fetched = len(need)
+    elif need:
+        fetched, used_retr = await _fetch_new_headers(
+            client, store, identity, need, on_rows, on_progress, batch_size)
+    store.record_sync()
+    return SyncResult(
+        new=len(result.new), unread=store.unread_count(), total=result.total,
+        headers_fetched=fetched, weak_identity=identity.weak, identity=identity,
+        used_retr=used_retr,
+    )
+
+
+async def _fetch_new_headers(
+    client: POP3Client,
+    store: Store,
+    identity: MailboxIdentity,
+    need: list[str],
+    on_rows: Callable[[list[MessageSummary]], None] | None,
+    on_progress: Callable[[int, int], None] | None,
+    batch_size: int,
+) -> tuple[int, bool]:
+    """Fetch header blocks for ``need`` (newest first), committing every ``batch_size``.
+
+    Returns how many arrived and whether RETR stood in for TOP.
+    """
+    uid_of = {identity.listing[uid][0]: uid for uid in need}
+    pending: list[tuple[str, bytes]] = []
+    done = 0
+    used_retr = False
+    async for number, block, whole in iter_header_blocks(client, list(uid_of)):
+        uid = uid_of[number]
+        if whole is not None:  # RETR fallback: keep the body we got anyway
+            store.bodies.store(uid, whole)
+            used_retr = True
+        pending.append((uid, block))
+        done += 1
+        if len(pending) >= batch_size:
+            _commit(store, pending, on_rows)
+            pending = []
+        if on_progress is not None:
+            on_progress(done, len(need))
+    if pending:
+        _commit(store, pending, on_rows)
+    return done, used_retr
+
+
+def _commit(store: Store, batch: list[tuple[str, bytes]],
+            on_rows: Callable[[list[MessageSummary]], None] | None) -> None:
+    rows = store.add_headers(batch)
+    if on_rows is not None and rows:
+        on_rows(rows)

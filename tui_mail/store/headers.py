@@ -1,0 +1,70 @@
+"""List fields of a cached header block, and their SQLite form (epoch + UTC offset).
+
+The store decodes headers in exactly one place, :func:`header_fields`, which delegates to
+``tui_mail.mail.headers.summarize_headers`` (decoding *and* sanitising); nothing else in the store
+interprets mail text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderFields:
+    """What the message list shows, as stored: the date split into epoch and offset."""
+
+    date_epoch: int | None
+    tz_offset: int | None  # seconds east of UTC, as written in the Date header
+    sender: str
+    subject: str
+
+
+def header_fields(raw: bytes) -> HeaderFields:
+    """Decode (and sanitise) a raw header block into the stored list fields."""
+    from tui_mail.mail.headers import summarize_headers  # late: keeps `store` import light
+
+    summary = summarize_headers(raw)
+    epoch, offset = split_date(summary.date)
+    return HeaderFields(epoch, offset, summary.sender, summary.subject)
+
+
+def split_date(date: datetime | None) -> tuple[int | None, int | None]:
+    """An aware datetime as (epoch seconds, UTC offset seconds); naive dates count as UTC."""
+    if date is None:
+        return None, None
+    offset = date.utcoffset()
+    if offset is None:
+        date = date.replace(tzinfo=UTC)
+        offset = timedelta(0)
+    try:
+        return int(date.timestamp()), int(offset.total_seconds())
+    except (OverflowError, OSError, ValueError):
+        return None, None
+
+
+class DateRebuilder:
+    """Turns stored (epoch, offset) pairs back into aware datetimes, sharing tz objects.
+
+    One ``timezone`` per distinct offset instead of one per row keeps 100,000 rows cheap.
+    """
+
+    def __init__(self) -> None:
+        self._zones: dict[int, timezone] = {}
+
+    def __call__(self, epoch: int | None, offset: int | None) -> datetime | None:
+        if epoch is None:
+            return None
+        offset = offset or 0
+        zone = self._zones.get(offset)
+        if zone is None:
+            try:
+                zone = timezone(timedelta(seconds=offset))
+            except ValueError:  # |offset| >= 24 h: a broken Date header stored as-is
+                zone = UTC
+            self._zones[offset] = zone
+        try:
+            return datetime.fromtimestamp(epoch, zone)
+        except (OverflowError, OSError, ValueError):
+            return None

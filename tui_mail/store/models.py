@@ -1,0 +1,29 @@
+"""Plain data shared by the store, the session and the UI (no I/O, no Textual)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MessageSummary:
+    """One row of the message list, built from the header cache and the UIDL ledger.
+
+    ``sender`` and ``subject`` are already decoded *and sanitised* (tui_mail.mail), so any
+    layer may display them as plain text (never as markup).
+    """
+
+    uid: str
+    size: int
+    date: datetime | None  # timezone-aware; None when the Date header is missing or broken
+    sender: str
+    subject: str
+    unread: bool
+    marked_delete: bool = False
+    server_order: int = 0  # position in the server's last UIDL listing (1 = oldest)
+    headers_loaded: bool = True  # False while only UIDL/LIST is known (TOP still pending)
+
+    def with_(self, **changes: object) -> MessageSummary:
+        """Return a copy with some fields changed (frozen dataclasses cannot be edited)."""
+        return replace(self, **changes)  # type: ignore[arg-type]

@@ -1,0 +1,100 @@
+"""The SQLite schema of a per-account store, its versions and how to migrate between them.
+
+``PRAGMA user_version`` holds the schema version. Each migration runs in its own
+transaction together with the version bump, so a kill -9 mid-migration leaves the previous
+version intact and the next start simply runs it again. A database newer than this program
+is refused (never "repaired" by an older tui-mail).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+
+class StoreError(Exception):
+    """The local store cannot be used (newer schema, corrupt file, unknown UID...)."""
+
+
+# MIGRATIONS[n] takes the schema from version n to n + 1.
+MIGRATIONS: Sequence[Sequence[str]] = (
+    # 1: ledger, header cache, pending deletions, account metadata.
+    (
+        """CREATE TABLE meta (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        ) WITHOUT ROWID""",
+        # Every UID ever seen. server_order is the position in the last UIDL listing
+        # (1 = oldest); gone_since is set when the UID left the server (row kept, so a UID
+        # that comes back is not "new" and keeps its read flag).
+        """CREATE TABLE ledger (
+            uid TEXT PRIMARY KEY,
+            first_seen REAL NOT NULL,
+            read INTEGER NOT NULL DEFAULT 0 CHECK (read IN (0, 1)),
+            server_order INTEGER,
+            size INTEGER NOT NULL DEFAULT 0,
+            gone_since REAL,
+            CHECK ((gone_since IS NULL) = (server_order IS NOT NULL))
+        )""",
+        "CREATE INDEX ledger_present ON ledger (server_order) WHERE gone_since IS NULL",
+        # The list fields, small so that reading 100,000 rows stays fast ...
+        """CREATE TABLE headers (
+            uid TEXT PRIMARY KEY REFERENCES ledger (uid) ON DELETE CASCADE,
+            date_epoch INTEGER,
+            tz_offset INTEGER,
+            sender TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            fetched_at REAL NOT NULL
+        )""",
+        # ... and the raw header block apart, read only when one message is opened.
+        """CREATE TABLE raw_headers (
+            uid TEXT PRIMARY KEY REFERENCES headers (uid) ON DELETE CASCADE,
+            raw BLOB NOT NULL
+        )""",
+        """CREATE TABLE pending_deletions (
+            uid TEXT PRIMARY KEY REFERENCES ledger (uid) ON DELETE CASCADE,
+            marked_at REAL NOT NULL
+        )""",
+    ),
+    # 2: body cache bookkeeping (size and last use, for least-recently-used eviction).
+    (
+        """CREATE TABLE bodies (
+            uid TEXT PRIMARY KEY REFERENCES ledger (uid) ON DELETE CASCADE,
+            file_name TEXT NOT NULL UNIQUE,
+            size INTEGER NOT NULL,
+            last_used REAL NOT NULL
+        )""",
+        "CREATE INDEX bodies_lru ON bodies (last_used)",
+    ),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def schema_version(db: sqlite3.Connection) -> int:
+    """The ``user_version`` of ``db`` (0 for a new, empty file)."""
+    row = db.execute("PRAGMA user_version").fetchone()
+    return int(row[0])
+
+
+def migrate(db: sqlite3.Connection, target: int = SCHEMA_VERSION) -> None:
+    """Bring ``db`` (opened with ``isolation_level=None``) up to schema ``target``."""
+    current = schema_version(db)
+    if current > SCHEMA_VERSION:
+        raise StoreError(
+            f"the local store has schema version {current}, newer than this tui-mail "
+            f"understands ({SCHEMA_VERSION}); upgrade tui-mail"
+        )
+    while current < target:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            # Re-read inside the write lock: another process may have migrated meanwhile.
+            current = schema_version(db)
+            if current < target:
+                for statement in MIGRATIONS[current]:
+                    db.execute(statement)
+                current += 1
+                db.execute(f"PRAGMA user_version = {current:d}")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")

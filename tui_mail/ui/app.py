@@ -1,0 +1,450 @@
+"""The Textual app: wires the session's events to the widgets and the keys to the session.
+
+The session runs in an async worker (group ``session``) and reports through a callback that
+only posts a Textual message; handlers here then update the model and set widget attributes.
+Nothing here waits on the network: every session call just enqueues a command.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import work
+from textual.app import SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Input
+from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState, get_current_worker
+
+from tui_mail.session.control import SessionControl
+from tui_mail.session.events import (
+    ConnectionState,
+    DeletionsApplied,
+    SessionEvent,
+    StateChanged,
+)
+from tui_mail.store.models import MessageSummary
+from tui_mail.ui import messages as msg
+from tui_mail.ui.bindings import SCREEN_BINDINGS, help_entries
+from tui_mail.ui.list_model import MessageListModel
+from tui_mail.ui.rendering import MailRenderer, MessageRenderer
+from tui_mail.ui.safe_text import one_line
+from tui_mail.ui.save_actions import DisplayedMessage, SaveActions
+from tui_mail.ui.screens.confirm_quit import ConfirmQuit, QuitChoice
+from tui_mail.ui.screens.help import HelpScreen, help_text
+from tui_mail.ui.screens.main import MailScreen
+from tui_mail.ui.widgets.message_list import Clock, local_now
+from tui_mail.ui.widgets.preview import preview_text
+from tui_mail.ui.widgets.status_bar import StatusInfo
+
+SESSION_STOP_TIMEOUT = 5.0  # seconds to let the session close its connection on quit
+LOW_COLOUR_SYSTEMS = {None, "standard", "windows"}
+
+
+def deletion_outcome(event: DeletionsApplied) -> str:
+    """What happened at the server, in words (UIDs are counted, never shown)."""
+    if event.error is not None:
+        return f"Nothing was deleted ({event.error}); the marks are kept for next time."
+    text = f"Deleted {len(event.deleted)} messages from the server."
+    if event.not_found:
+        text += (
+            f" {len(event.not_found)} marked messages were not found on the server;"
+            " nothing was deleted in their place."
+        )
+    return text
+
+
+class TuiMailApp(SaveActions):
+    """The reader. ``session`` is any :class:`SessionControl` (the real one or a test fake)."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "tui-mail"  # never mail text: a hostile subject must not reach the terminal title
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "request_quit", "Quit", show=False, priority=True, id="app.quit"),
+    ]
+
+    def __init__(
+        self,
+        session: SessionControl,
+        *,
+        account_name: str,
+        renderer: MessageRenderer | None = None,
+        keymap: dict[str, str] | None = None,
+        clock: Clock = local_now,
+        download_dir: Path | None = None,
+        theme: str | None = None,
+        outcome_delay: float = 1.5,
+    ) -> None:
+        super().__init__()
+        self._session = session
+        self._account_name = account_name
+        self._renderer: MessageRenderer = renderer or MailRenderer()
+        self._user_keymap = dict(keymap or {})
+        self._clock = clock
+        self._download_dir = download_dir
+        self._requested_theme = theme
+        self._outcome_delay = outcome_delay
+        self.model = MessageListModel()
+        self.mail_screen = MailScreen(self.model, clock=clock)
+        self._state = StateChanged(ConnectionState.CONNECTING)
+        self._state_since = time.monotonic()
+        self._activity: dict[str, str] = {}
+        self._note = ""
+        self._wanted_uid: str | None = None
+        self.displayed: DisplayedMessage | None = None
+        self._session_worker: Worker[None] | None = None
+        self._quitting = False
+        self._quit_after_deletion = False
+        self.outcome: str | None = None  # printed by run_app after the screen is restored
+
+    # -- start-up ----------------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen[None]:
+        return self.mail_screen
+
+    def on_mount(self) -> None:
+        if self._requested_theme is not None:
+            self.theme = self._requested_theme
+        elif self.console.color_system in LOW_COLOUR_SYSTEMS:
+            self.theme = "ansi-dark"  # the terminal's own 16 colours stay legible
+        if self._user_keymap:
+            self.set_keymap(self._user_keymap)
+        self.set_interval(60, self.mail_screen.message_list.refresh_today)
+        self._session_worker = self.run_worker(
+            self._run_session(), name="session", group="session", exit_on_error=False
+        )
+
+    def on_mail_screen_ready(self, message: MailScreen.Ready) -> None:
+        self._refresh_view()
+
+    async def _run_session(self) -> None:
+        await self._session.run(self._report)
+
+    def _report(self, event: SessionEvent) -> None:
+        """The session's callback: may run on any thread, so it only posts a message."""
+        self.post_message(msg.wrap_event(event))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker is not self._session_worker or self._quitting:
+            return
+        if event.state in (WorkerState.ERROR, WorkerState.SUCCESS):
+            error = event.worker.error
+            why = f"session stopped: {type(error).__name__}" if error else "session ended"
+            self._state = StateChanged(ConnectionState.OFFLINE, why)
+            self._state_since = time.monotonic()
+            self._refresh_status()
+            if error is not None:
+                self.notify(why, severity="error", markup=False)
+
+    # -- session events ----------------------------------------------------------------------
+
+    def on_session_state_changed(self, message: msg.SessionStateChanged) -> None:
+        self._state = message.event
+        self._state_since = time.monotonic()
+        self._refresh_status()
+
+    def on_session_list_replaced(self, message: msg.SessionListReplaced) -> None:
+        self.model.replace_all(message.event.summaries)
+        self._refresh_view()
+
+    def on_session_summaries_updated(self, message: msg.SessionSummariesUpdated) -> None:
+        self.model.update(list(message.event.summaries))
+        self._refresh_view()
+
+    def on_session_progress(self, message: msg.SessionProgress) -> None:
+        event = message.event
+        task = one_line(event.task)
+        if event.total is not None and event.done >= event.total:
+            self._activity.pop(task, None)
+        else:
+            total = f"/{event.total}" if event.total is not None else ""
+            self._activity[task] = f"{task} {event.done}{total}"
+        self._refresh_status()
+
+    def on_session_body_ready(self, message: msg.SessionBodyReady) -> None:
+        if message.event.uid == self._wanted_uid:
+            self._render_body(message.event.uid, message.event.path)
+
+    def on_session_body_failed(self, message: msg.SessionBodyFailed) -> None:
+        if message.event.uid == self._wanted_uid:
+            self._wanted_uid = None
+            reason = one_line(message.event.reason)
+            self.mail_screen.preview.show_status(f"Could not load this message: {reason}")
+
+    def on_session_deletions_applied(self, message: msg.SessionDeletionsApplied) -> None:
+        outcome = deletion_outcome(message.event)
+        self._activity.pop("deleting", None)
+        self.model.remove(message.event.deleted)
+        self._note = outcome
+        self.set_timer(15, self._clear_note)
+        self._refresh_view()
+        if self._quit_after_deletion:
+            self.outcome = outcome
+            self._finish()
+        else:
+            self.notify(outcome, markup=False)
+
+    def _clear_note(self) -> None:
+        self._note = ""
+        self._refresh_status()
+
+    def on_session_notice(self, message: msg.SessionNotice) -> None:
+        severity = message.event.severity
+        if severity not in ("information", "warning", "error"):
+            severity = "information"
+        self.notify(one_line(message.event.text), severity=severity, markup=False)  # type: ignore[arg-type]
+
+    # -- showing a message -------------------------------------------------------------------
+
+    @work(thread=True, group="render", exclusive=True, exit_on_error=False)
+    def _render_body(self, uid: str, path: Path) -> None:
+        """Read and render off the event loop; a broken message must not stall or crash."""
+        worker = get_current_worker()
+        try:
+            rendered = self._renderer.render(path)
+            text = preview_text(rendered.as_text())
+        except Exception as error:
+            if not worker.is_cancelled:
+                reason = f"could not render it ({type(error).__name__})"
+                self.post_message(msg.BodyRenderFailed(uid, reason))
+            return
+        if not worker.is_cancelled:
+            self.post_message(msg.BodyRendered(uid, path, rendered, text))
+
+    def on_body_rendered(self, message: msg.BodyRendered) -> None:
+        if message.uid != self._wanted_uid:
+            return
+        self.mail_screen.preview.show_text(message.text, uid=message.uid)
+        self.displayed = DisplayedMessage(message.uid, message.path, message.rendered)
+        row = self.model.get(message.uid)
+        if row is not None and row.unread:
+            self._set_read(row, read=True)
+
+    def on_body_render_failed(self, message: msg.BodyRenderFailed) -> None:
+        if message.uid == self._wanted_uid:
+            self._wanted_uid = None
+            self.mail_screen.preview.show_status(f"Could not show this message: {message.reason}")
+
+    def action_open_message(self) -> None:
+        row = self.mail_screen.message_list.highlighted
+        if row is None:
+            return
+        self.mail_screen.add_class("-preview")
+        if self._wanted_uid == row.uid:
+            return  # already shown, or on its way
+        self._wanted_uid = row.uid
+        self.mail_screen.preview.show_status("Loading message…")
+        self._session.request_body(row.uid)
+
+    def action_preview_page_down(self) -> None:
+        self.mail_screen.preview.scroll_page_down(animate=False)
+
+    def action_preview_page_up(self) -> None:
+        self.mail_screen.preview.scroll_page_up(animate=False)
+
+    def action_toggle_full_preview(self) -> None:
+        screen = self.mail_screen
+        if screen.has_class("-zoom"):
+            screen.remove_class("-zoom")
+            screen.message_list.focus()
+        else:
+            screen.add_class("-zoom", "-preview")
+            screen.preview.focus()
+
+    # -- marks and read state ------------------------------------------------------------------
+
+    def action_toggle_delete(self) -> None:
+        row = self.mail_screen.message_list.highlighted
+        if row is not None:
+            self._set_marked(row, marked=not row.marked_delete)
+            self.mail_screen.message_list.move_cursor(1)
+
+    def action_undelete(self) -> None:
+        row = self.mail_screen.message_list.highlighted
+        if row is not None:
+            if row.marked_delete:
+                self._set_marked(row, marked=False)
+            self.mail_screen.message_list.move_cursor(1)
+
+    def action_toggle_read(self) -> None:
+        row = self.mail_screen.message_list.highlighted
+        if row is not None:
+            self._set_read(row, read=row.unread)
+
+    def _set_marked(self, row: MessageSummary, *, marked: bool) -> None:
+        self._session.set_marked(row.uid, marked)
+        self.model.update([row.with_(marked_delete=marked)])
+        self._refresh_view()
+
+    def _set_read(self, row: MessageSummary, *, read: bool) -> None:
+        self._session.set_read(row.uid, read)
+        self.model.update([row.with_(unread=not read)])
+        self._refresh_view()
+
+    # -- list: filter and sort -------------------------------------------------------------------
+
+    def action_start_filter(self) -> None:
+        field = self.mail_screen.filter_input
+        field.add_class("-shown")
+        field.value = self.model.filter_text
+        field.focus()
+
+    def action_clear_filter(self) -> None:
+        field = self.mail_screen.filter_input
+        if not field.has_class("-shown") and not self.model.filter_text:
+            return
+        field.remove_class("-shown")
+        field.value = ""
+        self.model.set_filter("")
+        self.mail_screen.message_list.focus()
+        self._refresh_view()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self.model.set_filter(event.value)
+            self._refresh_view(top_if_gone=True)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "filter":
+            event.input.remove_class("-shown")
+            self.mail_screen.message_list.focus()
+
+    def action_cycle_sort(self) -> None:
+        self.model.set_order(self.model.order.next())
+        self._refresh_view()
+
+    # -- mail: refresh, deletion, quitting -----------------------------------------------------
+
+    def action_check_mail(self) -> None:
+        self._session.request_refresh()
+
+    def action_apply_deletions(self) -> None:
+        if self.model.marked == 0:
+            self.notify("Nothing is marked for deletion; checking for new mail.", markup=False)
+            self._session.request_refresh()
+            return
+        self._activity["deleting"] = f"deleting {self.model.marked}"
+        self._refresh_status()
+        self._session.apply_deletions(then_quit=False)
+
+    def action_request_quit(self) -> None:
+        """``q``: quit at once, or ask first when messages are marked for deletion."""
+        if self._quitting or isinstance(self.screen, ConfirmQuit):
+            return
+        if self.model.marked == 0:
+            self._finish()
+        else:
+            self.push_screen(ConfirmQuit(self.model.marked), self._on_quit_choice)
+
+    def _on_quit_choice(self, choice: QuitChoice | None) -> None:
+        if choice == "delete":
+            self._quitting = self._quit_after_deletion = True
+            self._activity["deleting"] = f"deleting {self.model.marked}"
+            self._refresh_status()
+            self._session.apply_deletions(then_quit=True)
+        elif choice == "keep":
+            self._finish()
+
+    def action_quit_keep(self) -> None:
+        """``x``: quit without deleting anything (also while a deletion is pending)."""
+        self._quit_after_deletion = False
+        self._finish()
+
+    async def action_quit(self) -> None:
+        """Textual's own quit (e.g. from the command palette) goes through ``q``'s question."""
+        self.action_request_quit()
+
+    def _finish(self) -> None:
+        self._quitting = True
+        self.run_worker(self._shutdown_and_exit(), name="quit", group="quit", exclusive=True)
+
+    async def _shutdown_and_exit(self) -> None:
+        self._session.shutdown()
+        worker = self._session_worker
+        if worker is not None and worker.state in (WorkerState.PENDING, WorkerState.RUNNING):
+            try:
+                await asyncio.wait_for(worker.wait(), timeout=SESSION_STOP_TIMEOUT)
+            except (TimeoutError, WorkerFailed, WorkerCancelled):
+                pass
+        if self.outcome and self._outcome_delay > 0:
+            await asyncio.sleep(self._outcome_delay)  # let the outcome be read in the bar
+        self.exit()
+
+    # -- help and command palette ----------------------------------------------------------
+
+    def action_show_keys(self) -> None:
+        entries = help_entries(self._user_keymap)
+        display = {
+            key: self.get_key_display(Binding(key, "")) for entry in entries for key in entry.keys
+        }
+        self.push_screen(HelpScreen(help_text(entries, display)))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Every mail action in the command palette, next to Textual's own commands."""
+        if screen is self.mail_screen:
+            for binding in SCREEN_BINDINGS:
+                action = binding.action.removeprefix("app.")
+                keys = self._user_keymap.get(binding.id or "", binding.key)
+                shown = ", ".join(self.get_key_display(Binding(k, "")) for k in keys.split(","))
+                yield SystemCommand(
+                    binding.description, f"key: {shown}", self._palette_callback(action)
+                )
+        yield from super().get_system_commands(screen)
+
+    def _palette_callback(self, action: str) -> Callable[[], object]:
+        async def run() -> None:
+            await self.run_action(action)
+
+        return run
+
+    # -- drawing -----------------------------------------------------------------------------
+
+    def _refresh_view(self, *, top_if_gone: bool = False) -> None:
+        screen = self.mail_screen
+        if not screen.message_list.is_mounted:
+            return
+        listing = screen.message_list
+        listing.model_changed(top_if_gone=top_if_gone)
+        screen.header.show(order=self.model.order, filter_text=self.model.filter_text)
+        self._refresh_status()
+
+    def _refresh_status(self) -> None:
+        if not self.mail_screen.status_bar.is_mounted:
+            return
+        self.mail_screen.status_bar.show(
+            StatusInfo(
+                account=self._account_name,
+                state=self._state,
+                state_since=self._state_since,
+                messages=self.model.total,
+                unread=self.model.unread,
+                to_delete=self.model.marked,
+                activity=tuple(self._activity.values()),
+                note=self._note,
+            )
+        )
+
+
+def run_app(
+    session: SessionControl,
+    *,
+    mouse: bool = True,
+    renderer: MessageRenderer | None = None,
+    keymap: dict[str, str] | None = None,
+) -> int:
+    """Run the reader until the user quits; print the deletion outcome once the screen is back.
+
+    ``mouse=False`` (``--no-mouse``) turns mouse reporting off, which helps over SSH.
+    """
+    app = TuiMailApp(
+        session, account_name=session.account_name, renderer=renderer, keymap=keymap
+    )
+    app.run(mouse=mouse)
+    if app.outcome:
+        print(app.outcome, file=sys.stderr)
+    return app.return_code or 0

@@ -1,0 +1,90 @@
+"""Every key binding, each with a stable id so users can remap it (``App.set_keymap``).
+
+The ids are the public names of the keys (a config file maps ``"mail.delete": "D"``); the help
+screen and the command palette are generated from these lists, so they never drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+# Keys on the message list (focused by default).
+LIST_BINDINGS: list[Binding] = [
+    Binding("j,down", "cursor_down", "Next message", id="list.down"),
+    Binding("k,up", "cursor_up", "Previous message", id="list.up"),
+    Binding("g,home", "cursor_first", "First message", id="list.first"),
+    Binding("G,end", "cursor_last", "Last message", id="list.last"),
+    Binding("ctrl+f", "cursor_page_down", "Page down in the list", id="list.page_down"),
+    Binding("ctrl+b", "cursor_page_up", "Page up in the list", id="list.page_up"),
+    Binding("space,pagedown", "app.preview_page_down", "Scroll preview down",
+            id="list.preview_down"),
+    Binding("pageup", "app.preview_page_up", "Scroll preview up", id="list.preview_up"),
+]
+
+# Keys on the preview once it has focus (Tab).
+PREVIEW_BINDINGS: list[Binding] = [
+    Binding("j,down", "scroll_down", "Scroll down a line", id="preview.down"),
+    Binding("k,up", "scroll_up", "Scroll up a line", id="preview.up"),
+    Binding("space,pagedown", "page_down", "Scroll down a page", id="preview.page_down"),
+    Binding("b,pageup", "page_up", "Scroll up a page", id="preview.page_up"),
+    Binding("g,home", "scroll_home", "Top of message", id="preview.top"),
+    Binding("G,end", "scroll_end", "End of message", id="preview.end"),
+]
+
+# Keys that work on the main screen whatever has focus there (not on dialogs).
+SCREEN_BINDINGS: list[Binding] = [
+    Binding("enter", "app.open_message", "Show message", id="mail.open"),
+    Binding("d", "app.toggle_delete", "Mark/unmark for deletion, move down", id="mail.delete"),
+    Binding("u", "app.undelete", "Unmark for deletion, move down", id="mail.undelete"),
+    Binding("n", "app.toggle_read", "Toggle read/unread", id="mail.toggle_read"),
+    Binding("s", "app.save_attachment", "Save an attachment", id="mail.save_attachment"),
+    Binding("S", "app.save_message", "Save the message as .eml", id="mail.save_message"),
+    Binding("slash", "app.start_filter", "Filter by sender or subject", id="mail.filter"),
+    Binding("escape", "app.clear_filter", "Clear the filter", id="mail.clear_filter"),
+    Binding("o", "app.cycle_sort", "Sort: date, sender, size, server order", id="mail.sort"),
+    Binding("z", "app.toggle_full_preview", "Preview full screen on/off", id="mail.zoom"),
+    Binding("r", "app.check_mail", "Check for new mail", id="mail.refresh"),
+    Binding("dollar_sign", "app.apply_deletions", "Delete marked now and reconnect",
+            id="mail.apply"),
+    Binding("q", "app.request_quit", "Quit (asks before deleting marked)", id="mail.quit"),
+    Binding("x", "app.quit_keep", "Quit without deleting anything", id="mail.exit"),
+    Binding("question_mark", "app.show_keys", "Show keys", id="mail.help"),
+]
+
+
+@dataclass(frozen=True)
+class HelpEntry:
+    """One line of the help screen."""
+
+    section: str
+    keys: tuple[str, ...]
+    description: str
+    binding_id: str
+
+
+_SECTIONS = (
+    ("Messages", SCREEN_BINDINGS),
+    ("Message list", LIST_BINDINGS),
+    ("Preview (after Tab)", PREVIEW_BINDINGS),
+)
+
+
+def help_entries(keymap: dict[str, str] | None = None) -> list[HelpEntry]:
+    """The bindings as the user has them (after their keymap), grouped by where they work."""
+    keymap = keymap or {}
+    entries = []
+    for section, bindings in _SECTIONS:
+        for binding in bindings:
+            assert binding.id is not None
+            keys = keymap.get(binding.id, binding.key)
+            entries.append(
+                HelpEntry(
+                    section,
+                    tuple(k.strip() for k in keys.split(",")),
+                    binding.description,
+                    binding.id,
+                )
+            )
+    return entries

@@ -1,0 +1,86 @@
+"""The ``?`` screen: every key, generated from the binding lists and the user's keymap."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from tui_mail.ui.bindings import HelpEntry
+
+NOTES = (
+    "Moving the cursor never downloads a message and never marks it read: Enter does.",
+    "Marked messages are deleted only when you quit with q and answer y, or press $.",
+    "Ctrl+P opens the command palette with every action.",
+)
+
+
+def help_text(entries: Sequence[HelpEntry], key_display: dict[str, str]) -> Text:
+    """The help as Text; ``key_display`` maps a key name to how it is shown (``^f``)."""
+    text = Text(end="")
+    section = ""
+    rows = [
+        (entry, ", ".join(key_display.get(key, key) for key in entry.keys)) for entry in entries
+    ]
+    width = max((len(keys) for _, keys in rows), default=0) + 2
+    for entry, keys in rows:
+        if entry.section != section:
+            section = entry.section
+            if text:
+                text.append("\n")
+            text.append(f"{section}\n", style=Style(bold=True, underline=True))
+        text.append(f"  {keys.ljust(width)}", style=Style(bold=True))
+        text.append(f"{entry.description}\n")
+    text.append("\n")
+    for note in NOTES:
+        text.append(f"{note}\n", style=Style(italic=True))
+    return text
+
+
+class HelpScreen(ModalScreen[None]):
+    """Scrollable list of keys; Esc, q or ? closes it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark", "close", "Close help", id="help.close"),
+        Binding("j,down", "scroll('down')", show=False),
+        Binding("k,up", "scroll('up')", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    HelpScreen {
+        align: center middle;
+        & > VerticalScroll {
+            width: 90%;
+            max-width: 100;
+            height: 90%;
+            border: thick $accent;
+            background: $surface;
+            padding: 0 1;
+        }
+    }
+    """
+
+    def __init__(self, text: Text) -> None:
+        super().__init__()
+        self._text = text
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-body"):
+            yield Static(self._text, id="help-text")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def action_scroll(self, direction: str) -> None:
+        body = self.query_one("#help-body", VerticalScroll)
+        if direction == "down":
+            body.scroll_down(animate=False)
+        else:
+            body.scroll_up(animate=False)
