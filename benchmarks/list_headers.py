@@ -83,7 +83,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--rtt-ms", type=float, default=50.0)
-    parser.add_argument("--window", type=int, default=64)
+    parser.add_argument("--window", type=int, default=128)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="tui-mail-bench-") as tmp:
         dovecot = Dovecot(Path(tmp))

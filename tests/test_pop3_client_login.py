@@ -235,7 +235,8 @@ async def test_auto_picks_scram_and_demands_the_server_proof() -> None:
 async def test_auto_prefers_apop_over_user_and_refreshes_capa() -> None:
     async with FakeServer(replies={b"APOP": b"+OK\r\n"}) as server:
         client = await open_client(server)
-        assert not client.capabilities.pipelining
+        before_login = client.capabilities
+        assert not before_login.pipelining
         server.replies[b"CAPA"] = b"+OK\r\nTOP\r\nPIPELINING\r\n.\r\n"
         assert await client.login("u", "pw") == "apop"
         assert client.capabilities.pipelining

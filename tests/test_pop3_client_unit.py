@@ -163,8 +163,8 @@ async def test_stls_with_untrusted_certificate_fails(certs: CertFiles) -> None:
         loop = asyncio.get_running_loop()
         transport = writer.transport
         try:  # not writer.start_tls: on failure it leaves the writer broken (Python 3.11)
-            await loop.start_tls(transport, transport.get_protocol(),  # type: ignore[arg-type]
-                                 certs.server_context(), server_side=True)
+            await loop.start_tls(transport, transport.get_protocol(), certs.server_context(),
+                                 server_side=True)
         except (ssl.SSLError, ConnectionError):
             pass
         return False
@@ -255,7 +255,7 @@ async def test_eof_in_the_middle_of_retr() -> None:
 
 async def test_timeout_drops_the_connection_without_quit() -> None:
     async with FakeServer(replies={b"NOOP": never_answer}) as server:
-        client = await open_client(server, timeout=0.2)
+        client = await open_client(server, timeout=0.5)
         with pytest.raises(CommandTimeout):
             await client.noop()
         assert client.closed

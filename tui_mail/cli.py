@@ -15,6 +15,7 @@ from tui_mail import __version__
 
 # sub-command -> (module with add_arguments(parser) and run(args) -> int, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "setup": ("tui_mail.commands.setup", "add an account: finds the server, tests the login"),
     "serverinfo": ("tui_mail.commands.serverinfo", "probe a POP3 server without logging in"),
     "check": ("tui_mail.commands.check", "count new and unread mail (for status bars and cron)"),
     "render": ("tui_mail.commands.render", "print a saved message as the preview pane shows it"),
@@ -22,11 +23,18 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 
 EPILOG = """\
 examples:
-  tui-mail                          open the default account
+  tui-mail                          open the default account (set-up screen on first run)
   tui-mail --demo                   try it on a local test server with sample mail
+  tui-mail setup                    add an account: server, TLS, login test, keyring
+  tui-mail --account work           open the account named work
+  tui-mail --log pop3.log           record the POP3 conversation (secrets shown as ***)
   tui-mail serverinfo pop.example.org
   tui-mail check --json             new/unread counts for a status bar
   tui-mail render saved.eml         show a saved message as text
+
+files (Linux defaults):
+  config    $TUI_MAIL_CONFIG, else ~/.config/tui-mail/config.toml (keys: see README)
+  data      $TUI_MAIL_DATA_DIR, else ~/.local/share/tui-mail (cache; 0700)
 """
 
 
@@ -44,6 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="serve sample mail from a local test server and open it")
     parser.add_argument("--no-mouse", action="store_true",
                         help="do not capture the mouse (handy over SSH)")
+    parser.add_argument("--log", metavar="FILE",
+                        help="append the POP3 conversation to FILE (0600) for a bug report: "
+                             "passwords, tokens and AUTH data become ***, message data its "
+                             "size")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in SUBCOMMANDS.items():
         sub = commands.add_parser(name, help=help_text, description=help_text)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from email.utils import format_datetime
 from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parent
@@ -53,7 +53,7 @@ def b_word(data: bytes, charset: str) -> str:
 
 def headers(n: int, sender: str, subject: str, extra: str = "") -> str:
     date = format_datetime(BASE - timedelta(hours=7 * n))
-    msgid = hashlib.sha1(str(n).encode()).hexdigest()[:16]
+    msgid = hashlib.sha256(str(n).encode()).hexdigest()[:16]
     return (f"From: {sender}\r\nTo: You <you@demo.invalid>\r\nDate: {date}\r\n"
             f"Subject: {subject}\r\nMessage-ID: <{msgid}@demo.invalid>\r\nMIME-Version: 1.0\r\n"
             + extra)
@@ -78,13 +78,15 @@ Nothing is deleted until you quit and answer y. Try marking this message with d.
 
     jp_subject = b_word(jis_from_cp932("【重要】①定例会議のご案内 ㈱デモ商事"), "ISO-2022-JP")
     jp_from = b_word(jis_from_cp932("山田 太郎"), "ISO-2022-JP") + " <yamada@demo.invalid>"
-    body = "各位\n\nお疲れ様です。山田です。\n①定例会議は来週月曜１０時～です。\n㈱デモ商事の件も議題に入れます。\n\nよろしくお願いいたします。\n"
+    body = ("各位\n\nお疲れ様です。山田です。\n①定例会議は来週月曜１０時～です。\n"
+            "㈱デモ商事の件も議題に入れます。\n\nよろしくお願いいたします。\n")
     write("02-iso2022jp", (headers(1, jp_from, jp_subject,
         "Content-Type: text/plain; charset=ISO-2022-JP\r\nContent-Transfer-Encoding: 7bit\r\n")
         + "\r\n").encode() + jis_from_cp932(body.replace("\n", "\r\n")))
 
     sj_subject = b_word("見積書送付のお知らせ～第２版".encode("cp932"), "Shift_JIS")
-    sj_body = "鈴木様\r\n\r\n見積書（第２版）を添付いたします。\r\n金額：￥１２０，０００～\r\n\r\n以上、ご確認ください。\r\n"
+    sj_body = ("鈴木様\r\n\r\n見積書（第２版）を添付いたします。\r\n"
+               "金額：￥１２０，０００～\r\n\r\n以上、ご確認ください。\r\n")
     write("03-shift-jis", (headers(2, "Suzuki <suzuki@demo.invalid>", sj_subject,
         "Content-Type: text/plain; charset=Shift_JIS\r\nContent-Transfer-Encoding: 8bit\r\n")
         + "\r\n").encode() + sj_body.encode("cp932"))
@@ -100,7 +102,7 @@ never loaded.</p><p><a href="https://example.org/unsubscribe">Unsubscribe</a></p
         "Content-Type: text/html; charset=utf-8\r\n") + "\r\n" + html + "\r\n").encode())
 
     attachment_name = "報告書 2026.txt"
-    encoded_name = "".join(c if c.isascii() and c.isalnum() or c in ".-" else
+    encoded_name = "".join(c if (c.isascii() and c.isalnum()) or c in ".-" else
                            "".join(f"%{b:02X}" for b in c.encode()) for c in attachment_name)
     write("05-attachments", (headers(4, "Carol <carol@demo.invalid>", "Photos and the report",
         'Content-Type: multipart/mixed; boundary="b1"\r\n') + "\r\n"
@@ -111,7 +113,8 @@ never loaded.</p><p><a href="https://example.org/unsubscribe">Unsubscribe</a></p
         f"Content-Disposition: attachment; filename*=UTF-8''{encoded_name}\r\n"
         "Content-Transfer-Encoding: base64\r\n\r\n"
         + base64.encodebytes("報告書の本文です。\n".encode()).decode() +
-        "--b1\r\nContent-Type: text/csv\r\nContent-Disposition: attachment; filename=\"data.csv\"\r\n\r\n"
+        "--b1\r\nContent-Type: text/csv\r\n"
+        "Content-Disposition: attachment; filename=\"data.csv\"\r\n\r\n"
         "month,count\r\n2026-10,12\r\n2026-11,40\r\n--b1--\r\n").encode())
 
     hostile = "Invoice [/] due [ @click=app.quit] \x1b]0;pwned\x07\x1b[31mred\u202egnp.exe"
@@ -125,11 +128,12 @@ never loaded.</p><p><a href="https://example.org/unsubscribe">Unsubscribe</a></p
     previous = ""
     for i in range(8):
         who = ["Alice <alice@demo.invalid>", "Bob <bob@demo.invalid>"][i % 2]
-        said = f"Message {i + 1} of the thread: how about {['Kyoto', 'Lisbon', 'Oslo', 'Quito'][i % 4]}?"
+        place = ["Kyoto", "Lisbon", "Oslo", "Quito"][i % 4]
+        said = f"Message {i + 1} of the thread: how about {place}?"
         quoted = "\n".join("> " + line for line in previous.splitlines())
         previous = said + ("\n\n" + quoted if quoted else "")
         subject = ("Re: " if i else "") + thread_subject
-        write(f"07-thread-{i + 1}", (headers(10 + i, who, subject,
+        write(f"07-thread-{i + 1}", (headers(17 - i, who, subject,
             "Content-Type: text/plain; charset=utf-8\r\n") + "\r\n" + previous + "\r\n").encode())
 
     blob = bytes((i * 7919) % 251 for i in range(2_000_000))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from tui_mail.accounts import Account
+    from tui_mail.pop3.connection import ProtocolLog
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -42,29 +43,41 @@ class CheckReport:
 
 
 def run(args: argparse.Namespace) -> int:
-    """0 and one line (or JSON) on success; 1 and one line on stderr on failure."""
+    """0 and one line (or JSON) on success; else one line on stderr and a status scripts
+    can tell apart: 2 bad config or unknown account, 3 mass UID change (nothing recorded),
+    1 anything else (login, network, secrets), 130 interrupted."""
     from tui_mail.accounts import ConfigError, SecretError, load_config
-    from tui_mail.commands.errors import describe_error
+    from tui_mail.commands.errors import describe_error, report_failure
+    from tui_mail.session.protocol_log import protocol_log_for
 
     name = args.check_account or args.account
     try:
         account = load_config().account(name)
     except ConfigError as exc:
-        print(f"tui-mail: {exc}", file=sys.stderr)
+        report_failure(str(exc))
         return 2
     try:
-        report = asyncio.run(_check(account, accept_mass_change=args.accept_uid_change))
+        log = protocol_log_for(args.log) if args.log else None
+    except OSError as exc:
+        report_failure(f"--log {args.log}: {exc.strerror or exc}")
+        return 2
+    try:
+        report = asyncio.run(_check(account, accept_mass_change=args.accept_uid_change,
+                                    protocol_log=log))
     except KeyboardInterrupt:
         return 130
     except MassChangeFound as exc:
-        print(f"tui-mail: {account.name}: {exc}", file=sys.stderr)
+        report_failure(f"{account.name}: {exc}")
         return 3
     except SecretError as exc:
-        print(f"tui-mail: {account.name}: {exc}", file=sys.stderr)
+        report_failure(f"{account.name}: {exc}")
         return 1
     except Exception as exc:  # one clear line, never a traceback
-        print(f"tui-mail: {account.name}: {describe_error(exc)}", file=sys.stderr)
+        report_failure(f"{account.name}: {describe_error(exc)}")
         return 1
+    finally:
+        if log is not None:
+            log.close()
     if args.json:
         print(json.dumps(report.__dict__))
     else:
@@ -76,14 +89,15 @@ class MassChangeFound(Exception):
     """Most UIDs changed at once; applying that silently would flood the ledger."""
 
 
-async def _check(account: Account, *, accept_mass_change: bool) -> CheckReport:
+async def _check(account: Account, *, accept_mass_change: bool,
+                 protocol_log: ProtocolLog | None) -> CheckReport:
     from tui_mail.accounts import SecretProvider
     from tui_mail.session.connect import open_session
     from tui_mail.session.sync import sync_mailbox
     from tui_mail.store import Store
 
     secrets = SecretProvider(prompt=None, notify=lambda text: print(text, file=sys.stderr))
-    client = await open_session(account, secrets)
+    client = await open_session(account, secrets, protocol_log=protocol_log)
     try:
         with Store.for_account(account) as store:
             result = await sync_mailbox(client, store, accept_mass_change=accept_mass_change)

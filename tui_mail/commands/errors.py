@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
+import sys
 
 from tui_mail.pop3.errors import (
     AuthFailed,
@@ -44,3 +45,10 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, OSError):
         return exc.strerror or str(exc)
     return f"{type(exc).__name__}: {exc}"
+
+
+def report_failure(text: str) -> None:
+    """One line on stderr. Error texts quote the server, so terminal controls are defused."""
+    from tui_mail.mail.sanitize import sanitize_text
+
+    print(f"tui-mail: {sanitize_text(text, single_line=True)}", file=sys.stderr)

@@ -1,7 +1,9 @@
 """``tui-mail`` itself: open an account (or the demo) in the Textual reader.
 
 Everything that can ask the user something on the terminal (the password prompt) happens here,
-before the full-screen app starts; the session in the app then never prompts.
+before the full-screen app starts; the session in the app then never prompts. Without a config
+file the set-up screen comes first and hands over the account it saved (and the password it
+tested, so nobody types it twice).
 """
 
 from __future__ import annotations
@@ -12,27 +14,46 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tui_mail.accounts import (
     Account,
     ConfigError,
+    ConfigNotFound,
     SecretError,
     SecretProvider,
+    config_file_path,
     load_config,
     terminal_prompt,
 )
+
+if TYPE_CHECKING:
+    from tui_mail.session.protocol_log import ProtocolLogWriter
 
 ASSETS = Path(__file__).resolve().parent.parent.parent / "assets"
 DEMO_MAIL = ASSETS / "demo"
 
 
 def run(args: argparse.Namespace) -> int:
-    """Open the reader; returns the exit status."""
+    """Open the reader (the set-up screen first when there is no config); the exit status."""
+    log = open_protocol_log(args.log)
+    if log is None:
+        return 2
+    try:
+        return _run(args, log)
+    finally:
+        log.close()
+
+
+def _run(args: argparse.Namespace, log: ProtocolLogWriter) -> int:
+    mouse = not args.no_mouse
     if args.demo:
         with _demo_account() as (account, data_dir, secrets):
-            return _open_reader(account, secrets, data_dir, mouse=not args.no_mouse)
+            return _open_reader(account, secrets, data_dir, log, mouse=mouse)
     try:
         account = load_config().account(args.account)
+    except ConfigNotFound:
+        return _first_run(log, mouse=mouse)
     except ConfigError as exc:
         print(f"tui-mail: {exc}", file=sys.stderr)
         return 2
@@ -44,7 +65,33 @@ def run(args: argparse.Namespace) -> int:
         print(f"tui-mail: {exc} (showing the cached mailbox only)", file=sys.stderr)
     except (KeyboardInterrupt, EOFError):
         return 130
-    return _open_reader(account, secrets, None, mouse=not args.no_mouse)
+    return _open_reader(account, secrets, None, log, mouse=mouse)
+
+
+def _first_run(log: ProtocolLogWriter, *, mouse: bool) -> int:
+    """No config yet: the set-up screen, then straight into the new account."""
+    from tui_mail.ui.setup_app import run_setup
+
+    result = run_setup(config_path=config_file_path(), protocol_log=log, mouse=mouse)
+    if result is None:
+        print("tui-mail: no account is set up yet. Run `tui-mail setup`, or write the "
+              f"config file by hand ({config_file_path()}; see the README).", file=sys.stderr)
+        return 1
+    print(f"tui-mail: saved account {result.account.name!r} in {config_file_path()}",
+          file=sys.stderr)
+    return _open_reader(result.account, result.secrets, None, log, mouse=mouse)
+
+
+def open_protocol_log(path: str | None) -> ProtocolLogWriter | None:
+    """The writer for ``--log FILE`` (off until toggled without it); None after an error."""
+    from tui_mail.session.protocol_log import protocol_log_for
+
+    try:
+        return protocol_log_for(path)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        print(f"tui-mail: cannot write the protocol log {path}: {reason}", file=sys.stderr)
+        return None
 
 
 def _confirm(question: str) -> bool:
@@ -54,16 +101,18 @@ def _confirm(question: str) -> bool:
         return False
 
 
-def _open_reader(account: Account, secrets: SecretProvider, data_dir: Path | None, *,
-                 mouse: bool) -> int:
+def _open_reader(account: Account, secrets: SecretProvider, data_dir: Path | None,
+                 log: ProtocolLogWriter, *, mouse: bool) -> int:
     from tui_mail.session.mail_session import MailSession
     from tui_mail.store import Store
     from tui_mail.ui.app import run_app
     from tui_mail.ui.rendering import MailRenderer
 
+    log.note(f"account {account.name}: {account.host}:{account.port} tls={account.tls} "
+             f"auth={account.auth}")
     with Store.for_account(account, data_dir=data_dir) as store:
-        session = MailSession(account, store, secrets)
-        return run_app(session, mouse=mouse, renderer=MailRenderer())
+        session = MailSession(account, store, secrets, protocol_log=log)
+        return run_app(session, mouse=mouse, renderer=MailRenderer(), protocol_log=log)
 
 
 @contextlib.contextmanager

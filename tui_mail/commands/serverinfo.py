@@ -13,7 +13,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from tui_mail.commands.errors import describe_error
+from tui_mail.commands.errors import describe_error, report_failure
 
 TLS_CHOICES = ("implicit", "starttls", "none")
 
@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # one clear line, never a traceback
-        print(f"tui-mail: serverinfo: {describe_error(exc)}", file=sys.stderr)
+        report_failure(f"serverinfo: {describe_error(exc)}")
         return 1
     sys.stdout.write("\n".join(lines) + "\n")
     return 0
@@ -110,4 +110,6 @@ def _name(rdns: Any) -> str:
 
 def _printable(text: str) -> str:
     """Server text is untrusted too: no control characters reach the terminal."""
-    return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
+    from tui_mail.mail.sanitize import sanitize_text
+
+    return sanitize_text(text, single_line=True)

@@ -2,15 +2,30 @@
 
 Public API: ``render_message`` (the preview model), ``summarize_headers`` (one list row
 from a header block), ``sanitize_text`` (the one sanitiser), ``save_attachment`` and
-``safe_filename``.
+``safe_filename``. Names load on first use, so importing ``tui_mail.mail.headers`` for the
+message list does not pull in the HTML parser.
 """
 
-from tui_mail.mail.attachments import safe_filename, save_attachment
-from tui_mail.mail.headers import HeaderSummary, summarize_headers
-from tui_mail.mail.limits import DEFAULT_LIMITS, Limits
-from tui_mail.mail.model import Attachment, Link, RenderedMessage
-from tui_mail.mail.render import render_message
-from tui_mail.mail.sanitize import sanitize_text
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tui_mail.mail.attachments import safe_filename, save_attachment
+    from tui_mail.mail.headers import HeaderSummary, summarize_headers
+    from tui_mail.mail.limits import DEFAULT_LIMITS, Limits
+    from tui_mail.mail.model import Attachment, Link, RenderedMessage
+    from tui_mail.mail.render import render_message
+    from tui_mail.mail.sanitize import sanitize_text
+
+_WHERE = {
+    "DEFAULT_LIMITS": "limits", "Limits": "limits",
+    "Attachment": "model", "Link": "model", "RenderedMessage": "model",
+    "HeaderSummary": "headers", "summarize_headers": "headers",
+    "render_message": "render", "sanitize_text": "sanitize",
+    "safe_filename": "attachments", "save_attachment": "attachments",
+}
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -25,3 +40,11 @@ __all__ = [
     "save_attachment",
     "summarize_headers",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+    globals()[name] = value
+    return value

@@ -206,8 +206,11 @@ def html_to_text(html: str, links: LinkRegistry) -> str:
     anchors: list[str | None] = []
     skipping: Any = None
     for event, element in etree.iterwalk(root, events=("start", "end")):
-        tag = element.tag if isinstance(element.tag, str) else ""
-        tag = tag.lower()
+        if not isinstance(element.tag, str):  # a comment or processing instruction
+            if event == "end" and skipping is None:
+                writer.text(element.tail)
+            continue
+        tag = element.tag.lower()
         if skipping is not None:
             if event == "end" and element is skipping:
                 skipping = None

@@ -13,7 +13,7 @@ import builtins
 import re
 import ssl
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from types import TracebackType
@@ -86,7 +86,12 @@ class POP3Client:
                       ssl_context: ssl.SSLContext | None = None, allow_plaintext: bool = False,
                       timeout: float = 30.0, pipeline_window: int = 64,
                       protocol_log: ProtocolLog | None = None) -> POP3Client:
-        """Connect, read the greeting, ask CAPA; with STARTTLS, upgrade and ask CAPA again."""
+        """Connect, read the greeting, ask CAPA; with STARTTLS, upgrade and ask CAPA again.
+
+        ``timeout`` bounds each wait for the server (connect, handshake, every read): a
+        command fails with CommandTimeout after that much silence, but a long RETR that
+        keeps delivering data is never cut off.
+        """
         mode = parse_tls_mode(tls)
         port = port or default_port(mode)
         context: ssl.SSLContext | None = None
@@ -358,7 +363,7 @@ class POP3Client:
             return written
 
     def top_many(self, numbers: Iterable[int], lines: int = 0
-                 ) -> AsyncIterator[tuple[int, bytes]]:
+                 ) -> AsyncGenerator[tuple[int, bytes], None]:
         """``TOP n lines`` for each number, pipelined when the server allows, in given order.
 
         A -ERR for one message raises its ServerError from the iterator. Leaving early is
@@ -367,12 +372,12 @@ class POP3Client:
         """
         return self._fetch_many("TOP", numbers, (_count(lines),))
 
-    def retr_many(self, numbers: Iterable[int]) -> AsyncIterator[tuple[int, bytes]]:
+    def retr_many(self, numbers: Iterable[int]) -> AsyncGenerator[tuple[int, bytes], None]:
         """Whole messages as bytes, pipelined like :meth:`top_many` (for small messages)."""
         return self._fetch_many("RETR", numbers, ())
 
     async def _fetch_many(self, verb: str, numbers: Iterable[int], extra: tuple[str, ...]
-                          ) -> AsyncIterator[tuple[int, bytes]]:
+                          ) -> AsyncGenerator[tuple[int, bytes], None]:
         async with self._exclusive(verb):
             window = self._window if self.capabilities.pipelining else 1
             refill_at = window - max(1, window // 4)  # top up in batches, one write each

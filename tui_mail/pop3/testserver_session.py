@@ -426,9 +426,9 @@ class Session:
 
     # TRANSACTION state
 
-    def _message(self, args: list[str], count: int = 1) -> int | str:
-        """The 0-based index named by args[0], or the -ERR line to send."""
-        if len(args) != count or not args[0].isdigit():
+    def _message(self, args: list[str]) -> int | str:
+        """The 0-based index of the one message number in ``args``, or the -ERR line to send."""
+        if len(args) != 1 or not args[0].isdigit():
             return "-ERR Invalid arguments."
         number = int(args[0])
         if not 1 <= number <= len(self._entries):

@@ -16,6 +16,7 @@ from tui_mail.pop3 import POP3Client
 from tui_mail.pop3.errors import ServerError
 
 WEAK_PREFIX = "hdr:"
+WEAK_BODY_KEEP_BYTES = 64 * 1024 * 1024  # RETR'd messages kept in memory for the body cache
 
 
 @dataclass
@@ -25,6 +26,7 @@ class MailboxIdentity:
     listing: dict[str, tuple[int, int]]
     weak: bool
     headers: dict[str, bytes] = field(default_factory=dict)  # fetched while hashing (weak only)
+    bodies: dict[str, bytes] = field(default_factory=dict)  # whole messages RETR'd while hashing
     used_retr: bool = False
 
     def number_of(self, uid: str) -> int | None:
@@ -61,9 +63,11 @@ async def read_identity(
     sizes = await client.list()
     try:
         by_number = await client.uidl()
-    except ServerError:
-        if client.capabilities.uidl:
-            raise  # the server promised UIDL: a failure is an error, not a fallback
+    except ServerError as error:
+        if client.capabilities.uidl or error.code is not None:
+            # Promised, or refused with a code ([SYS/TEMP]...): an error, not a missing
+            # command. Falling back then would swap every UID for a weak one.
+            raise
         return await _weak_identity(client, sizes, progress)
     unique = unique_uids(by_number)
     listing = {uid: (number, sizes.get(number, 0)) for number, uid in unique.items()}
@@ -75,17 +79,25 @@ async def _weak_identity(
 ) -> MailboxIdentity:
     numbers = sorted(sizes, reverse=True)
     fetched: dict[int, bytes] = {}
+    whole_messages: dict[int, bytes] = {}
+    kept_bytes = 0
     used_retr = False
     async for number, block, whole in iter_header_blocks(client, numbers):
         fetched[number] = block
         used_retr = used_retr or whole is not None
+        if whole is not None and kept_bytes + len(whole) <= WEAK_BODY_KEEP_BYTES:
+            whole_messages[number] = whole  # no TOP either: keep what RETR brought
+            kept_bytes += len(whole)
         if progress is not None:
             progress(len(fetched), len(numbers))
     by_number = {number: weak_uid(fetched[number], sizes[number]) for number in numbers}
     unique = unique_uids(by_number)
     listing = {uid: (number, sizes[number]) for number, uid in unique.items()}
     headers = {uid: fetched[number] for number, uid in unique.items()}
-    return MailboxIdentity(listing=listing, weak=True, headers=headers, used_retr=used_retr)
+    bodies = {uid: whole_messages[number] for number, uid in unique.items()
+              if number in whole_messages}
+    return MailboxIdentity(listing=listing, weak=True, headers=headers, bodies=bodies,
+                           used_retr=used_retr)
 
 
 async def iter_header_blocks(
@@ -104,9 +116,9 @@ async def iter_header_blocks(
                 got_any = True
                 yield number, header_block(data), None
             return
-        except ServerError:
-            if got_any or client.capabilities.top:
-                raise  # TOP worked before, or was promised: this is a real error
+        except ServerError as error:
+            if got_any or client.capabilities.top or error.code is not None:
+                raise  # TOP worked, was promised, or failed with a code: a real error
     async for number, data in client.retr_many(numbers):
         yield number, header_block(data), data
 

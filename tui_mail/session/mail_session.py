@@ -10,6 +10,8 @@ events it reports. Safety rules live here:
 * After a drop it reconnects with backoff and re-maps numbers from UIDL; [IN-USE] and
   [SYS/TEMP] wait and retry without asking for the password again; [AUTH] stops retrying.
 * While offline the cached list and cached bodies stay usable.
+* The session never prompts: the terminal belongs to the UI. A password the server refused is
+  forgotten, and the session stays offline until the user restarts and types it again.
 """
 
 from __future__ import annotations
@@ -21,17 +23,22 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from tui_mail.accounts import Account, SecretError, SecretProvider
+from tui_mail.accounts.providers import provider_for_host
 from tui_mail.commands.errors import describe_error
 from tui_mail.pop3 import POP3Client
+from tui_mail.pop3.connection import ProtocolLog
 from tui_mail.pop3.errors import (
     AuthFailed,
+    InvalidArgument,
     LoginDelayed,
     MailboxInUse,
+    NotSupported,
     PermanentFailure,
     PlaintextNotAllowed,
     POP3Error,
     TemporaryFailure,
     TLSFailure,
+    UTF8Required,
 )
 from tui_mail.session.connect import open_session
 from tui_mail.session.events import (
@@ -55,10 +62,23 @@ Opener = Callable[[], Awaitable[POP3Client]]
 
 KEEPALIVE_SECONDS = 240.0  # well inside the 600 s autologout of Dovecot and RFC 1939
 CHECK_INTERVAL_SECONDS = 300.0
-BACKOFF_START = 2.0
-BACKOFF_MAX = 300.0
 PROGRESS_EVERY = 25  # header progress is reported every this many messages
 PROGRESS_MIN_BYTES = 256 * 1024  # smaller bodies arrive too fast to need a progress bar
+
+
+# Errors after which connecting again cannot help (and, for [AUTH], would lock accounts).
+_HOPELESS = (AuthFailed, SecretError, TLSFailure, PlaintextNotAllowed, PermanentFailure,
+             NotSupported, InvalidArgument, UTF8Required)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Seconds to wait before connecting again (tests shrink them)."""
+
+    first: float = 2.0  # after a drop or a failed connect; doubles each time
+    maximum: float = 300.0
+    busy: float = 30.0  # at least this long after [IN-USE]: another client is at work
+    login_delay: float = 60.0  # after [LOGIN-DELAY] when the server did not say how long
 
 
 @dataclass(frozen=True)
@@ -83,20 +103,25 @@ class MailSession:
         *,
         check_interval: float = CHECK_INTERVAL_SECONDS,
         keepalive: float = KEEPALIVE_SECONDS,
+        retry: RetryPolicy | None = None,
         opener: Opener | None = None,
+        protocol_log: ProtocolLog | None = None,
     ) -> None:
         self.account = account
+        self._protocol_log = protocol_log  # --log FILE / the in-app toggle; never sees secrets
+        self._gmail_warned = False
         self.account_name = account.name
         self.store = store
         self._secrets = secrets
         self._check_interval = check_interval
         self._keepalive = keepalive
-        self._open: Opener = opener or (lambda: open_session(account, secrets))
+        self._retry = retry or RetryPolicy()
+        self._open: Opener = opener or self._open_without_prompting
         self._queue: asyncio.Queue[_Command] = asyncio.Queue()
         self._client: POP3Client | None = None
         self._identity: MailboxIdentity | None = None
         self._report: Report = lambda event: None
-        self._backoff = BACKOFF_START
+        self._backoff = self._retry.first
         self._retry_at: float | None = None  # monotonic time of the next automatic connect
         self._next_check = 0.0
         self._last_activity = 0.0
@@ -197,21 +222,35 @@ class MailSession:
             self._connect_failed(exc)
             return False
         self._client = client
-        self._backoff = BACKOFF_START
+        self._backoff = self._retry.first
         self._touch()
         self._report(StateChanged(ConnectionState.ONLINE, self._tls_words(client)))
         self._warn_about_server(client)
         return await self._guarded(self._sync)
 
+    async def _open_without_prompting(self) -> POP3Client:
+        """Log in with a secret we already have: never prompt while the UI owns the terminal.
+
+        ``tui-mail`` asks for the password before the app starts; if the server refused it,
+        :func:`open_session` has forgotten it and asking again would mean a getpass() prompt
+        under the full-screen app.
+        """
+        account = self.account
+        if not account.uses_oauth:
+            known = await asyncio.to_thread(self._secrets.lookup_password, account)
+            if known is None:
+                raise SecretError("no usable password (it was refused or never typed); quit "
+                                  "and start tui-mail again to type it")
+        return await open_session(account, self._secrets, protocol_log=self._protocol_log)
+
     def _connect_failed(self, exc: Exception) -> None:
-        reason = describe_error(exc)
+        reason = _describe(exc)
         if isinstance(exc, MailboxInUse):
-            self._schedule_retry(ConnectionState.BUSY, reason, minimum=30.0)
+            self._schedule_retry(ConnectionState.BUSY, reason, minimum=self._retry.busy)
         elif isinstance(exc, LoginDelayed):
-            delay = float(self.store.get_meta("login_delay") or 60)
+            delay = float(self.store.get_meta("login_delay") or self._retry.login_delay)
             self._schedule_retry(ConnectionState.RETRYING, reason, minimum=delay)
-        elif isinstance(exc, AuthFailed | SecretError | TLSFailure | PlaintextNotAllowed
-                        | PermanentFailure):
+        elif isinstance(exc, _HOPELESS):
             # Retrying cannot help (and would lock accounts): wait for the user's "r".
             self._report(StateChanged(ConnectionState.OFFLINE, reason))
             self._report(Notice(reason, "error"))
@@ -223,7 +262,7 @@ class MailSession:
 
     def _schedule_retry(self, state: ConnectionState, reason: str, minimum: float = 0.0) -> None:
         delay = max(self._backoff, minimum)
-        self._backoff = min(self._backoff * 2, BACKOFF_MAX)
+        self._backoff = min(self._backoff * 2, self._retry.maximum)
         self._retry_at = time.monotonic() + delay
         self._report(StateChanged(state, reason, retry_in=delay))
 
@@ -254,6 +293,18 @@ class MailSession:
         caps = client.capabilities
         if caps.login_delay is not None:
             self.store.set_meta("login_delay", str(caps.login_delay))
+            if caps.login_delay >= self._check_interval:  # the server sets the interval: say so
+                minutes = f"{caps.login_delay / 60:g} min"
+                self._report(StateChanged(
+                    ConnectionState.ONLINE,
+                    f"{self._tls_words(client)}; new mail every {minutes} (LOGIN-DELAY)"))
+        provider = provider_for_host(self.account.host)
+        if provider is not None and provider.retr_hides_messages and not self._gmail_warned:
+            self._gmail_warned = True
+            self._report(Notice(
+                f"{provider.name}: a message you open here is hidden from other POP clients "
+                "if this session then deletes marked mail (QUIT); tui-mail keeps its copy.",
+                "warning"))
         if caps.expire == 0:
             self._report(Notice(
                 "This server deletes messages once they are downloaded (EXPIRE 0).", "warning"))
@@ -282,6 +333,7 @@ class MailSession:
                 f"{result.mass_change.describe()}. Nothing was recorded; run "
                 "`tui-mail check --accept-uid-change` if the server was migrated.", "warning"))
             await self._disconnect()
+            self._report(StateChanged(ConnectionState.OFFLINE, "the server's UIDs changed"))
             return
         self._identity = result.identity
         if result.weak_identity:
@@ -331,18 +383,29 @@ class MailSession:
     # -- deleting ------------------------------------------------------------------------
 
     async def _apply_deletions(self, *, then_quit: bool) -> None:
+        # Taken before any reconnect: a mark whose message vanished meanwhile (another client
+        # deleted it) is then reported not_found instead of silently dropped by the reconcile.
         marked = self.store.pending_deletions()
-        outcome = await self._delete(marked) if marked else DeletionsApplied()
+        if not marked:
+            outcome = DeletionsApplied()
+        elif self._client is None and not await self._connect():
+            outcome = DeletionsApplied(error="could not connect to the server")
+        else:
+            outcome = await self._delete(marked)
         self._report(outcome)
         if then_quit:
             raise _Stop
         self._report(ListReplaced(self.store.summaries()))
+        if self._retry_at is None:  # else a reconnect is already scheduled
+            await self._refresh()  # a new session also shows new mail (mutt's "$")
+
+    async def _connect(self) -> bool:
+        """Connect and sync; True only if a usable session came out of it."""
         await self._connect_and_sync()
+        return self._client is not None
 
     async def _delete(self, marked: list[str]) -> DeletionsApplied:
         """UIDL again, DELE what is found, QUIT; a failure before +OK to QUIT deletes nothing."""
-        if self._client is None and not await self._connect_and_sync():
-            return DeletionsApplied(error="could not connect to the server")
         client = self._client
         assert client is not None
         self._client = self._identity = None  # this session ends here, one way or another
@@ -360,3 +423,8 @@ class MailSession:
             return DeletionsApplied(error=describe_error(exc))
         self.store.deletions_done(found)
         return DeletionsApplied(deleted=found, not_found=missing)
+
+
+def _describe(exc: Exception) -> str:
+    """One line for the status bar; a SecretError's own text is already written for users."""
+    return str(exc) if isinstance(exc, SecretError) else describe_error(exc)

@@ -61,6 +61,9 @@ async def sync_mailbox(
         for start in range(0, len(need), batch_size):
             chunk = need[start:start + batch_size]
             _commit(store, [(uid, identity.headers[uid]) for uid in chunk], on_rows)
+        for uid, message in identity.bodies.items():
+            if not store.bodies.contains(uid):
+                store.bodies.store(uid, message)
         fetched = len(need)
     elif need:
         fetched, used_retr = await _fetch_new_headers(

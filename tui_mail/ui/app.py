@@ -28,6 +28,7 @@ from tui_mail.session.events import (
     SessionEvent,
     StateChanged,
 )
+from tui_mail.session.protocol_log import ProtocolLogWriter
 from tui_mail.store.models import MessageSummary
 from tui_mail.ui import messages as msg
 from tui_mail.ui.bindings import SCREEN_BINDINGS, help_entries
@@ -79,8 +80,10 @@ class TuiMailApp(SaveActions):
         download_dir: Path | None = None,
         theme: str | None = None,
         outcome_delay: float = 1.5,
+        protocol_log: ProtocolLogWriter | None = None,
     ) -> None:
         super().__init__()
+        self._protocol_log = protocol_log
         self._session = session
         self._account_name = account_name
         self._renderer: MessageRenderer = renderer or MailRenderer()
@@ -375,6 +378,21 @@ class TuiMailApp(SaveActions):
             await asyncio.sleep(self._outcome_delay)  # let the outcome be read in the bar
         self.exit()
 
+    def action_toggle_protocol_log(self) -> None:
+        """``L``: record the POP3 conversation for a bug report (secrets as ***), or stop."""
+        log = self._protocol_log
+        if log is None:
+            self.notify("No protocol log in this session.", markup=False)
+            return
+        try:
+            on = log.toggle()
+        except OSError as error:
+            reason = error.strerror or type(error).__name__
+            self.notify(f"Cannot write {log.path}: {reason}", severity="error", markup=False)
+            return
+        state = "on (passwords and message text left out)" if on else "off"
+        self.notify(f"Protocol log {state}: {log.path}", markup=False)
+
     # -- help and command palette ----------------------------------------------------------
 
     def action_show_keys(self) -> None:
@@ -436,13 +454,15 @@ def run_app(
     mouse: bool = True,
     renderer: MessageRenderer | None = None,
     keymap: dict[str, str] | None = None,
+    protocol_log: ProtocolLogWriter | None = None,
 ) -> int:
     """Run the reader until the user quits; print the deletion outcome once the screen is back.
 
     ``mouse=False`` (``--no-mouse``) turns mouse reporting off, which helps over SSH.
     """
     app = TuiMailApp(
-        session, account_name=session.account_name, renderer=renderer, keymap=keymap
+        session, account_name=session.account_name, renderer=renderer, keymap=keymap,
+        protocol_log=protocol_log,
     )
     app.run(mouse=mouse)
     if app.outcome:

@@ -50,6 +50,8 @@ SCREEN_BINDINGS: list[Binding] = [
             id="mail.apply"),
     Binding("q", "app.request_quit", "Quit (asks before deleting marked)", id="mail.quit"),
     Binding("x", "app.quit_keep", "Quit without deleting anything", id="mail.exit"),
+    Binding("L", "app.toggle_protocol_log", "Protocol log on/off (secrets as ***)",
+            id="mail.protocol_log"),
     Binding("question_mark", "app.show_keys", "Show keys", id="mail.help"),
 ]
 

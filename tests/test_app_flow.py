@@ -1,0 +1,326 @@
+"""The whole reader, driven by Pilot at 80x24, with the REAL MailSession and a real server.
+
+Every test runs twice: against the package's POP3 test server and against a private Dovecot
+(``dovecot`` marker). What the user sees is read from the screen; what really happened is read
+from the server (its UIDs after the app quit) and from a store reopened as after a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from dovecot import Dovecot
+from textual.pilot import Pilot
+
+from tui_mail.accounts import Account, SecretProvider
+from tui_mail.pop3 import POP3Client
+from tui_mail.pop3.testserver import DropFault, Faults, POP3TestServer
+from tui_mail.session.mail_session import MailSession, RetryPolicy
+from tui_mail.store import Store
+from tui_mail.ui.app import TuiMailApp
+from tui_mail.ui.screens.confirm_quit import ConfirmQuit
+from tui_mail.ui.widgets.preview import Preview
+
+NOW = datetime(2025, 6, 20, 12, 0, tzinfo=UTC)
+RETRY = RetryPolicy(first=0.05, maximum=0.2, busy=0.2, login_delay=0.2)
+SUBJECTS = ["Quarterly report", "Lunch on Friday?", "Build failed on main",
+            "Invoice [/] due", "Welcome aboard"]
+
+
+def make_message(number: int) -> bytes:
+    message = EmailMessage()
+    message["From"] = f"Sender {number} <s{number}@example.org>"
+    message["To"] = "me@example.org"
+    message["Subject"] = SUBJECTS[number - 1]
+    message["Date"] = f"Sun, {number:02d} Jun 2025 10:00:00 +0000"
+    message["Message-ID"] = f"<flow{number}@example.org>"
+    message.set_content(f"This is the body of message {number}.\n")
+    return bytes(message)
+
+
+MESSAGES = [make_message(n) for n in range(1, len(SUBJECTS) + 1)]
+NEWEST_FIRST = list(reversed(SUBJECTS))
+
+
+# -- servers -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Backend:
+    """One server holding MESSAGES, seen the way the tests need it."""
+
+    name: str
+    account: Account
+    password: str
+    uids_now: Callable[[], Awaitable[list[str]]]  # what the next session will see
+    dropping_at: Callable[[str], Awaitable[Account]]  # an account whose link dies at a verb
+
+
+class CuttingProxy:
+    """Forwards a plain POP3 connection and hangs up both ends when the client sends ``verb``.
+
+    The verb never reaches the server, as when the link dies just before it: against Dovecot
+    this proves that a session ending without QUIT commits nothing.
+    """
+
+    def __init__(self, target_port: int, verb: str) -> None:
+        self.target_port = target_port
+        self.pattern = re.compile(rb"(?:^|\r\n)" + verb.encode() + rb"[ \r]")
+        self.port = 0
+        self.cuts = 0
+        self._server: asyncio.Server | None = None
+
+    async def start(self) -> int:
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self.port
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+
+    async def _handle(self, client_r: asyncio.StreamReader,
+                      client_w: asyncio.StreamWriter) -> None:
+        server_r, server_w = await asyncio.open_connection("127.0.0.1", self.target_port)
+
+        async def upstream() -> None:
+            while data := await client_r.read(65536):
+                if self.pattern.search(data):
+                    self.cuts += 1
+                    break
+                server_w.write(data)
+                await server_w.drain()
+            server_w.close()
+            client_w.close()
+
+        async def downstream() -> None:
+            while data := await server_r.read(65536):
+                client_w.write(data)
+                await client_w.drain()
+            client_w.close()
+
+        await asyncio.gather(upstream(), downstream(), return_exceptions=True)
+
+
+@pytest.fixture(params=["testserver", pytest.param("dovecot", marks=pytest.mark.dovecot)])
+async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
+    if request.param == "testserver":
+        async with POP3TestServer(MESSAGES) as server:
+            account = Account(name="flow", host=server.host, port=server.port, tls="none",
+                              user=server.user, allow_plaintext=True)
+
+            async def uids() -> list[str]:
+                return server.uids()
+
+            async def dropping(verb: str) -> Account:
+                server.faults = Faults(drops=(DropFault(verb),))
+                return account
+
+            yield Backend("testserver", account, server.password, uids, dropping)
+        return
+    dovecot: Dovecot = request.getfixturevalue("dovecot")
+    user = request.getfixturevalue("dovecot_account")
+    user.deliver(MESSAGES)
+    account = Account(name="flow", host=dovecot.host, port=dovecot.pop3s_port, tls="implicit",
+                      user=user.user, cafile=dovecot.cafile)
+    proxies: list[CuttingProxy] = []
+
+    async def dovecot_uids() -> list[str]:
+        client = await POP3Client.connect(dovecot.host, dovecot.pop3s_port, tls="implicit",
+                                          cafile=dovecot.cafile, timeout=10)
+        try:
+            await client.login(user.user, user.password)
+            by_number = await client.uidl()
+        finally:
+            await client.abort()
+        return [by_number[number] for number in sorted(by_number)]
+
+    async def dovecot_dropping(verb: str) -> Account:
+        proxy = CuttingProxy(dovecot.pop3_port, verb)
+        proxies.append(proxy)
+        port = await proxy.start()
+        # Plain text only so the proxy can see the verb; Dovecot trusts loopback logins.
+        return Account(name="flow", host="127.0.0.1", port=port, tls="none", user=user.user,
+                       allow_plaintext=True)
+
+    try:
+        yield Backend("dovecot", account, user.password, dovecot_uids, dovecot_dropping)
+    finally:
+        for proxy in proxies:
+            await proxy.stop()
+        assert all(proxy.cuts for proxy in proxies), "a proxy never saw its verb"
+
+
+# -- the app -------------------------------------------------------------------------------------
+
+
+def make_app(backend: Backend, store: Store, account: Account | None = None) -> TuiMailApp:
+    account = account or backend.account
+    secrets = SecretProvider()
+    secrets.accept_typed_password(account, backend.password, remember=False)
+    session = MailSession(account, store, secrets, retry=RETRY)
+    return TuiMailApp(session, account_name=account.name, clock=lambda: NOW,
+                      download_dir=store.directory / "downloads", outcome_delay=0)
+
+
+def screen_lines(app: TuiMailApp) -> list[str]:
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+def row_of(app: TuiMailApp, subject: str) -> str:
+    rows = [line for line in screen_lines(app) if subject in line]
+    assert rows, f"{subject!r} not on screen:\n" + "\n".join(screen_lines(app))
+    return rows[0]
+
+
+async def until(pilot: Pilot[None], condition: Callable[[], object], what: str,
+                limit: float = 20.0) -> None:
+    """Let the app and its session work until ``condition`` (the limit only stops hangs)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"never happened: {what}")
+        await pilot.pause(0.01)
+
+
+def status(app: TuiMailApp) -> str:
+    return app.mail_screen.status_bar.text
+
+
+async def online_with_list(pilot: Pilot[None], app: TuiMailApp, count: int = 5) -> None:
+    await until(pilot, lambda: "online" in status(app) and f"{count} messages" in status(app)
+                and app.mail_screen.message_list.size.height, "the list from the server")
+    await pilot.pause()
+
+
+async def quit_and_wait(pilot: Pilot[None], app: TuiMailApp, *keys: str) -> None:
+    await pilot.press(*keys)
+    await until(pilot, lambda: app.return_code is not None, "the app to exit")
+
+
+def marked_uids(app: TuiMailApp) -> set[str]:
+    return {row.uid for row in (app.model.row_at(i) for i in range(len(app.model)))
+            if row.marked_delete}
+
+
+async def mark_top_two(pilot: Pilot[None], app: TuiMailApp) -> set[str]:
+    """d, d, d, then k and u: the two newest stay marked (d and u both move down)."""
+    await pilot.press("d", "d", "d")
+    assert "3 to delete" in status(app)
+    await pilot.press("k", "u")
+    assert "2 to delete" in status(app)
+    marked = marked_uids(app)
+    assert {app.model.get(uid).subject for uid in marked} == set(NEWEST_FIRST[:2])  # type: ignore[union-attr]
+    assert row_of(app, NEWEST_FIRST[0])[2] == "D" and row_of(app, NEWEST_FIRST[2])[2] != "D"
+    return marked
+
+
+# -- the flow ------------------------------------------------------------------------------------
+
+
+async def test_list_enter_and_quit_with_y_deletes_exactly_the_marked(
+        backend: Backend, tmp_path: Path) -> None:
+    before = await backend.uids_now()
+    with Store.for_account(backend.account, data_dir=tmp_path) as store:
+        app = make_app(backend, store)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await online_with_list(pilot, app)
+            lines = screen_lines(app)
+            assert [subject for line in lines[1:6] for subject in SUBJECTS
+                    if subject in line] == NEWEST_FIRST
+            assert all(line.startswith("●") for line in lines[1:6])  # all unread
+            assert "5 unread" in status(app) and "0 to delete" in status(app)
+            if backend.name == "dovecot":
+                assert re.search(r"online TLSv1\.[23]", status(app))
+
+            await pilot.press("j", "enter")  # the second newest
+            preview = app.query_one(Preview)
+            await until(pilot, lambda: any("body of message 4" in line
+                                           for line in preview.plain_lines), "the body")
+            await pilot.pause()
+            assert not row_of(app, NEWEST_FIRST[1]).startswith("●")
+            assert row_of(app, NEWEST_FIRST[0]).startswith("●")
+            assert "4 unread" in status(app)
+
+            await pilot.press("k")
+            marked = await mark_top_two(pilot, app)
+            await pilot.press("q")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmQuit), "the question")
+            await pilot.pause()
+            assert any("Delete 2 messages from the server and quit?" in line
+                       for line in screen_lines(app))
+            await quit_and_wait(pilot, app, "y")
+        assert app.outcome == "Deleted 2 messages from the server."
+        assert store.pending_deletions() == []
+    after = await backend.uids_now()
+    assert set(before) - set(after) == marked and len(after) == 3
+
+
+@pytest.mark.parametrize("keys", [("q", "n"), ("x",)], ids=["q then n", "x"])
+async def test_n_and_x_delete_nothing_and_keep_the_marks(
+        backend: Backend, tmp_path: Path, keys: tuple[str, ...]) -> None:
+    before = await backend.uids_now()
+    with Store.for_account(backend.account, data_dir=tmp_path) as store:
+        app = make_app(backend, store)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await online_with_list(pilot, app)
+            marked = await mark_top_two(pilot, app)
+            await quit_and_wait(pilot, app, *keys)
+        assert app.outcome is None
+    assert await backend.uids_now() == before
+    with Store.for_account(backend.account, data_dir=tmp_path) as reopened:
+        assert set(reopened.pending_deletions()) == marked
+
+
+@pytest.mark.parametrize("verb", ["QUIT", "DELE"])
+async def test_a_drop_before_quit_deletes_nothing_and_the_marks_survive(
+        backend: Backend, tmp_path: Path, verb: str) -> None:
+    before = await backend.uids_now()
+    account = await backend.dropping_at(verb)
+    with Store.for_account(account, data_dir=tmp_path) as store:
+        app = make_app(backend, store, account)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await online_with_list(pilot, app)
+            marked = await mark_top_two(pilot, app)
+            await quit_and_wait(pilot, app, "q", "y")
+        assert app.outcome is not None
+        assert app.outcome.startswith("Nothing was deleted") and "marks are kept" in app.outcome
+    assert await backend.uids_now() == before
+    with Store.for_account(account, data_dir=tmp_path) as reopened:
+        assert set(reopened.pending_deletions()) == marked
+        app = make_app(backend, reopened, account)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: len(app.model) == 5, "the cached list")
+            await pilot.pause()
+            assert marked_uids(app) == marked  # shown as marked again after the restart
+            assert row_of(app, NEWEST_FIRST[0])[2] == "D"
+            await quit_and_wait(pilot, app, "x")
+
+
+async def test_read_state_survives_a_restart(backend: Backend, tmp_path: Path) -> None:
+    with Store.for_account(backend.account, data_dir=tmp_path) as store:
+        app = make_app(backend, store)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await online_with_list(pilot, app)
+            await pilot.press("enter")
+            await until(pilot, lambda: app.model.unread == 4, "the message marked read")
+            read_uid = app.mail_screen.message_list.highlighted.uid  # type: ignore[union-attr]
+            await quit_and_wait(pilot, app, "x")
+    with Store.for_account(backend.account, data_dir=tmp_path) as store:
+        app = make_app(backend, store)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: len(app.model) == 5, "the cached list")
+            assert app.model.get(read_uid).unread is False  # type: ignore[union-attr]
+            await online_with_list(pilot, app)
+            assert not row_of(app, NEWEST_FIRST[0]).startswith("●")
+            assert row_of(app, NEWEST_FIRST[1]).startswith("●")
+            assert "4 unread" in status(app)
+            await quit_and_wait(pilot, app, "x")
