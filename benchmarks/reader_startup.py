@@ -89,7 +89,8 @@ async def time_startup(account: Account, password: str, data_dir: Path, count: i
 
             first = await _wait(pilot, complete, started)
             reconciled = await _wait(pilot, online, started)
-            await pilot.press("x")
+            await pilot.press("x")  # quit without deleting; let the session end by itself
+            await _wait(pilot, lambda: app.return_code is not None, started)
         return Timing(first, reconciled)
 
 

@@ -69,19 +69,19 @@ def check(raw: bytes) -> None:
             assert saved.parent == Path(directory)
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(parts())
 def test_random_mime_structures(raw: bytes) -> None:
     check(raw)
 
 
-@settings(max_examples=100)
+@settings(max_examples=100, deadline=None)
 @given(st.binary(max_size=600))
 def test_random_bytes(raw: bytes) -> None:
     check(raw)
 
 
-@settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(parts(), st.integers(min_value=0, max_value=400))
 def test_truncated_messages(raw: bytes, cut: int) -> None:
     check(raw[:cut])

@@ -18,7 +18,7 @@ import pytest
 
 from tui_mail.accounts import Account, SecretProvider
 from tui_mail.pop3 import POP3Client
-from tui_mail.pop3.testserver import DropFault, ErrorFault, Faults, POP3TestServer
+from tui_mail.pop3.testserver import CONNECT, At, DropFault, ErrorFault, Faults, POP3TestServer
 from tui_mail.session.events import (
     BodyFailed,
     BodyReady,
@@ -333,6 +333,29 @@ async def test_bodies_are_served_from_the_cache_while_offline(tmp_path: Path) ->
             assert len(store.summaries()) == 5  # the cached list stays
     finally:
         await server.stop()
+
+
+async def test_cached_bodies_do_not_wait_for_a_slow_connect(server: POP3TestServer,
+                                                            tmp_path: Path) -> None:
+    with open_store(server, tmp_path) as store:
+        session = new_session(server, store)
+        async with running(session) as events:
+            await until(synced(events, 5), "the sync")
+            uid = server.uids()[0]
+            session.request_body(uid)
+            await until(lambda: events.of(BodyReady), "the body")
+    server.faults = Faults(stalls=(At(CONNECT),))  # e.g. a host that no longer answers
+    with open_store(server, tmp_path) as store:
+        session = new_session(server, store)
+        async with running(session) as events:
+            await until(lambda: events.states() == [ConnectionState.CONNECTING], "connecting")
+            session.request_body(uid)
+            await until(lambda: events.of(BodyReady), "the cached body while connecting")
+            assert events.states() == [ConnectionState.CONNECTING]  # still stuck in there
+            assert events.of(BodyReady)[0].path.read_bytes().endswith(b"message 1.\r\n")
+        # Leaving ``running`` shut the session down: that has to cancel the stalled login
+        # (its timeout is 30 s, more than ``running`` waits), which sent nothing at all.
+        assert server.last_session.commands == []
 
 
 # -- deleting ----------------------------------------------------------------------------------

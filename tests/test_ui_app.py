@@ -217,7 +217,7 @@ async def test_outcome_reports_uids_not_found(tmp_path: Path) -> None:
         await pilot.press("d", "d", "q", "y")
         await until(pilot, lambda: app.return_code is not None)
     assert app.outcome is not None
-    assert app.outcome.startswith("Deleted 1 messages") and "1 marked messages were not found" in (
+    assert app.outcome.startswith("Deleted 1 message from") and "1 marked was not found" in (
         app.outcome
     )
 
@@ -275,7 +275,7 @@ async def test_dollar_applies_deletions_and_stays(tmp_path: Path) -> None:
         assert session.calls_named("apply_deletions") == [("apply_deletions", False)]
         assert app.model.get("u1") is None
         assert app.return_code is None
-        assert "Deleted 1 messages" in screen_lines(app)[-1]
+        assert "Deleted 1 message from" in screen_lines(app)[-1]
 
 
 async def test_r_asks_for_new_mail(tmp_path: Path) -> None:

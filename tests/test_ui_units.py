@@ -143,7 +143,7 @@ rows_strategy = st.lists(
 )
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(
     st.lists(st.tuples(st.sampled_from(["update", "remove"]), rows_strategy), max_size=6),
     st.sampled_from(list(SortOrder)),

@@ -121,6 +121,9 @@ class MailSession:
         self._client: POP3Client | None = None
         self._identity: MailboxIdentity | None = None
         self._report: Report = lambda event: None
+        self._running = False  # run() has the report callback: events reach the UI
+        self._opening: asyncio.Task[POP3Client] | None = None  # a connect under way
+        self._stopping = False  # shutdown() cancelled that connect
         self._backoff = self._retry.first
         self._retry_at: float | None = None  # monotonic time of the next automatic connect
         self._next_check = 0.0
@@ -132,7 +135,13 @@ class MailSession:
         self._queue.put_nowait(_Command("refresh"))
 
     def request_body(self, uid: str) -> None:
-        self._queue.put_nowait(_Command("body", uid=uid))
+        # A cached body needs no network: answer at once rather than queue it behind a
+        # connect that may take the whole timeout ([IN-USE] waits, a dead host).
+        cached = self.store.bodies.path(uid) if self._running else None
+        if cached is not None:
+            self._report(BodyReady(uid, cached))
+        else:
+            self._queue.put_nowait(_Command("body", uid=uid))
 
     def set_read(self, uid: str, read: bool) -> None:
         self.store.mark_read([uid], read)
@@ -148,12 +157,16 @@ class MailSession:
 
     def shutdown(self) -> None:
         self._queue.put_nowait(_Command("shutdown"))
+        if self._opening is not None:  # a login can take its whole timeout: stop waiting
+            self._stopping = True
+            self._opening.cancel()
 
     # -- the loop ------------------------------------------------------------------------
 
     async def run(self, report: Report) -> None:
         """Show the cache at once, then connect, sync and serve commands until shutdown."""
         self._report = report
+        self._running = True
         report(ListReplaced(self.store.summaries()))
         self._retry_at = time.monotonic()
         try:
@@ -214,13 +227,18 @@ class MailSession:
     async def _connect_and_sync(self) -> bool:
         self._retry_at = None
         self._report(StateChanged(ConnectionState.CONNECTING))
+        self._opening = asyncio.ensure_future(self._open())
         try:
-            client = await self._open()
-        except BaseException as exc:
-            if not isinstance(exc, Exception):
-                raise
+            client = await self._opening
+        except asyncio.CancelledError:
+            if self._stopping:  # cancelled by shutdown(), not from outside
+                raise _Stop from None
+            raise
+        except Exception as exc:
             self._connect_failed(exc)
             return False
+        finally:
+            self._opening = None
         self._client = client
         self._backoff = self._retry.first
         self._touch()
@@ -287,7 +305,7 @@ class MailSession:
 
     @staticmethod
     def _tls_words(client: POP3Client) -> str:
-        return client.tls_version or "no TLS"
+        return client.tls_version or "without TLS"
 
     def _warn_about_server(self, client: POP3Client) -> None:
         caps = client.capabilities

@@ -36,7 +36,7 @@ from tui_mail.ui.list_model import MessageListModel
 from tui_mail.ui.rendering import MailRenderer, MessageRenderer
 from tui_mail.ui.safe_text import one_line
 from tui_mail.ui.save_actions import DisplayedMessage, SaveActions
-from tui_mail.ui.screens.confirm_quit import ConfirmQuit, QuitChoice
+from tui_mail.ui.screens.confirm_quit import ConfirmQuit, QuitChoice, messages
 from tui_mail.ui.screens.help import HelpScreen, help_text
 from tui_mail.ui.screens.main import MailScreen
 from tui_mail.ui.widgets.message_list import Clock, local_now
@@ -51,11 +51,11 @@ def deletion_outcome(event: DeletionsApplied) -> str:
     """What happened at the server, in words (UIDs are counted, never shown)."""
     if event.error is not None:
         return f"Nothing was deleted ({event.error}); the marks are kept for next time."
-    text = f"Deleted {len(event.deleted)} messages from the server."
+    text = f"Deleted {messages(len(event.deleted))} from the server."
     if event.not_found:
         text += (
-            f" {len(event.not_found)} marked messages were not found on the server;"
-            " nothing was deleted in their place."
+            f" {len(event.not_found)} marked {'was' if len(event.not_found) == 1 else 'were'}"
+            " not found on the server; nothing was deleted in their place."
         )
     return text
 

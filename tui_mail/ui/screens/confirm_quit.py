@@ -16,7 +16,12 @@ QuitChoice = Literal["delete", "keep"]
 
 def quit_question(count: int) -> str:
     """The exact wording users (and tests) see."""
-    return f"Delete {count} messages from the server and quit?"
+    return f"Delete {messages(count)} from the server and quit?"
+
+
+def messages(count: int) -> str:
+    """``1 message``, ``2 messages``."""
+    return f"{count} message" if count == 1 else f"{count} messages"
 
 
 class ConfirmQuit(ModalScreen[QuitChoice | None]):
