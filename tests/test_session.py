@@ -14,6 +14,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import TypeVar
 
+import keyring
 import pytest
 
 from tui_mail.accounts import Account, SecretProvider
@@ -482,3 +483,45 @@ async def test_read_state_and_marks_survive_a_restart(server: POP3TestServer,
                 assert [uid for uid in uids if not rows[uid].unread] == [uids[0]]
                 assert [uid for uid in uids if rows[uid].marked_delete] == [uids[2]]
         assert store.unread_count() == 4
+
+
+async def test_notices_after_the_app_started_reach_the_ui(server: POP3TestServer,
+                                                          tmp_path: Path) -> None:
+    """A typed password is saved in the keyring only after the login: that notice comes while
+    the full-screen app owns the terminal, so it must arrive as a Notice, not on stderr."""
+    from keyring.backend import KeyringBackend
+
+    class MemoryKeyring(KeyringBackend):
+        priority = 1  # type: ignore[assignment]
+
+        def __init__(self) -> None:
+            self.saved: dict[tuple[str, str], str] = {}
+
+        def get_password(self, service: str, username: str) -> str | None:
+            return self.saved.get((service, username))
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            self.saved[(service, username)] = password
+
+        def delete_password(self, service: str, username: str) -> None:
+            self.saved.pop((service, username), None)
+
+    memory = MemoryKeyring()
+    original = keyring.get_keyring()
+    keyring.set_keyring(memory)
+    try:
+        account = account_for(server)
+        printed: list[str] = []
+        secrets = SecretProvider(prompt=lambda _text: server.password, confirm=lambda _q: True,
+                                 notify=printed.append)
+        secrets.secret(account)  # typed before the app starts, to be saved after the login
+        with open_store(server, tmp_path) as store:
+            session = MailSession(account, store, secrets, retry=FAST)
+            async with running(session) as events:
+                await until(synced(events, len(MESSAGES)), "synced")
+                await until(lambda: events.of(Notice), "a notice")
+    finally:
+        keyring.set_keyring(original)
+    assert any("saved in the system keyring" in notice.text for notice in events.of(Notice))
+    assert not any("saved in the system keyring" in line for line in printed)
+    assert list(memory.saved.values()) == [server.password]

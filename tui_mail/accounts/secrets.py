@@ -167,6 +167,11 @@ class SecretProvider:
 
     # -- after the login ---------------------------------------------------------------
 
+    def notify_with(self, notify: Callable[[str], None]) -> None:
+        """Send later notices elsewhere: once the full-screen reader owns the terminal, a
+        line on stderr would be lost, so the session routes them to the status area."""
+        self._notify = notify
+
     def login_succeeded(self, account: Account, secret: Secret) -> None:
         """Save a typed password in the keyring if the user asked (only now is it known good)."""
         key = _key(account)

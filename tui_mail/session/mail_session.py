@@ -166,6 +166,7 @@ class MailSession:
     async def run(self, report: Report) -> None:
         """Show the cache at once, then connect, sync and serve commands until shutdown."""
         self._report = report
+        self._secrets.notify_with(lambda text: report(Notice(text)))
         self._running = True
         report(ListReplaced(self.store.summaries()))
         self._retry_at = time.monotonic()
