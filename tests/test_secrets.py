@@ -12,32 +12,13 @@ from pathlib import Path
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
 from keyring.backends import fail
+from memory_keyring import MemoryKeyring
 
 from tui_mail.accounts import Account, Secret, SecretError, SecretProvider, run_secret_command
 from tui_mail.accounts import secrets as secrets_module
 
 PASSWORD = "s3cret pass"  # spaces on purpose: they belong to the password
-
-
-class MemoryKeyring(KeyringBackend):
-    """A keyring that lives in a dict, as a real backend would behave."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        del self.entries[(service, username)]
 
 
 class LockedKeyring(MemoryKeyring):

@@ -16,6 +16,7 @@ from typing import TypeVar
 
 import keyring
 import pytest
+from memory_keyring import MemoryKeyring
 
 from tui_mail.accounts import Account, SecretProvider
 from tui_mail.pop3 import POP3Client
@@ -489,23 +490,6 @@ async def test_notices_after_the_app_started_reach_the_ui(server: POP3TestServer
                                                           tmp_path: Path) -> None:
     """A typed password is saved in the keyring only after the login: that notice comes while
     the full-screen app owns the terminal, so it must arrive as a Notice, not on stderr."""
-    from keyring.backend import KeyringBackend
-
-    class MemoryKeyring(KeyringBackend):
-        priority = 1  # type: ignore[assignment]
-
-        def __init__(self) -> None:
-            self.saved: dict[tuple[str, str], str] = {}
-
-        def get_password(self, service: str, username: str) -> str | None:
-            return self.saved.get((service, username))
-
-        def set_password(self, service: str, username: str, password: str) -> None:
-            self.saved[(service, username)] = password
-
-        def delete_password(self, service: str, username: str) -> None:
-            self.saved.pop((service, username), None)
-
     memory = MemoryKeyring()
     original = keyring.get_keyring()
     keyring.set_keyring(memory)
@@ -524,4 +508,4 @@ async def test_notices_after_the_app_started_reach_the_ui(server: POP3TestServer
         keyring.set_keyring(original)
     assert any("saved in the system keyring" in notice.text for notice in events.of(Notice))
     assert not any("saved in the system keyring" in line for line in printed)
-    assert list(memory.saved.values()) == [server.password]
+    assert list(memory.entries.values()) == [server.password]

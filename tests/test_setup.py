@@ -18,8 +18,8 @@ from pathlib import Path
 import keyring
 import pytest
 from certs import CertFiles
-from keyring.backend import KeyringBackend
 from keyring.backends import fail
+from memory_keyring import MemoryKeyring
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, RadioButton, Static
 
@@ -35,25 +35,6 @@ USER = "alice@example.org"
 PASSWORD = "Setup-Secret-Passw0rd"
 TOKEN = "ya29.setup-screen-token-0042"
 MESSAGE = b"From: bob@example.org\r\nSubject: hello\r\n\r\nhi\r\n"
-
-
-class MemoryKeyring(KeyringBackend):
-    """A keyring that lives in a dict."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        del self.entries[(service, username)]
 
 
 @pytest.fixture(autouse=True)
