@@ -15,6 +15,7 @@ From a script outside pytest: ``sys.path.insert(0, "tests"); from dovecot import
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import re
@@ -163,9 +164,14 @@ class DovecotAccount:
 
 
 def _chown_tree(top: Path) -> None:
-    """Hand a home directory to the mail user Dovecot runs the pop3 process as."""
+    """Hand a home directory to the mail user Dovecot runs the pop3 process as.
+
+    A pop3 process of the previous session may still be renaming its ``dovecot-uidlist.tmp``
+    while we walk: a file that vanished under us needs no chown.
+    """
     for path in [top, *top.rglob("*")]:
-        shutil.chown(path, MAIL_USER, MAIL_GROUP)
+        with contextlib.suppress(FileNotFoundError):
+            shutil.chown(path, MAIL_USER, MAIL_GROUP)
 
 
 def _make_reachable(root: Path) -> None:
