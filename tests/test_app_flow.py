@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from dovecot import Dovecot
+from tcp_relay import LoopbackRelay
 from textual.pilot import Pilot
 
 from tui_mail.accounts import Account, SecretProvider
@@ -63,7 +64,7 @@ class Backend:
     dropping_at: Callable[[str], Awaitable[Account]]  # an account whose link dies at a verb
 
 
-class CuttingProxy:
+class CuttingProxy(LoopbackRelay):
     """Forwards a plain POP3 connection and hangs up both ends when the client sends ``verb``.
 
     The verb never reaches the server, as when the link dies just before it: against Dovecot
@@ -71,42 +72,15 @@ class CuttingProxy:
     """
 
     def __init__(self, target_port: int, verb: str) -> None:
-        self.target_port = target_port
+        super().__init__(target_port)
         self.pattern = re.compile(rb"(?:^|\r\n)" + verb.encode() + rb"[ \r]")
-        self.port = 0
         self.cuts = 0
-        self._server: asyncio.Server | None = None
 
-    async def start(self) -> int:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self.port
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-
-    async def _handle(self, client_r: asyncio.StreamReader,
-                      client_w: asyncio.StreamWriter) -> None:
-        server_r, server_w = await asyncio.open_connection("127.0.0.1", self.target_port)
-
-        async def upstream() -> None:
-            while data := await client_r.read(65536):
-                if self.pattern.search(data):
-                    self.cuts += 1
-                    break
-                server_w.write(data)
-                await server_w.drain()
-            server_w.close()
-            client_w.close()
-
-        async def downstream() -> None:
-            while data := await server_r.read(65536):
-                client_w.write(data)
-                await client_w.drain()
-            client_w.close()
-
-        await asyncio.gather(upstream(), downstream(), return_exceptions=True)
+    def client_sent(self, data: bytes) -> bool:
+        if self.pattern.search(data):
+            self.cuts += 1
+            return False
+        return True
 
 
 @pytest.fixture(params=["testserver", pytest.param("dovecot", marks=pytest.mark.dovecot)])

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from certs import CertFiles
+from tcp_relay import LoopbackRelay
 
 from tui_mail.accounts import Account, SecretProvider
 from tui_mail.pop3 import POP3Client
@@ -58,13 +59,18 @@ def forbidden_strings(secret: str) -> list[str]:
     return blobs
 
 
-class WireRecorder:
+class WireRecorder(LoopbackRelay):
     """A loopback relay that keeps every line the client sent, to find its secrets later."""
 
     def __init__(self, target_port: int) -> None:
-        self.target_port = target_port
+        super().__init__(target_port)
         self.client_lines: list[str] = []
-        self.port = 0
+        self._partial = b""
+
+    def client_sent(self, data: bytes) -> bool:
+        *lines, self._partial = (self._partial + data).split(b"\r\n")
+        self.client_lines.extend(line.decode("utf-8", "replace") for line in lines)
+        return True
 
     def secret_lines(self) -> list[str]:
         """What the client sent that may carry a secret: login arguments and SASL lines."""
@@ -80,34 +86,6 @@ class WireRecorder:
             elif line not in ("", "*", "="):
                 found.append(line)  # a SASL continuation line
         return [item for item in found if item not in ("", "=")]
-
-    @asynccontextmanager
-    async def running(self) -> AsyncIterator[WireRecorder]:
-        server = await asyncio.start_server(self._relay, "127.0.0.1", 0)
-        self.port = server.sockets[0].getsockname()[1]
-        try:
-            yield self
-        finally:
-            server.close()
-            await server.wait_closed()
-
-    async def _relay(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
-        server_r, server_w = await asyncio.open_connection("127.0.0.1", self.target_port)
-
-        async def upstream() -> None:
-            while line := await client_r.readline():
-                self.client_lines.append(line.decode("utf-8", "replace").rstrip("\r\n"))
-                server_w.write(line)
-                await server_w.drain()
-            server_w.close()
-
-        async def downstream() -> None:
-            while data := await server_r.read(65536):
-                client_w.write(data)
-                await client_w.drain()
-            client_w.close()
-
-        await asyncio.gather(upstream(), downstream(), return_exceptions=True)
 
 
 def read_log(path: Path) -> str:
@@ -158,7 +136,7 @@ async def test_no_secret_reaches_the_log_in_a_full_session(tmp_path: Path,
     secret = TOKEN if mechanism in ("xoauth2", "oauthbearer") else PASSWORD
     log_path = tmp_path / "pop3.log"
     log = ProtocolLogWriter(log_path)
-    async with server_for() as server, WireRecorder(server.port).running() as wire:
+    async with server_for() as server, WireRecorder(server.port) as wire:
         await full_session(wire.port, mechanism, secret, log)
     log.close()
     text = read_log(log_path)
@@ -176,7 +154,7 @@ async def test_no_secret_reaches_the_log_when_the_login_is_refused(tmp_path: Pat
     wrong = "Wr0ng-But-Still-Secret-" + mechanism
     log_path = tmp_path / "pop3.log"
     log = ProtocolLogWriter(log_path)
-    async with server_for() as server, WireRecorder(server.port).running() as wire:
+    async with server_for() as server, WireRecorder(server.port) as wire:
         client = await POP3Client.connect("127.0.0.1", wire.port, tls="none",
                                           allow_plaintext=True, protocol_log=log)
         try:
