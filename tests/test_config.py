@@ -225,6 +225,15 @@ def test_plaintext_with_opt_in_is_accepted(tmp_path: Path) -> None:
     assert (config.account().port, config.account().allow_plaintext) == (110, True)
 
 
+def test_prefer_html_is_a_flag(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, '[accounts.w]\nhost = "h"\nuser = "u"\n'
+                                         "prefer_html = true\n"))
+    assert config.account().prefer_html is True
+    assert not load_config(write(tmp_path, WORK)).account("work").prefer_html
+    assert "prefer_html: must be true or false" in error_of(
+        tmp_path, '[accounts.w]\nhost = "h"\nuser = "u"\nprefer_html = "yes"\n')
+
+
 def test_write_config_round_trips_private_and_atomic(tmp_path: Path) -> None:
     accounts = [
         Account(name="work", host="pop.example.org", port=1995, tls="implicit", user="alice",
@@ -232,7 +241,7 @@ def test_write_config_round_trips_private_and_atomic(tmp_path: Path) -> None:
         Account(name="my mail", host="h", port=110, tls="none", user="b\\o\"b",
                 allow_plaintext=True),
         Account(name="o", host="outlook.office365.com", port=995, tls="implicit", user="c",
-                auth="xoauth2", oauth_token_command="oama access c"),
+                auth="xoauth2", oauth_token_command="oama access c", prefer_html=True),
     ]
     path = tmp_path / "new" / "tui-mail" / "config.toml"
     written = write_config(path, accounts)

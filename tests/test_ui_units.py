@@ -258,3 +258,19 @@ def test_write_private_file_is_0600_and_never_clobbers(tmp_path: Path) -> None:
     assert target.read_bytes() == b"two"
     assert sorted(p.name for p in target.parent.iterdir()) == ["a.txt"]  # no temp files left
     assert unused_path(target.parent, "a.txt").name == "a (1).txt"
+
+
+def test_mail_renderer_follows_the_accounts_html_preference(tmp_path: Path) -> None:
+    message = tmp_path / "alternative.eml"
+    message.write_bytes(
+        b"From: a@x\r\nSubject: both\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/alternative; boundary="b"\r\n\r\n'
+        b"--b\r\nContent-Type: text/plain\r\n\r\nthe plain version\r\n"
+        b"--b\r\nContent-Type: text/html\r\n\r\n"
+        b'<p>the <a href="https://example.org/x">html</a> version</p>\r\n--b--\r\n'
+    )
+    plain = MailRenderer().render(message).as_text()
+    html = MailRenderer(prefer_html=True).render(message).as_text()
+    assert "the plain version" in plain and "html version" not in plain
+    assert "the html [1] version" in html and "https://example.org/x" in html
+    assert "the plain version" not in html

@@ -62,6 +62,7 @@ class Account:
     cafile: Path | None = None
     allow_plaintext: bool = False
     default: bool = False
+    prefer_html: bool = False  # show the HTML part of multipart/alternative mail, as text
 
     @property
     def uses_oauth(self) -> bool:
@@ -160,7 +161,7 @@ def _has_control(text: str) -> bool:
 
 _KNOWN_KEYS = (
     "host", "port", "tls", "user", "auth", "password_command", "oauth_token_command", "cafile",
-    "allow_plaintext", "default",
+    "allow_plaintext", "default", "prefer_html",
 )
 
 
@@ -226,6 +227,7 @@ class _Checker:
         cafile = self.cafile(where, table)
         allow_plaintext = self.flag(where, table, "allow_plaintext")
         is_default = self.flag(where, table, "default")
+        prefer_html = self.flag(where, table, "prefer_html")
 
         if tls == "none" and not allow_plaintext:
             raise self.error(
@@ -255,6 +257,7 @@ class _Checker:
             name=name, host=host, port=port, tls=tls, user=user, auth=auth,
             password_command=password_command, oauth_token_command=token_command,
             cafile=cafile, allow_plaintext=allow_plaintext, default=is_default,
+            prefer_html=prefer_html,
         )
 
     @staticmethod

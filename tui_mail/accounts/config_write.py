@@ -61,6 +61,8 @@ def render_config(accounts: Iterable[Account]) -> str:
             lines.append("allow_plaintext = true")
         if account.default:
             lines.append("default = true")
+        if account.prefer_html:
+            lines.append("prefer_html = true")
         parts.append("\n".join(lines) + "\n")
     return "".join(parts)
 

@@ -112,7 +112,8 @@ def _open_reader(account: Account, secrets: SecretProvider, data_dir: Path | Non
              f"auth={account.auth}")
     with Store.for_account(account, data_dir=data_dir) as store:
         session = MailSession(account, store, secrets, protocol_log=log)
-        return run_app(session, mouse=mouse, renderer=MailRenderer(), protocol_log=log)
+        renderer = MailRenderer(prefer_html=account.prefer_html)
+        return run_app(session, mouse=mouse, renderer=renderer, protocol_log=log)
 
 
 @contextlib.contextmanager
