@@ -375,3 +375,34 @@ async def test_stall_at_the_greeting_is_a_command_timeout() -> None:
     async with make_server(faults=Faults(stalls=(At(CONNECT),))) as server:
         with pytest.raises(CommandTimeout):
             await connect(server, timeout=0.3)
+
+
+# -- LIST and UIDL in one round trip -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("pipelining", [True, False])
+async def test_list_and_uidl_match_the_separate_commands(pipelining: bool) -> None:
+    async with make_server(faults=Faults(no_pipelining=not pipelining)) as server, \
+            logged_in(server) as client:
+        sizes, uids = await client.list_and_uidl()
+        assert sizes == await client.list() and uids == await client.uidl()
+        assert await client.stat() == (3, sum(sizes.values()))  # still in step
+    record = server.last_session
+    assert record.verbs[-5:] == ["LIST", "UIDL", "LIST", "UIDL", "STAT"]
+    assert (record.pipelined > 0) is pipelining
+
+
+async def test_list_and_uidl_returns_uidls_error_for_a_fallback() -> None:
+    async with make_server(faults=Faults(no_uidl=True)) as server, logged_in(server) as client:
+        sizes, uids = await client.list_and_uidl()
+        assert isinstance(uids, ServerError) and len(sizes) == 3
+        assert await client.stat() == (3, sum(sizes.values()))
+
+
+async def test_list_and_uidl_raises_lists_error_and_stays_in_step() -> None:
+    fault = ErrorFault("LIST", code="SYS/TEMP")
+    async with make_server(faults=Faults(errors=(fault,))) as server, \
+            logged_in(server) as client:
+        with pytest.raises(TemporaryFailure):
+            await client.list_and_uidl()
+        assert len(await client.uidl()) == 3  # the pipelined UIDL answer was consumed

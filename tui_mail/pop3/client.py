@@ -324,6 +324,36 @@ class POP3Client:
         return {number: _numbers(rest, 1, "LIST")[0]
                 for number, rest in _scan_listing(data, "LIST")}
 
+    async def list_and_uidl(self) -> tuple[dict[int, int], dict[int, str] | ServerError]:
+        """LIST and UIDL in one round trip when the server pipelines (every login needs both).
+
+        UIDL's -ERR is returned rather than raised, so a caller can fall back on a server
+        without UIDL; a -ERR to LIST is raised.
+        """
+        if not self.capabilities.pipelining:
+            sizes = await self.list()
+            try:
+                return sizes, await self.uidl()
+            except ServerError as error:
+                return sizes, error
+        async with self._exclusive("LIST"):
+            self._conn.send([encode_command("LIST"), encode_command("UIDL")], Expect.MULTI)
+            list_status = await self._conn.status("LIST")
+            if not list_status.ok:  # UIDL's answer is left to be skipped before the next command
+                await self._conn.raise_for(list_status, "LIST")
+            list_data = await self._conn.collect("LIST")
+            uidl_status = await self._conn.status("UIDL")
+            if uidl_status.ok:
+                uidl_data = await self._conn.collect("UIDL")
+            else:
+                uidl_error = server_error(self._conn.redact(uidl_status.text), uidl_status.code)
+        sizes = {number: _numbers(rest, 1, "LIST")[0]
+                 for number, rest in _scan_listing(list_data, "LIST")}
+        if not uidl_status.ok:
+            return sizes, uidl_error
+        return sizes, {number: _uid(rest, "UIDL")
+                       for number, rest in _scan_listing(uidl_data, "UIDL")}
+
     async def list_one(self, number: int) -> int:
         """The size of one message."""
         status = await self._simple("LIST", _number(number))

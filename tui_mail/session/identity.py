@@ -60,14 +60,12 @@ async def read_identity(
     client: POP3Client, *, progress: Callable[[int, int], None] | None = None
 ) -> MailboxIdentity:
     """LIST and UIDL (or, without UIDL, hashed TOP headers) for this session."""
-    sizes = await client.list()
-    try:
-        by_number = await client.uidl()
-    except ServerError as error:
-        if client.capabilities.uidl or error.code is not None:
+    sizes, by_number = await client.list_and_uidl()  # one round trip when pipelining
+    if isinstance(by_number, ServerError):
+        if client.capabilities.uidl or by_number.code is not None:
             # Promised, or refused with a code ([SYS/TEMP]...): an error, not a missing
             # command. Falling back then would swap every UID for a weak one.
-            raise
+            raise by_number
         return await _weak_identity(client, sizes, progress)
     unique = unique_uids(by_number)
     listing = {uid: (number, sizes.get(number, 0)) for number, uid in unique.items()}
