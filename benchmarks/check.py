@@ -16,7 +16,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -25,7 +24,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
 from latency_proxy import latency_proxy_thread  # noqa: E402
 from list_headers import list_with_poplib  # noqa: E402
-from sample_mail import make_mailbox  # noqa: E402
+from sample_mail import dovecot_with_mailbox  # noqa: E402
 
 from tests.dovecot import Dovecot  # noqa: E402
 
@@ -61,20 +60,13 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--rtt-ms", type=float, default=50.0)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="tui-mail-bench-") as tmp_name:
-        tmp = Path(tmp_name)
-        dovecot = Dovecot(tmp / "dovecot")
-        dovecot.start()
-        try:
-            dovecot.deliver(make_mailbox(args.messages))
-            with latency_proxy_thread("127.0.0.1", dovecot.pop3s_port, args.rtt_ms / 2000) as port:
-                config = write_config(tmp, port, dovecot)
-                data_dir = tmp / "data"
-                cold, cold_out = timed_check(config, data_dir)
-                warm, warm_out = timed_check(config, data_dir)
-                baseline, _ = asyncio.run(asyncio.to_thread(list_with_poplib, port, dovecot))
-        finally:
-            dovecot.stop()
+    with dovecot_with_mailbox(args.messages) as (dovecot, tmp), \
+            latency_proxy_thread("127.0.0.1", dovecot.pop3s_port, args.rtt_ms / 2000) as port:
+        config = write_config(tmp, port, dovecot)
+        data_dir = tmp / "data"
+        cold, cold_out = timed_check(config, data_dir)
+        warm, warm_out = timed_check(config, data_dir)
+        baseline, _ = asyncio.run(asyncio.to_thread(list_with_poplib, port, dovecot))
     print(f"messages: {args.messages}, RTT {args.rtt_ms:.0f} ms")
     print(f"tui-mail check, cold: {cold:7.2f} s  {cold_out}")
     print(f"tui-mail check, warm: {warm:7.2f} s  {warm_out}")

@@ -14,7 +14,6 @@ import asyncio
 import poplib
 import ssl
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -22,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
 from latency_proxy import LatencyProxy, latency_proxy_thread  # noqa: E402
-from sample_mail import make_mailbox  # noqa: E402
+from sample_mail import dovecot_with_mailbox  # noqa: E402
 
 from tests.dovecot import Dovecot  # noqa: E402
 from tui_mail.pop3 import POP3Client  # noqa: E402
@@ -85,15 +84,8 @@ def main() -> None:
     parser.add_argument("--rtt-ms", type=float, default=50.0)
     parser.add_argument("--window", type=int, default=128)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="tui-mail-bench-") as tmp:
-        dovecot = Dovecot(Path(tmp))
-        dovecot.start()
-        try:
-            dovecot.deliver(make_mailbox(args.messages))
-            asyncio.run(main_async(args, dovecot))
-        finally:
-            dovecot.stop()
-
+    with dovecot_with_mailbox(args.messages) as (dovecot, _work):
+        asyncio.run(main_async(args, dovecot))
 
 if __name__ == "__main__":
     main()

@@ -20,7 +20,6 @@ import argparse
 import asyncio
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
 from latency_proxy import LatencyProxy, latency_proxy_thread  # noqa: E402
 from list_headers import list_with_poplib  # noqa: E402
-from sample_mail import make_mailbox  # noqa: E402
+from sample_mail import dovecot_with_mailbox  # noqa: E402
 
 from tests.dovecot import Dovecot  # noqa: E402
 from tui_mail.accounts import Account, SecretProvider  # noqa: E402
@@ -162,17 +161,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--with-poplib", action="store_true")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="tui-mail-bench-") as tmp:
-        work = Path(tmp)
-        dovecot = Dovecot(work / "dovecot")
-        dovecot.start()
-        try:
-            dovecot.deliver(make_mailbox(args.messages))
-            asyncio.run(_index_once(dovecot))
-            asyncio.run(run_all(args, dovecot, work / "stores"))
-        finally:
-            dovecot.stop()
-
+    with dovecot_with_mailbox(args.messages) as (dovecot, work):
+        asyncio.run(_index_once(dovecot))
+        asyncio.run(run_all(args, dovecot, work / "stores"))
 
 async def _index_once(dovecot: Dovecot) -> None:
     """One direct login first, so no measured run pays for Dovecot building its index."""

@@ -7,9 +7,17 @@ bodies come in a spread of sizes like a real mailbox (mostly small, a few large)
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import random
+import sys
+import tempfile
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.dovecot import Dovecot
 
 SENDERS = [
     ("Alice Example", "alice@example.org"), ("山田 太郎", "taro@example.jp"),
@@ -67,3 +75,17 @@ def make_mailbox(count: int, seed: int = 2026) -> list[bytes]:
     """``count`` messages, the same ones on every run."""
     rng = random.Random(seed)
     return [make_message(i, rng) for i in range(count)]
+
+
+@contextlib.contextmanager
+def dovecot_with_mailbox(count: int) -> Iterator[tuple[Dovecot, Path]]:
+    """A private Dovecot serving ``count`` sample messages, and a scratch directory beside it."""
+    with tempfile.TemporaryDirectory(prefix="tui-mail-bench-") as tmp:
+        work = Path(tmp)
+        dovecot = Dovecot(work / "dovecot")
+        dovecot.start()
+        try:
+            dovecot.deliver(make_mailbox(count))
+            yield dovecot, work
+        finally:
+            dovecot.stop()
