@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import ssl
 import sys
-from datetime import UTC, datetime
 from typing import Any
 
 from tui_mail.commands.errors import describe_error, report_failure
@@ -46,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
 
 async def _probe(host: str, port: int, tls: str, cafile: str | None, timeout: float) -> list[str]:
     from tui_mail.pop3 import POP3Client
+    from tui_mail.session.server_probe import close_politely
 
     client = await POP3Client.connect(host, port, tls=tls, cafile=cafile, timeout=timeout)
     try:
@@ -69,43 +68,24 @@ async def _probe(host: str, port: int, tls: str, cafile: str | None, timeout: fl
             lines.append("capabilities: none announced (server does not support CAPA)")
         return lines
     finally:
-        await _close_politely(client)
-
-
-async def _close_politely(client: Any) -> None:
-    """QUIT before login commits nothing; fall back to a plain close if the server is gone."""
-    try:
-        await client.quit()
-    except Exception:
-        await client.abort()
+        await close_politely(client)
 
 
 def _certificate_lines(cert: dict[str, Any] | None) -> list[str]:
-    if not cert:
+    from tui_mail.session.server_probe import certificate_summary
+
+    summary = certificate_summary(cert)
+    if summary is None:
         return []
-    lines = [
-        f"subject:      {_name(cert.get('subject', ()))}",
-        f"issuer:       {_name(cert.get('issuer', ()))}",
-    ]
-    not_after = cert.get("notAfter")
-    if not_after:
-        expires = datetime.fromtimestamp(ssl.cert_time_to_seconds(not_after), tz=UTC)
-        days = (expires - datetime.now(tz=UTC)).days
-        when = f"in {days} days" if days >= 0 else f"{-days} days ago"
-        lines.append(f"expires:      {expires:%Y-%m-%d %H:%M} UTC ({when})")
-    alt_names = [value for kind, value in cert.get("subjectAltName", ())
+    lines = [f"subject:      {_printable(summary.subject)}",
+             f"issuer:       {_printable(summary.issuer)}"]
+    if summary.expires:
+        lines.append(f"expires:      {summary.expires}")
+    alt_names = [value for kind, value in (cert or {}).get("subjectAltName", ())
                  if kind in ("DNS", "IP Address")]
     if alt_names:
-        lines.append(f"names:        {', '.join(alt_names)}")
+        lines.append(f"names:        {_printable(', '.join(alt_names))}")
     return lines
-
-
-def _name(rdns: Any) -> str:
-    """Turn getpeercert()'s nested tuples into ``CN=..., O=...``."""
-    short = {"commonName": "CN", "organizationName": "O", "countryName": "C",
-             "organizationalUnitName": "OU", "localityName": "L", "stateOrProvinceName": "ST"}
-    parts = [f"{short.get(key, key)}={value}" for rdn in rdns for key, value in rdn]
-    return _printable(", ".join(parts)) or "(empty)"
 
 
 def _printable(text: str) -> str:

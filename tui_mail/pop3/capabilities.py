@@ -105,7 +105,7 @@ class Capabilities:
         if self.login_delay is None:
             return "LOGIN-DELAY with an unreadable value"
         scope = " (may differ per user after login)" if self.login_delay_per_user else ""
-        return f"minimum time between logins: {_duration(self.login_delay)}{scope}"
+        return f"minimum time between logins: {duration_words(self.login_delay)}{scope}"
 
     def _describe_expire(self) -> str:
         scope = " (may differ per user after login)" if self.expire_per_user else ""
@@ -139,7 +139,8 @@ def _per_user(args: list[str]) -> bool:
     return len(args) > 1 and args[1].upper() == "USER"
 
 
-def _duration(seconds: int) -> str:
+def duration_words(seconds: int) -> str:
+    """``5 minutes``, ``1 hour``: how LOGIN-DELAY and similar values read to people."""
     if seconds == 0:
         return "none"
     if seconds % 3600 == 0:

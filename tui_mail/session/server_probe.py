@@ -19,6 +19,7 @@ from tui_mail.accounts.config import AuthMechanism, TlsMode
 from tui_mail.accounts.providers import Provider, provider_for_host
 from tui_mail.commands.errors import describe_error
 from tui_mail.pop3 import Capabilities, POP3Client
+from tui_mail.pop3.capabilities import duration_words
 from tui_mail.pop3.connection import ProtocolLog
 from tui_mail.pop3.errors import CommandTimeout, ConnectionLost, TLSFailure
 from tui_mail.pop3.sasl import AUTO_PREFERENCE
@@ -162,7 +163,7 @@ def server_advice(caps: Capabilities, *, tls: TlsMode, provider: Provider | None
             "local cache.", warning=True))
     if caps.login_delay:
         notes.append(Advice(
-            f"The server allows one login every {_duration(caps.login_delay)} (LOGIN-DELAY "
+            f"The server allows one login every {duration_words(caps.login_delay)} (LOGIN-DELAY "
             f"{caps.login_delay}): tui-mail looks for new mail no more often than that, and "
             "the status bar says why."))
     if logged_in and not caps.uidl:
@@ -183,14 +184,6 @@ def merge_capabilities(before: Capabilities, after: Capabilities) -> Capabilitie
     if after.login_delay is None and before.login_delay is not None:
         after = replace(after, login_delay=before.login_delay)
     return after
-
-
-def _duration(seconds: int) -> str:
-    if seconds % 3600 == 0:
-        return "hour" if seconds == 3600 else f"{seconds // 3600} hours"
-    if seconds % 60 == 0:
-        return "minute" if seconds == 60 else f"{seconds // 60} minutes"
-    return f"{seconds} seconds"
 
 
 def split_server(text: str) -> tuple[str, int | None]:
@@ -270,7 +263,7 @@ async def probe_server(host: str, port: int | None = None, *, cafile: str | None
         try:
             return _report(client, host, attempt_port, tls, tuple(skipped))
         finally:
-            await _close_politely(client)
+            await close_politely(client)
     raise ProbeFailed(f"no POP3 server answered at {host}: " + "; ".join(skipped))
 
 
@@ -279,12 +272,12 @@ def _report(client: POP3Client, host: str, port: int, tls: TlsMode,
     return ServerReport(
         host=host, port=port, tls=tls, greeting=client.greeting,
         capabilities=client.capabilities, apop=client.apop_timestamp is not None,
-        tls_version=client.tls_version, certificate=_certificate(client.peer_certificate),
+        tls_version=client.tls_version, certificate=certificate_summary(client.peer_certificate),
         provider=provider_for_host(host), skipped=skipped,
     )
 
 
-async def _close_politely(client: POP3Client) -> None:
+async def close_politely(client: POP3Client) -> None:
     """QUIT before login commits nothing; fall back to dropping the connection."""
     try:
         await client.quit()
@@ -304,7 +297,8 @@ def _refused(exc: ConnectionLost) -> bool:
     return "refused" in str(exc)
 
 
-def _certificate(cert: dict[str, Any] | None) -> CertificateSummary | None:
+def certificate_summary(cert: dict[str, Any] | None) -> CertificateSummary | None:
+    """Subject, issuer and expiry of a verified peer certificate, for people."""
     if not cert:
         return None
     expires: str | None = None
