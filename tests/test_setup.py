@@ -132,7 +132,7 @@ async def test_xoauth2_only_server_gets_a_token_command(tmp_path: Path,
     server = tls_server(certs, token=TOKEN, sasl=["XOAUTH2"], apop=False)
     path = config_path(tmp_path)
     async with server:
-        app = SetupApp(config_path=path)
+        app = SetupApp(SetupScreen(config_path=path))
         async with app.run_test(size=(80, 24)) as pilot:
             screen = await start(pilot, app, typed=True)
             assert field(screen, "server").value == "pop.example.org"  # the guess
@@ -172,7 +172,7 @@ async def test_expire_0_and_login_delay_are_explained_and_password_kept_in_keyri
     server = tls_server(certs, extra_capabilities=["EXPIRE 0", "LOGIN-DELAY 300"])
     path = config_path(tmp_path)
     async with server:
-        app = SetupApp(config_path=path)
+        app = SetupApp(SetupScreen(config_path=path))
         async with app.run_test(size=(80, 24)) as pilot:
             screen = await start(pilot, app)
             await check_server(pilot, screen, server.port, certs.cafile)
@@ -207,7 +207,7 @@ async def test_without_keyring_password_command_is_explained_and_saved(
     server = tls_server(certs)
     path = config_path(tmp_path)
     async with server:
-        app = SetupApp(config_path=path)
+        app = SetupApp(SetupScreen(config_path=path))
         async with app.run_test(size=(80, 24)) as pilot:
             screen = await start(pilot, app)
             await check_server(pilot, screen, server.port, certs.cafile)
@@ -256,7 +256,7 @@ async def test_self_signed_certificate_is_refused_then_accepted_with_cafile(
     server = POP3TestServer([MESSAGE], user=USER, password=PASSWORD, tls="implicit",
                             ssl_context=context)
     async with server:
-        app = SetupApp(config_path=config_path(tmp_path))
+        app = SetupApp(SetupScreen(config_path=config_path(tmp_path)))
         async with app.run_test(size=(80, 24)) as pilot:
             screen = await start(pilot, app)
             await check_server(pilot, screen, server.port, None)
@@ -278,7 +278,7 @@ async def test_self_signed_certificate_is_refused_then_accepted_with_cafile(
 
 
 async def test_gmail_is_explained_before_any_connection(tmp_path: Path) -> None:
-    app = SetupApp(config_path=config_path(tmp_path))
+    app = SetupApp(SetupScreen(config_path=config_path(tmp_path)))
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await start(pilot, app, "alice@gmail.com")
         assert field(screen, "server").value == "pop.gmail.com"
@@ -296,7 +296,7 @@ async def test_gmail_is_explained_before_any_connection(tmp_path: Path) -> None:
 
 
 async def test_microsoft_address_goes_to_office365_and_oauth(tmp_path: Path) -> None:
-    app = SetupApp(config_path=config_path(tmp_path))
+    app = SetupApp(SetupScreen(config_path=config_path(tmp_path)))
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await start(pilot, app, "bob@outlook.com")
         assert field(screen, "server").value == "outlook.office365.com"
@@ -305,7 +305,7 @@ async def test_microsoft_address_goes_to_office365_and_oauth(tmp_path: Path) -> 
 
 
 async def test_hand_edited_server_field_is_not_overwritten(tmp_path: Path) -> None:
-    app = SetupApp(config_path=config_path(tmp_path))
+    app = SetupApp(SetupScreen(config_path=config_path(tmp_path)))
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.setup_screen
         await until(pilot, lambda: screen.is_mounted)
@@ -321,7 +321,7 @@ async def test_server_refusal_text_is_shown_as_text_not_markup(tmp_path: Path,
     faults = Faults(errors=(ErrorFault("PASS", code="AUTH", text=hostile),))
     server = tls_server(certs, sasl=(), apop=False, faults=faults)
     async with server:
-        app = SetupApp(config_path=config_path(tmp_path))
+        app = SetupApp(SetupScreen(config_path=config_path(tmp_path)))
         async with app.run_test(size=(80, 24)) as pilot:
             screen = await start(pilot, app)
             await check_server(pilot, screen, server.port, certs.cafile)
@@ -343,7 +343,7 @@ async def test_unreachable_server_is_one_clear_message(tmp_path: Path) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    app = SetupApp(config_path=config_path(tmp_path), probe_timeout=5)
+    app = SetupApp(SetupScreen(config_path=config_path(tmp_path), probe_timeout=5))
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await start(pilot, app)
         await check_server(pilot, screen, port, None)

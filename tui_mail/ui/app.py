@@ -39,12 +39,12 @@ from tui_mail.ui.save_actions import DisplayedMessage, SaveActions
 from tui_mail.ui.screens.confirm_quit import ConfirmQuit, QuitChoice, messages
 from tui_mail.ui.screens.help import HelpScreen, help_text
 from tui_mail.ui.screens.main import MailScreen
+from tui_mail.ui.terminal_theme import apply_theme
 from tui_mail.ui.widgets.message_list import Clock, local_now
 from tui_mail.ui.widgets.preview import preview_text
 from tui_mail.ui.widgets.status_bar import StatusInfo
 
 SESSION_STOP_TIMEOUT = 5.0  # seconds to let the session close its connection on quit
-LOW_COLOUR_SYSTEMS = {None, "standard", "windows"}
 
 
 def deletion_outcome(event: DeletionsApplied) -> str:
@@ -111,10 +111,7 @@ class TuiMailApp(SaveActions):
         return self.mail_screen
 
     def on_mount(self) -> None:
-        if self._requested_theme is not None:
-            self.theme = self._requested_theme
-        elif self.console.color_system in LOW_COLOUR_SYSTEMS:
-            self.theme = "ansi-dark"  # the terminal's own 16 colours stay legible
+        apply_theme(self, self._requested_theme)
         if self._user_keymap:
             self.set_keymap(self._user_keymap)
         self.set_interval(60, self.mail_screen.message_list.refresh_today)
