@@ -56,9 +56,9 @@ def test_quirks_follow_the_server_not_the_address() -> None:
 
 
 def test_provider_facts() -> None:
-    assert MICROSOFT.oauth_only and MICROSOFT.proposed_auth == "xoauth2"
+    assert MICROSOFT.oauth_only
     assert MICROSOFT.oauth_scope == "https://outlook.office.com/POP.AccessAsUser.All"
-    assert GMAIL.retr_hides_messages and GMAIL.recent_mode and GMAIL.proposed_auth == "auto"
+    assert GMAIL.retr_hides_messages and GMAIL.recent_mode and not GMAIL.oauth_only
     assert YAHOO.app_passwords and not YAHOO.oauth_only
     gmail_text = " ".join(GMAIL.advice())
     assert "recent:" in gmail_text and "30 days" in gmail_text and "TOP" in gmail_text

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tui_mail.accounts.config import AuthMechanism, TlsMode
+from tui_mail.accounts.config import TlsMode
 
 GMAIL_RECENT_PREFIX = "recent:"
 MICROSOFT_POP_SCOPE = "https://outlook.office.com/POP.AccessAsUser.All"
@@ -37,11 +37,6 @@ class Provider:
     app_passwords: bool = False  # the normal web password is refused; an app password works
     retr_hides_messages: bool = False  # Gmail "pops" what a QUIT-ended session RETR'd
     recent_mode: bool = False  # Gmail's "recent:" user-name prefix
-
-    @property
-    def proposed_auth(self) -> AuthMechanism:
-        """What set-up proposes before asking the server."""
-        return "xoauth2" if self.oauth_only else "auto"
 
     def advice(self) -> list[str]:
         """What to tell the user during set-up, one paragraph each."""

@@ -9,15 +9,10 @@ import sys
 
 from tui_mail.pop3.errors import (
     AuthFailed,
-    CommandTimeout,
-    ConnectionLost,
     MailboxInUse,
-    NotSupported,
-    PlaintextNotAllowed,
     POP3Error,
     ServerError,
     TemporaryFailure,
-    TLSFailure,
 )
 
 
@@ -31,8 +26,7 @@ def describe_error(exc: BaseException) -> str:
         return f"temporary server failure, try again later: {exc.text}"
     if isinstance(exc, ServerError):
         return f"server said: {exc.text}"
-    if isinstance(exc, TLSFailure | PlaintextNotAllowed | NotSupported | ConnectionLost
-                  | CommandTimeout | POP3Error):
+    if isinstance(exc, POP3Error):  # the client's messages are written for users already
         return str(exc) or type(exc).__name__
     if isinstance(exc, ssl.SSLCertVerificationError):
         return f"certificate not trusted ({exc.verify_message}); pass --cafile if it is yours"

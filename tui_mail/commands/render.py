@@ -12,7 +12,7 @@ import sys
 from datetime import UTC
 from typing import BinaryIO, TextIO
 
-from tui_mail.mail import render_message, sanitize_text
+from tui_mail.mail.sanitize import sanitize_text
 from tui_mail.mail.source import MAX_READ_BYTES
 
 
@@ -26,6 +26,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _render(stream: BinaryIO, args: argparse.Namespace) -> str:
+    # Imported here: parsing any tui-mail command line must not load the renderer (and lxml).
+    from tui_mail.mail.render import render_message
+
     return render_message(stream, prefer_html=args.html, tz=UTC if args.utc else None).as_text()
 
 

@@ -21,7 +21,6 @@ SENDER_LIMIT = 300
 
 _NAMES = frozenset({b"date", b"from", b"subject", b"message-id"})
 _FIRST_BYTES = frozenset({b"D", b"d", b"F", b"f", b"S", b"s", b"M", b"m"})
-_FOLD = re.compile(rb"\r?\n(?=[ \t])")
 _SPACES = re.compile(r"[ \t]+")
 
 
@@ -34,11 +33,6 @@ class HeaderSummary:
     subject: str
     from_address: str
     message_id: str | None
-
-
-def unfold(raw: bytes) -> bytes:
-    """Remove the line breaks of folded header lines (the whitespace after them stays)."""
-    return _FOLD.sub(b"", raw) if b"\n" in raw else raw
 
 
 def one_line(text: str, limit: int) -> str:
