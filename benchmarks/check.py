@@ -47,8 +47,13 @@ def write_config(tmp: Path, port: int, dovecot: Dovecot) -> Path:
 def timed_check(config: Path, data_dir: Path) -> tuple[float, dict[str, object]]:
     env = dict(os.environ, TUI_MAIL_CONFIG=str(config), TUI_MAIL_DATA_DIR=str(data_dir))
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "tui_mail", "check", "--json"], env=env,
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "tui_mail", "check", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"check failed: {done.stderr.strip()}")
@@ -60,8 +65,10 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--rtt-ms", type=float, default=50.0)
     args = parser.parse_args()
-    with dovecot_with_mailbox(args.messages) as (dovecot, tmp), \
-            latency_proxy_thread("127.0.0.1", dovecot.pop3s_port, args.rtt_ms / 2000) as port:
+    with (
+        dovecot_with_mailbox(args.messages) as (dovecot, tmp),
+        latency_proxy_thread("127.0.0.1", dovecot.pop3s_port, args.rtt_ms / 2000) as port,
+    ):
         config = write_config(tmp, port, dovecot)
         data_dir = tmp / "data"
         cold, cold_out = timed_check(config, data_dir)

@@ -46,8 +46,9 @@ class LatencyProxy:
         except OSError:
             client_w.close()
             return
-        pipes = asyncio.gather(self._pipe(client_r, server_w), self._pipe(server_r, client_w),
-                               return_exceptions=True)
+        pipes = asyncio.gather(
+            self._pipe(client_r, server_w), self._pipe(server_r, client_w), return_exceptions=True
+        )
         try:
             await pipes
         except asyncio.CancelledError:  # stop(): end quietly, the benchmark is over

@@ -30,8 +30,9 @@ from tui_mail.pop3 import POP3Client  # noqa: E402
 async def list_with_client(port: int, dovecot: Dovecot, window: int) -> tuple[float, int]:
     """Connect through the proxy, log in, UIDL + LIST, TOP n 0 for every message."""
     started = time.perf_counter()
-    client = await POP3Client.connect("127.0.0.1", port, tls="implicit", cafile=dovecot.cafile,
-                                      pipeline_window=window)
+    client = await POP3Client.connect(
+        "127.0.0.1", port, tls="implicit", cafile=dovecot.cafile, pipeline_window=window
+    )
     await client.login(dovecot.user, dovecot.password)
     uids = await client.uidl()
     total = 0
@@ -86,6 +87,7 @@ def main() -> None:
     args = parser.parse_args()
     with dovecot_with_mailbox(args.messages) as (dovecot, _work):
         asyncio.run(main_async(args, dovecot))
+
 
 if __name__ == "__main__":
     main()

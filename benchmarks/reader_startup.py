@@ -53,20 +53,24 @@ class Timing:
 
 def serial_opener(account: Account, password: str) -> Opener:
     """The baseline: the same login, with one command in flight at a time."""
+
     async def open_serial() -> POP3Client:
-        client = await POP3Client.connect(account.host, account.port, tls=account.tls,
-                                          cafile=account.cafile, pipeline_window=1)
+        client = await POP3Client.connect(
+            account.host, account.port, tls=account.tls, cafile=account.cafile, pipeline_window=1
+        )
         try:
             await client.login(account.user, password)
         except BaseException:
             await client.abort()
             raise
         return client
+
     return open_serial
 
 
-async def time_startup(account: Account, password: str, data_dir: Path, count: int,
-                       opener: Opener | None) -> Timing:
+async def time_startup(
+    account: Account, password: str, data_dir: Path, count: int, opener: Opener | None
+) -> Timing:
     """Start the app, wait for the list on screen, then quit without touching the server."""
     secrets = SecretProvider()
     secrets.accept_typed_password(account, password, remember=False)
@@ -79,8 +83,11 @@ async def time_startup(account: Account, password: str, data_dir: Path, count: i
 
             def complete() -> bool:
                 model = app.model
-                return (model.total == count and message_list.size.height > 0
-                        and all(model.row_at(i).headers_loaded for i in range(count)))
+                return (
+                    model.total == count
+                    and message_list.size.height > 0
+                    and all(model.row_at(i).headers_loaded for i in range(count))
+                )
 
             def online() -> bool:
                 text = app.mail_screen.status_bar.text
@@ -109,21 +116,31 @@ async def _wait(pilot: object, condition: Callable[[], bool], started: float) ->
 async def run_all(args: argparse.Namespace, dovecot: Dovecot, work: Path) -> None:
     proxy = LatencyProxy("127.0.0.1", dovecot.pop3s_port, args.rtt_ms / 2000)
     port = await proxy.start()
-    account = Account(name="bench", host="127.0.0.1", port=port, tls="implicit",
-                      user=dovecot.user, cafile=dovecot.cafile)
+    account = Account(
+        name="bench",
+        host="127.0.0.1",
+        port=port,
+        tls="implicit",
+        user=dovecot.user,
+        cafile=dovecot.cafile,
+    )
     password = dovecot.password
     results: dict[str, list[Timing]] = {}
     try:
         for attempt in range(args.repeat):
-            for name, opener in (("pipelined", None),
-                                 ("one at a time", serial_opener(account, password))):
+            for name, opener in (
+                ("pipelined", None),
+                ("one at a time", serial_opener(account, password)),
+            ):
                 store_dir = work / f"{name.replace(' ', '-')}-{attempt}"
                 for phase in ("cold", "warm"):
-                    timing = await time_startup(account, password, store_dir, args.messages,
-                                                opener)
+                    timing = await time_startup(account, password, store_dir, args.messages, opener)
                     results.setdefault(f"{name} {phase}", []).append(timing)
-                    print(f"  {name:<14} {phase}: list {timing.first_list:7.2f} s, "
-                          f"reconciled {timing.reconciled:7.2f} s", flush=True)
+                    print(
+                        f"  {name:<14} {phase}: list {timing.first_list:7.2f} s, "
+                        f"reconciled {timing.reconciled:7.2f} s",
+                        flush=True,
+                    )
     finally:
         await proxy.stop()
     baseline_poplib = None
@@ -133,13 +150,16 @@ async def run_all(args: argparse.Namespace, dovecot: Dovecot, work: Path) -> Non
     report(args, results, baseline_poplib)
 
 
-def report(args: argparse.Namespace, results: dict[str, list[Timing]],
-           poplib_seconds: float | None) -> None:
+def report(
+    args: argparse.Namespace, results: dict[str, list[Timing]], poplib_seconds: float | None
+) -> None:
     def median(key: str, field: str) -> float:
         return statistics.median(getattr(timing, field) for timing in results[key])
 
-    print(f"\nmessages: {args.messages}, RTT {args.rtt_ms:.0f} ms, runs: {args.repeat} "
-          "(medians; seconds from creating the app)")
+    print(
+        f"\nmessages: {args.messages}, RTT {args.rtt_ms:.0f} ms, runs: {args.repeat} "
+        "(medians; seconds from creating the app)"
+    )
     print(f"{'':<28}{'list on screen':>16}{'reconciled':>14}")
     for key in results:
         print(f"{key:<28}{median(key, 'first_list'):>14.2f} s{median(key, 'reconciled'):>12.2f} s")
@@ -150,8 +170,10 @@ def report(args: argparse.Namespace, results: dict[str, list[Timing]],
             print(f"{phase} {words}: one-at-a-time / pipelined = {ratio:.1f}x")
     if poplib_seconds is not None:
         cold = median("pipelined cold", "first_list")
-        print(f"poplib UIDL + TOP loop (no UI, reference): {poplib_seconds:.2f} s "
-              f"({poplib_seconds / cold:.1f}x the pipelined cold start)")
+        print(
+            f"poplib UIDL + TOP loop (no UI, reference): {poplib_seconds:.2f} s "
+            f"({poplib_seconds / cold:.1f}x the pipelined cold start)"
+        )
 
 
 def main() -> None:
@@ -165,10 +187,12 @@ def main() -> None:
         asyncio.run(_index_once(dovecot))
         asyncio.run(run_all(args, dovecot, work / "stores"))
 
+
 async def _index_once(dovecot: Dovecot) -> None:
     """One direct login first, so no measured run pays for Dovecot building its index."""
-    client = await POP3Client.connect(dovecot.host, dovecot.pop3s_port, tls="implicit",
-                                      cafile=dovecot.cafile)
+    client = await POP3Client.connect(
+        dovecot.host, dovecot.pop3s_port, tls="implicit", cafile=dovecot.cafile
+    )
     try:
         await client.login(dovecot.user, dovecot.password)
         await client.uidl()

@@ -32,21 +32,28 @@ TARGET_MESSAGE_BYTES = 20 * 1000 * 1000
 def build_message() -> bytes:
     """A multipart/mixed message of about 20 MB: text, a 15 MB PDF, and a filler log."""
     attachment = base64.encodebytes(os.urandom(ATTACHMENT_BYTES)).replace(b"\n", b"\r\n")
-    text = ("Hello,\r\n\r\nthe quarterly report is attached. 日本語の本文もあります。\r\n"
-            * 20).encode()
-    head = (b"From: Reporter <reports@example.com>\r\nTo: you@example.jp\r\n"
-            b"Subject: =?UTF-8?B?5aCx5ZGK5pu4?= Q3 report\r\n"
-            b"Date: Wed, 01 May 2024 10:30:00 +0900\r\nMIME-Version: 1.0\r\n"
-            b'Content-Type: multipart/mixed; boundary="BOUNDARY"\r\n\r\n')
-    pdf = (b"--BOUNDARY\r\nContent-Type: application/pdf\r\n"
-           b'Content-Disposition: attachment; filename="report.pdf"\r\n'
-           b"Content-Transfer-Encoding: base64\r\n\r\n" + attachment)
+    text = (
+        "Hello,\r\n\r\nthe quarterly report is attached. 日本語の本文もあります。\r\n" * 20
+    ).encode()
+    head = (
+        b"From: Reporter <reports@example.com>\r\nTo: you@example.jp\r\n"
+        b"Subject: =?UTF-8?B?5aCx5ZGK5pu4?= Q3 report\r\n"
+        b"Date: Wed, 01 May 2024 10:30:00 +0900\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="BOUNDARY"\r\n\r\n'
+    )
+    pdf = (
+        b"--BOUNDARY\r\nContent-Type: application/pdf\r\n"
+        b'Content-Disposition: attachment; filename="report.pdf"\r\n'
+        b"Content-Transfer-Encoding: base64\r\n\r\n" + attachment
+    )
     body = b"--BOUNDARY\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + text + b"\r\n"
     filler_size = max(0, TARGET_MESSAGE_BYTES - len(head) - len(body) - len(pdf) - 200)
     filler_line = b"log line with some padding text to make up the size of the message.\r\n"
     filler = filler_line * (filler_size // len(filler_line))
-    log = (b"--BOUNDARY\r\nContent-Type: application/octet-stream\r\n"
-           b'Content-Disposition: attachment; filename="server.log"\r\n\r\n' + filler)
+    log = (
+        b"--BOUNDARY\r\nContent-Type: application/octet-stream\r\n"
+        b'Content-Disposition: attachment; filename="server.log"\r\n\r\n' + filler
+    )
     return head + body + pdf + b"\r\n" + log + b"\r\n--BOUNDARY--\r\n"
 
 
@@ -57,14 +64,18 @@ def measure(label: str, render: Callable[[], RenderedMessage]) -> None:
     elapsed = time.perf_counter() - started
     _current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    print(f"{label:<34} {elapsed * 1000:8.1f} ms   peak traced {peak / 1e6:7.2f} MB   "
-          f"text shown {len(result.as_text().encode()) / 1e3:6.1f} KB")
+    print(
+        f"{label:<34} {elapsed * 1000:8.1f} ms   peak traced {peak / 1e6:7.2f} MB   "
+        f"text shown {len(result.as_text().encode()) / 1e3:6.1f} KB"
+    )
 
 
 def main() -> int:
     raw = build_message()
-    print(f"message {len(raw) / 1e6:.1f} MB with a {ATTACHMENT_BYTES / 1e6:.0f} MB attachment "
-          "(base64-encoded)")
+    print(
+        f"message {len(raw) / 1e6:.1f} MB with a {ATTACHMENT_BYTES / 1e6:.0f} MB attachment "
+        "(base64-encoded)"
+    )
     # Warm imports and lazy tables so the figures are about rendering.
     render_message(b"Subject: warm-up\r\n\r\nx\r\n", tz=UTC)
     measure("bytes in memory", partial(render_message, raw, tz=UTC))
@@ -81,11 +92,17 @@ def main() -> int:
             elapsed = time.perf_counter() - started
             _current, peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
-        print(f"{'save the 15 MB attachment':<34} {elapsed * 1000:8.1f} ms   peak traced "
-              f"{peak / 1e6:7.2f} MB   wrote {saved.stat().st_size / 1e6:.1f} MB")
+        print(
+            f"{'save the 15 MB attachment':<34} {elapsed * 1000:8.1f} ms   peak traced "
+            f"{peak / 1e6:7.2f} MB   wrote {saved.stat().st_size / 1e6:.1f} MB"
+        )
         for mode in ("import-only", "render"):
-            out = subprocess.run([sys.executable, __file__, f"--{mode}", str(path)],
-                                 capture_output=True, text=True, check=True)
+            out = subprocess.run(
+                [sys.executable, __file__, f"--{mode}", str(path)],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             print(out.stdout.strip())
     return 0
 

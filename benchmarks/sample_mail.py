@@ -20,13 +20,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.dovecot import Dovecot
 
 SENDERS = [
-    ("Alice Example", "alice@example.org"), ("山田 太郎", "taro@example.jp"),
-    ("GitHub", "noreply@github.example"), ("Bob Builder", "bob@builder.example"),
-    ("Mailing list", "list@lists.example.net"), ("Carol", "carol@example.com"),
+    ("Alice Example", "alice@example.org"),
+    ("山田 太郎", "taro@example.jp"),
+    ("GitHub", "noreply@github.example"),
+    ("Bob Builder", "bob@builder.example"),
+    ("Mailing list", "list@lists.example.net"),
+    ("Carol", "carol@example.com"),
 ]
 SUBJECTS = [
-    "Re: quarterly report", "Build failed on main", "Lunch on Friday?", "Invoice 2026-{n:04d}",
-    "[list] Weekly digest #{n}", "お知らせ: メンテナンスのご案内", "Your order has shipped",
+    "Re: quarterly report",
+    "Build failed on main",
+    "Lunch on Friday?",
+    "Invoice 2026-{n:04d}",
+    "[list] Weekly digest #{n}",
+    "お知らせ: メンテナンスのご案内",
+    "Your order has shipped",
 ]
 
 
@@ -47,11 +55,11 @@ def make_message(index: int, rng: random.Random) -> bytes:
         headers.append(
             f"Received: from mx{hop}.relay{index % 7}.example.net (mx{hop}.relay.example.net "
             f"[192.0.2.{(index + hop) % 250 + 1}])\r\n\tby mail.example.org (Postfix) with ESMTPS "
-            f"id {digest.hex()[hop:hop + 10].upper()}\r\n\tfor <me@example.org>; "
+            f"id {digest.hex()[hop : hop + 10].upper()}\r\n\tfor <me@example.org>; "
             f"{(date - timedelta(seconds=hop)).strftime('%a, %d %b %Y %H:%M:%S +0000')}"
         )
     signature = base64.b64encode(digest * 8).decode()
-    folded = "\r\n\t ".join(signature[i:i + 70] for i in range(0, len(signature), 70))
+    folded = "\r\n\t ".join(signature[i : i + 70] for i in range(0, len(signature), 70))
     headers += [
         "DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.org; s=sel2026;\r\n"
         "\th=from:to:subject:date:message-id:mime-version:content-type;\r\n"

@@ -35,8 +35,12 @@ SUBJECTS = ("Quarterly report", "会議の議事録について（第３回）",
 def make_rows(count: int) -> list[MessageSummary]:
     return [
         MessageSummary(
-            uid=f"U{n:07d}", size=1000 + n * 37 % 900_000, date=NOW - timedelta(minutes=7 * n),
-            sender=f"Sender {n % 997}", subject=f"{SUBJECTS[n % 4]} #{n}", unread=n % 3 == 0,
+            uid=f"U{n:07d}",
+            size=1000 + n * 37 % 900_000,
+            date=NOW - timedelta(minutes=7 * n),
+            sender=f"Sender {n % 997}",
+            subject=f"{SUBJECTS[n % 4]} #{n}",
+            unread=n % 3 == 0,
             server_order=count - n,
         )
         for n in range(count)
@@ -70,8 +74,10 @@ async def measure_keys(rows: list[MessageSummary], presses: int) -> None:
         while app.model.total < len(rows):
             await pilot.pause(0.001)
         await pilot.pause()
-        print(f"list of {len(rows):,} rows on screen after {time.perf_counter() - started:.2f} s "
-              "(app start included)")
+        print(
+            f"list of {len(rows):,} rows on screen after {time.perf_counter() - started:.2f} s "
+            "(app start included)"
+        )
 
         async def latency(key: str) -> float:
             before = time.perf_counter()
@@ -106,8 +112,8 @@ async def measure_keys(rows: list[MessageSummary], presses: int) -> None:
 
 
 def measure_batches(rows: list[MessageSummary]) -> None:
-    fresh = make_rows(len(rows) + 1000)[len(rows):]
-    batches = [fresh[start:start + 50] for start in range(0, 1000, 50)]
+    fresh = make_rows(len(rows) + 1000)[len(rows) :]
+    batches = [fresh[start : start + 50] for start in range(0, 1000, 50)]
 
     model = MessageListModel()
     model.replace_all(rows)

@@ -73,12 +73,54 @@ def make_certificates(directory: Path) -> CertFiles:
     config.write_text(_OPENSSL_CONFIG)
     ca_key, ca_cert = directory / "ca-key.pem", directory / "ca.pem"
     key, request, cert = directory / "key.pem", directory / "server.csr", directory / "cert.pem"
-    _openssl("req", "-x509", "-config", config, "-extensions", "ca_ext", *_EC_KEY,
-             "-keyout", ca_key, "-out", ca_cert, "-days", "3650",
-             "-subj", "/CN=tui-mail test CA")
-    _openssl("req", "-new", "-config", config, *_EC_KEY, "-keyout", key, "-out", request,
-             "-subj", "/CN=127.0.0.1")
-    _openssl("x509", "-req", "-in", request, "-CA", ca_cert, "-CAkey", ca_key,
-             "-set_serial", "2", "-days", "825", "-extfile", config,
-             "-extensions", "server_ext", "-out", cert)
+    _openssl(
+        "req",
+        "-x509",
+        "-config",
+        config,
+        "-extensions",
+        "ca_ext",
+        *_EC_KEY,
+        "-keyout",
+        ca_key,
+        "-out",
+        ca_cert,
+        "-days",
+        "3650",
+        "-subj",
+        "/CN=tui-mail test CA",
+    )
+    _openssl(
+        "req",
+        "-new",
+        "-config",
+        config,
+        *_EC_KEY,
+        "-keyout",
+        key,
+        "-out",
+        request,
+        "-subj",
+        "/CN=127.0.0.1",
+    )
+    _openssl(
+        "x509",
+        "-req",
+        "-in",
+        request,
+        "-CA",
+        ca_cert,
+        "-CAkey",
+        ca_key,
+        "-set_serial",
+        "2",
+        "-days",
+        "825",
+        "-extfile",
+        config,
+        "-extensions",
+        "server_ext",
+        "-out",
+        cert,
+    )
     return CertFiles(cafile=ca_cert, certfile=cert, keyfile=key)

@@ -159,8 +159,13 @@ class DovecotAccount:
 
     def message_files(self) -> list[Path]:
         """Message files currently in the Maildir (``new`` and ``cur``)."""
-        return sorted(p for sub in ("new", "cur") if (self.maildir / sub).is_dir()
-                      for p in (self.maildir / sub).iterdir() if p.is_file())
+        return sorted(
+            p
+            for sub in ("new", "cur")
+            if (self.maildir / sub).is_dir()
+            for p in (self.maildir / sub).iterdir()
+            if p.is_file()
+        )
 
 
 def _chown_tree(top: Path) -> None:
@@ -191,7 +196,8 @@ def _make_reachable(root: Path) -> None:
         else:
             raise DovecotError(
                 f"{parent} is not searchable by other users, so Dovecot's unprivileged "
-                f"processes cannot reach {root}; use a directory under {temp}")
+                f"processes cannot reach {root}; use a directory under {temp}"
+            )
 
 
 class Dovecot:
@@ -199,17 +205,21 @@ class Dovecot:
 
     host = "127.0.0.1"
 
-    def __init__(self, directory: str | Path, *, accounts: int = 200,
-                 binary: str | None = None) -> None:
+    def __init__(
+        self, directory: str | Path, *, accounts: int = 200, binary: str | None = None
+    ) -> None:
         self.directory = Path(directory).resolve()
         self.binary = binary
         self.pop3_port = 0
         self.pop3s_port = 0
         self._certs: CertFiles | None = None
-        self._pool = [DovecotAccount(f"user{n}", f"secret-{n}-pw", self.directory / "home" /
-                                     f"user{n}") for n in range(1, accounts + 1)]
-        self.locked_account = DovecotAccount(LOCKED_USER, "locked-pw",
-                                             self.directory / "home" / LOCKED_USER)
+        self._pool = [
+            DovecotAccount(f"user{n}", f"secret-{n}-pw", self.directory / "home" / f"user{n}")
+            for n in range(1, accounts + 1)
+        ]
+        self.locked_account = DovecotAccount(
+            LOCKED_USER, "locked-pw", self.directory / "home" / LOCKED_USER
+        )
         self._next_fresh = 1  # user1 is the default account, never handed out as fresh
         self._pid: int | None = None
 
@@ -270,7 +280,8 @@ class Dovecot:
             raise DovecotError(
                 f"Dovecot {version[0]}.{version[1]} found at {binary}, but tests/dovecot.py "
                 "writes Dovecot 2.3 configuration (2.4 changed the syntax). Install Dovecot 2.3 "
-                "(Debian 12 dovecot-pop3d) or port the config in tests/dovecot.py.")
+                "(Debian 12 dovecot-pop3d) or port the config in tests/dovecot.py."
+            )
         if os.geteuid() != 0:
             raise DovecotUnavailable("the private Dovecot must be started as root (as in CI)")
         self._prepare_directory()
@@ -279,18 +290,28 @@ class Dovecot:
             self.pop3s_port = free_port()
         config = self.directory / "dovecot.conf"
         assert self._certs is not None
-        config.write_text(_CONFIG.format(
-            tag=os.getpid(), root=self.directory, certfile=self._certs.certfile,
-            keyfile=self._certs.keyfile, mail_user=MAIL_USER, mail_group=MAIL_GROUP,
-            pop3_port=self.pop3_port, pop3s_port=self.pop3s_port))
+        config.write_text(
+            _CONFIG.format(
+                tag=os.getpid(),
+                root=self.directory,
+                certfile=self._certs.certfile,
+                keyfile=self._certs.keyfile,
+                mail_user=MAIL_USER,
+                mail_group=MAIL_GROUP,
+                pop3_port=self.pop3_port,
+                pop3s_port=self.pop3s_port,
+            )
+        )
         # The master daemonizes and keeps its stdio: a pipe here would never reach EOF.
         startup_log = self.directory / "log" / "startup.log"
         with startup_log.open("wb") as output:
-            result = subprocess.run([binary, "-c", str(config)], stdin=subprocess.DEVNULL,
-                                    stdout=output, stderr=output)
+            result = subprocess.run(
+                [binary, "-c", str(config)], stdin=subprocess.DEVNULL, stdout=output, stderr=output
+            )
         if result.returncode != 0:
-            raise DovecotError(f"dovecot failed to start: {startup_log.read_text().strip()}\n"
-                               f"{self._log_tail()}")
+            raise DovecotError(
+                f"dovecot failed to start: {startup_log.read_text().strip()}\n{self._log_tail()}"
+            )
         try:
             self._wait_ready(timeout)
         except BaseException:
@@ -309,8 +330,10 @@ class Dovecot:
         shutil.chown(root / "home", MAIL_USER, MAIL_GROUP)
         self._certs = make_certificates(root / "certs")
         lines = [f"{a.user}:{{PLAIN}}{a.password}::::::" for a in self._pool]
-        lines.append(f"{LOCKED_USER}:{{PLAIN}}{self.locked_account.password}::::::"
-                     "userdb_pop3_lock_session=yes")
+        lines.append(
+            f"{LOCKED_USER}:{{PLAIN}}{self.locked_account.password}::::::"
+            "userdb_pop3_lock_session=yes"
+        )
         passwd = root / "passwd"
         passwd.write_text("\n".join(lines) + "\n")
         passwd.chmod(0o644)

@@ -189,7 +189,12 @@ HOSTILE_SUBJECTS = (
 
 
 def make_message(
-    uid: str, *, sender: str, subject: str, body: str, when: datetime,
+    uid: str,
+    *,
+    sender: str,
+    subject: str,
+    body: str,
+    when: datetime,
     attachments: Iterable[tuple[str, bytes]] = (),
 ) -> bytes:
     message = EmailMessage()
@@ -209,7 +214,10 @@ def sample_mailbox(count: int, now: datetime | None = None) -> FakeSession:
     now = now or datetime.now(UTC)
     senders = ("Alice Example", "Bob <bob@example.org>", "山田 太郎", "Carol", "Dave Ops")
     subjects = (
-        "Quarterly report", "会議の議事録について（第３回）", "Lunch?", "Build failed on main",
+        "Quarterly report",
+        "会議の議事録について（第３回）",
+        "Lunch?",
+        "Build failed on main",
         *HOSTILE_SUBJECTS,
     )
     rows: list[MessageSummary] = []
@@ -230,8 +238,13 @@ def sample_mailbox(count: int, now: datetime | None = None) -> FakeSession:
         size = len(bodies.get(uid, b"")) or 1500 + number % 5000
         rows.append(
             MessageSummary(
-                uid=uid, size=size, date=when, sender=sender.split(" <")[0], subject=subject,
-                unread=number % 3 == 0, server_order=number,
+                uid=uid,
+                size=size,
+                date=when,
+                sender=sender.split(" <")[0],
+                subject=subject,
+                unread=number % 3 == 0,
+                server_order=number,
             )
         )
     return FakeSession(rows, bodies, account_name="demo")
@@ -245,29 +258,86 @@ LONG_BODY = "\n".join(f"line {n} of a long message" for n in range(1, 201))
 def small_mailbox() -> FakeSession:
     """Six messages with fixed dates and sizes (snapshot tests depend on every value)."""
     spec = [  # uid, when, sender, subject, unread, size, body, attachments
-        ("u1", datetime(2025, 6, 15, 9, 30, tzinfo=UTC), "Alice Example", "Lunch today?", True,
-         1200, "Shall we meet at noon?\n", []),
-        ("u2", datetime(2025, 6, 10, 8, 0, tzinfo=UTC), "Bob", "Re: invoice [/] due", False,
-         48_000, "Invoice attached.\n", [("invoice.pdf", b"%PDF-1.4 invoice")]),
-        ("u3", datetime(2025, 3, 2, 17, 45, tzinfo=UTC), "山田 太郎",
-         "会議の議事録について（第３回）とても長い件名がここに続きます", True, 3_400_000,
-         "議事録を添付します。\n", []),
-        ("u4", datetime(2025, 2, 1, 7, 5, tzinfo=UTC), "Mallory", "[ @click=app.quit]click me",
-         False, 950, "[bold red]not bold[/] [@click=app.quit]q[/]\n", []),
-        ("u5", datetime(2025, 1, 5, 23, 59, tzinfo=UTC), "Eve", "[b]x", True, 2048, LONG_BODY,
-         [("a.txt", b"first"), ("b.txt", b"second")]),
-        ("u6", datetime(2024, 12, 31, 10, 0, tzinfo=UTC), "Trent", "[@click=app.bell]bell[/]",
-         False, 700, "Happy new year\n", []),
+        (
+            "u1",
+            datetime(2025, 6, 15, 9, 30, tzinfo=UTC),
+            "Alice Example",
+            "Lunch today?",
+            True,
+            1200,
+            "Shall we meet at noon?\n",
+            [],
+        ),
+        (
+            "u2",
+            datetime(2025, 6, 10, 8, 0, tzinfo=UTC),
+            "Bob",
+            "Re: invoice [/] due",
+            False,
+            48_000,
+            "Invoice attached.\n",
+            [("invoice.pdf", b"%PDF-1.4 invoice")],
+        ),
+        (
+            "u3",
+            datetime(2025, 3, 2, 17, 45, tzinfo=UTC),
+            "山田 太郎",
+            "会議の議事録について（第３回）とても長い件名がここに続きます",
+            True,
+            3_400_000,
+            "議事録を添付します。\n",
+            [],
+        ),
+        (
+            "u4",
+            datetime(2025, 2, 1, 7, 5, tzinfo=UTC),
+            "Mallory",
+            "[ @click=app.quit]click me",
+            False,
+            950,
+            "[bold red]not bold[/] [@click=app.quit]q[/]\n",
+            [],
+        ),
+        (
+            "u5",
+            datetime(2025, 1, 5, 23, 59, tzinfo=UTC),
+            "Eve",
+            "[b]x",
+            True,
+            2048,
+            LONG_BODY,
+            [("a.txt", b"first"), ("b.txt", b"second")],
+        ),
+        (
+            "u6",
+            datetime(2024, 12, 31, 10, 0, tzinfo=UTC),
+            "Trent",
+            "[@click=app.bell]bell[/]",
+            False,
+            700,
+            "Happy new year\n",
+            [],
+        ),
     ]
     rows: list[MessageSummary] = []
     bodies: dict[str, bytes] = {}
     for order, (uid, when, sender, subject, unread, size, body, attachments) in enumerate(
         reversed(spec), start=1
     ):
-        rows.append(MessageSummary(uid=uid, size=size, date=when, sender=sender,
-                                   subject=subject, unread=unread, server_order=order))
-        bodies[uid] = make_message(uid, sender=sender, subject=subject, body=body, when=when,
-                                   attachments=attachments)
+        rows.append(
+            MessageSummary(
+                uid=uid,
+                size=size,
+                date=when,
+                sender=sender,
+                subject=subject,
+                unread=unread,
+                server_order=order,
+            )
+        )
+        bodies[uid] = make_message(
+            uid, sender=sender, subject=subject, body=body, when=when, attachments=attachments
+        )
     return FakeSession(rows, bodies, account_name="work")
 
 

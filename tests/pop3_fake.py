@@ -24,14 +24,25 @@ class FakeServer:
     ``saw_eof`` tells that the client closed without QUIT.
     """
 
-    def __init__(self, *, greeting: bytes = GREETING, capa: bytes = CAPA,
-                 replies: dict[bytes, Reply] | None = None,
-                 tls: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        greeting: bytes = GREETING,
+        capa: bytes = CAPA,
+        replies: dict[bytes, Reply] | None = None,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
         self.greeting = greeting
         self.replies: dict[bytes, Reply] = {
-            b"CAPA": capa, b"USER": b"+OK\r\n", b"PASS": b"+OK logged in\r\n",
-            b"NOOP": b"+OK\r\n", b"RSET": b"+OK\r\n", b"DELE": b"+OK deleted\r\n",
-            b"STAT": b"+OK 2 320\r\n", b"QUIT": b"+OK bye\r\n", **(replies or {}),
+            b"CAPA": capa,
+            b"USER": b"+OK\r\n",
+            b"PASS": b"+OK logged in\r\n",
+            b"NOOP": b"+OK\r\n",
+            b"RSET": b"+OK\r\n",
+            b"DELE": b"+OK deleted\r\n",
+            b"STAT": b"+OK 2 320\r\n",
+            b"QUIT": b"+OK bye\r\n",
+            **(replies or {}),
         }
         self.tls = tls
         self.commands: list[bytes] = []
@@ -46,8 +57,12 @@ class FakeServer:
         self.port = self._server.sockets[0].getsockname()[1]
         return self
 
-    async def __aexit__(self, exc_type: type[BaseException] | None,
-                        exc: BaseException | None, tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         assert self._server is not None
         self._server.close()
         for writer in self._writers:
@@ -104,23 +119,27 @@ def top_reply(command: bytes) -> bytes:
     return b"+OK\r\n" + message(number) + b".\r\n"
 
 
-async def serve_top(command: bytes, reader: asyncio.StreamReader,
-                    writer: asyncio.StreamWriter) -> bool:
+async def serve_top(
+    command: bytes, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+) -> bool:
     writer.write(top_reply(command))
     return True
 
 
 def close_with(text: bytes) -> Handler:
-    async def handler(command: bytes, reader: asyncio.StreamReader,
-                      writer: asyncio.StreamWriter) -> bool:
+    async def handler(
+        command: bytes, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> bool:
         writer.write(text)
         await writer.drain()
         return False
+
     return handler
 
 
-async def never_answer(command: bytes, reader: asyncio.StreamReader,
-                       writer: asyncio.StreamWriter) -> bool:
+async def never_answer(
+    command: bytes, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+) -> bool:
     await reader.read()  # until the client hangs up
     return False
 

@@ -31,8 +31,13 @@ from tui_mail.ui.widgets.preview import Preview
 
 NOW = datetime(2025, 6, 20, 12, 0, tzinfo=UTC)
 RETRY = RetryPolicy(first=0.05, maximum=0.2, busy=0.2, login_delay=0.2)
-SUBJECTS = ["Quarterly report", "Lunch on Friday?", "Build failed on main",
-            "Invoice [/] due", "Welcome aboard"]
+SUBJECTS = [
+    "Quarterly report",
+    "Lunch on Friday?",
+    "Build failed on main",
+    "Invoice [/] due",
+    "Welcome aboard",
+]
 
 
 def make_message(number: int) -> bytes:
@@ -87,8 +92,14 @@ class CuttingProxy(LoopbackRelay):
 async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
     if request.param == "testserver":
         async with POP3TestServer(MESSAGES) as server:
-            account = Account(name="flow", host=server.host, port=server.port, tls="none",
-                              user=server.user, allow_plaintext=True)
+            account = Account(
+                name="flow",
+                host=server.host,
+                port=server.port,
+                tls="none",
+                user=server.user,
+                allow_plaintext=True,
+            )
 
             async def uids() -> list[str]:
                 return server.uids()
@@ -102,13 +113,20 @@ async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
     dovecot: Dovecot = request.getfixturevalue("dovecot")
     user = request.getfixturevalue("dovecot_account")
     user.deliver(MESSAGES)
-    account = Account(name="flow", host=dovecot.host, port=dovecot.pop3s_port, tls="implicit",
-                      user=user.user, cafile=dovecot.cafile)
+    account = Account(
+        name="flow",
+        host=dovecot.host,
+        port=dovecot.pop3s_port,
+        tls="implicit",
+        user=user.user,
+        cafile=dovecot.cafile,
+    )
     proxies: list[CuttingProxy] = []
 
     async def dovecot_uids() -> list[str]:
-        client = await POP3Client.connect(dovecot.host, dovecot.pop3s_port, tls="implicit",
-                                          cafile=dovecot.cafile, timeout=10)
+        client = await POP3Client.connect(
+            dovecot.host, dovecot.pop3s_port, tls="implicit", cafile=dovecot.cafile, timeout=10
+        )
         try:
             await client.login(user.user, user.password)
             by_number = await client.uidl()
@@ -121,8 +139,14 @@ async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
         proxies.append(proxy)
         port = await proxy.start()
         # Plain text only so the proxy can see the verb; Dovecot trusts loopback logins.
-        return Account(name="flow", host="127.0.0.1", port=port, tls="none", user=user.user,
-                       allow_plaintext=True)
+        return Account(
+            name="flow",
+            host="127.0.0.1",
+            port=port,
+            tls="none",
+            user=user.user,
+            allow_plaintext=True,
+        )
 
     try:
         yield Backend("dovecot", account, user.password, dovecot_uids, dovecot_dropping)
@@ -140,8 +164,13 @@ def make_app(backend: Backend, store: Store, account: Account | None = None) -> 
     secrets = SecretProvider()
     secrets.accept_typed_password(account, backend.password, remember=False)
     session = MailSession(account, store, secrets, retry=RETRY)
-    return TuiMailApp(session, account_name=account.name, clock=lambda: NOW,
-                      download_dir=store.directory / "downloads", outcome_delay=0)
+    return TuiMailApp(
+        session,
+        account_name=account.name,
+        clock=lambda: NOW,
+        download_dir=store.directory / "downloads",
+        outcome_delay=0,
+    )
 
 
 def screen_lines(app: TuiMailApp) -> list[str]:
@@ -154,8 +183,9 @@ def row_of(app: TuiMailApp, subject: str) -> str:
     return rows[0]
 
 
-async def until(pilot: Pilot[None], condition: Callable[[], object], what: str,
-                limit: float = 20.0) -> None:
+async def until(
+    pilot: Pilot[None], condition: Callable[[], object], what: str, limit: float = 20.0
+) -> None:
     """Let the app and its session work until ``condition`` (the limit only stops hangs)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + limit
@@ -170,8 +200,15 @@ def status(app: TuiMailApp) -> str:
 
 
 async def online_with_list(pilot: Pilot[None], app: TuiMailApp, count: int = 5) -> None:
-    await until(pilot, lambda: "online" in status(app) and f"{count} messages" in status(app)
-                and app.mail_screen.message_list.size.height, "the list from the server")
+    await until(
+        pilot,
+        lambda: (
+            "online" in status(app)
+            and f"{count} messages" in status(app)
+            and app.mail_screen.message_list.size.height
+        ),
+        "the list from the server",
+    )
     await pilot.pause()
 
 
@@ -181,8 +218,9 @@ async def quit_and_wait(pilot: Pilot[None], app: TuiMailApp, *keys: str) -> None
 
 
 def marked_uids(app: TuiMailApp) -> set[str]:
-    return {row.uid for row in (app.model.row_at(i) for i in range(len(app.model)))
-            if row.marked_delete}
+    return {
+        row.uid for row in (app.model.row_at(i) for i in range(len(app.model))) if row.marked_delete
+    }
 
 
 async def mark_top_two(pilot: Pilot[None], app: TuiMailApp) -> set[str]:
@@ -201,15 +239,17 @@ async def mark_top_two(pilot: Pilot[None], app: TuiMailApp) -> set[str]:
 
 
 async def test_list_enter_and_quit_with_y_deletes_exactly_the_marked(
-        backend: Backend, tmp_path: Path) -> None:
+    backend: Backend, tmp_path: Path
+) -> None:
     before = await backend.uids_now()
     with Store.for_account(backend.account, data_dir=tmp_path) as store:
         app = make_app(backend, store)
         async with app.run_test(size=(80, 24)) as pilot:
             await online_with_list(pilot, app)
             lines = screen_lines(app)
-            assert [subject for line in lines[1:6] for subject in SUBJECTS
-                    if subject in line] == NEWEST_FIRST
+            assert [
+                subject for line in lines[1:6] for subject in SUBJECTS if subject in line
+            ] == NEWEST_FIRST
             assert all(line.startswith("●") for line in lines[1:6])  # all unread
             assert "5 unread" in status(app) and "0 to delete" in status(app)
             if backend.name == "dovecot":
@@ -217,8 +257,11 @@ async def test_list_enter_and_quit_with_y_deletes_exactly_the_marked(
 
             await pilot.press("j", "enter")  # the second newest
             preview = app.query_one(Preview)
-            await until(pilot, lambda: any("body of message 4" in line
-                                           for line in preview.plain_lines), "the body")
+            await until(
+                pilot,
+                lambda: any("body of message 4" in line for line in preview.plain_lines),
+                "the body",
+            )
             await pilot.pause()
             assert not row_of(app, NEWEST_FIRST[1]).startswith("●")
             assert row_of(app, NEWEST_FIRST[0]).startswith("●")
@@ -229,8 +272,9 @@ async def test_list_enter_and_quit_with_y_deletes_exactly_the_marked(
             await pilot.press("q")
             await until(pilot, lambda: isinstance(app.screen, ConfirmQuit), "the question")
             await pilot.pause()
-            assert any("Delete 2 messages from the server and quit?" in line
-                       for line in screen_lines(app))
+            assert any(
+                "Delete 2 messages from the server and quit?" in line for line in screen_lines(app)
+            )
             await quit_and_wait(pilot, app, "y")
         assert app.outcome == "Deleted 2 messages from the server."
         assert store.pending_deletions() == []
@@ -240,7 +284,8 @@ async def test_list_enter_and_quit_with_y_deletes_exactly_the_marked(
 
 @pytest.mark.parametrize("keys", [("q", "n"), ("x",)], ids=["q then n", "x"])
 async def test_n_and_x_delete_nothing_and_keep_the_marks(
-        backend: Backend, tmp_path: Path, keys: tuple[str, ...]) -> None:
+    backend: Backend, tmp_path: Path, keys: tuple[str, ...]
+) -> None:
     before = await backend.uids_now()
     with Store.for_account(backend.account, data_dir=tmp_path) as store:
         app = make_app(backend, store)
@@ -256,7 +301,8 @@ async def test_n_and_x_delete_nothing_and_keep_the_marks(
 
 @pytest.mark.parametrize("verb", ["QUIT", "DELE"])
 async def test_a_drop_before_quit_deletes_nothing_and_the_marks_survive(
-        backend: Backend, tmp_path: Path, verb: str) -> None:
+    backend: Backend, tmp_path: Path, verb: str
+) -> None:
     before = await backend.uids_now()
     account = await backend.dropping_at(verb)
     with Store.for_account(account, data_dir=tmp_path) as store:

@@ -48,26 +48,46 @@ class Setup:
         self.data = tmp_path / "data"
         self.secret_file = tmp_path / "secret"
 
-    def write(self, server: POP3TestServer | None = None, *, port: int | None = None,
-              name: str = "work", password: str = PASSWORD, extra: str = "",
-              password_command: bool = True) -> None:
+    def write(
+        self,
+        server: POP3TestServer | None = None,
+        *,
+        port: int | None = None,
+        name: str = "work",
+        password: str = PASSWORD,
+        extra: str = "",
+        password_command: bool = True,
+    ) -> None:
         self.secret_file.write_text(password + "\n")
         self.secret_file.chmod(0o600)
         port = port if port is not None else (server.port if server else 1)
-        lines = [f"[accounts.{name}]", 'host = "127.0.0.1"', f"port = {port}", 'tls = "none"',
-                 'user = "user"', "allow_plaintext = true"]
+        lines = [
+            f"[accounts.{name}]",
+            'host = "127.0.0.1"',
+            f"port = {port}",
+            'tls = "none"',
+            'user = "user"',
+            "allow_plaintext = true",
+        ]
         if password_command:
             lines.append(f'password_command = "cat {self.secret_file}"')
         self.config.write_text("\n".join(lines) + "\n" + extra)
         self.config.chmod(0o600)
 
     def run(self, *args: str) -> Run:
-        env = dict(os.environ, TUI_MAIL_CONFIG=str(self.config),
-                   TUI_MAIL_DATA_DIR=str(self.data),
-                   PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
+        env = dict(
+            os.environ,
+            TUI_MAIL_CONFIG=str(self.config),
+            TUI_MAIL_DATA_DIR=str(self.data),
+            PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
+        )
         done = subprocess.run(
-            [sys.executable, "-m", "tui_mail", "check", *args], env=env,
-            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60,
+            [sys.executable, "-m", "tui_mail", "check", *args],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=60,
             start_new_session=True,  # no controlling terminal: getpass could not ask either
             check=False,
         )
@@ -84,8 +104,9 @@ def setup(tmp_path: Path) -> Setup:
 
 @pytest.fixture
 def server() -> Iterator[POP3TestServer]:
-    with POP3TestServer([message(i) for i in range(1, 6)],
-                        password=PASSWORD).background() as running:
+    with POP3TestServer(
+        [message(i) for i in range(1, 6)], password=PASSWORD
+    ).background() as running:
         yield running
 
 
@@ -108,14 +129,14 @@ def one_line(text: str) -> str:
 
 
 def test_check_prints_one_line_and_a_second_run_says_nothing_new(
-        setup: Setup, server: POP3TestServer) -> None:
+    setup: Setup, server: POP3TestServer
+) -> None:
     setup.write(server)
     first = setup.run()
     assert (first.status, first.err) == (0, "")
     assert one_line(first.out) == "work: 5 new, 5 unread, 5 messages"
     second = setup.run()
-    assert (second.status, second.out, second.err) == (
-        0, "work: 0 new, 5 unread, 5 messages\n", "")
+    assert (second.status, second.out, second.err) == (0, "work: 0 new, 5 unread, 5 messages\n", "")
     server.add_message(message(6))
     third = setup.run()
     assert third.out == "work: 1 new, 6 unread, 6 messages\n"
@@ -131,7 +152,12 @@ def test_json_has_the_documented_fields(setup: Setup, server: POP3TestServer) ->
     run = setup.run("--json")
     assert (run.status, run.err) == (0, "")
     assert json.loads(one_line(run.out)) == {
-        "account": "work", "new": 5, "unread": 5, "messages": 5, "weak_identity": False}
+        "account": "work",
+        "new": 5,
+        "unread": 5,
+        "messages": 5,
+        "weak_identity": False,
+    }
 
 
 def test_check_never_marks_anything_read(setup: Setup, server: POP3TestServer) -> None:
@@ -148,33 +174,40 @@ def test_check_never_marks_anything_read(setup: Setup, server: POP3TestServer) -
 
 
 def test_account_is_chosen_by_name(setup: Setup, server: POP3TestServer) -> None:
-    other = (f'\n[accounts.home]\nhost = "127.0.0.1"\nport = {server.port}\ntls = "none"\n'
-             'user = "nobody"\nallow_plaintext = true\npassword_command = "echo x"\n'
-             "default = true\n")
+    other = (
+        f'\n[accounts.home]\nhost = "127.0.0.1"\nport = {server.port}\ntls = "none"\n'
+        'user = "nobody"\nallow_plaintext = true\npassword_command = "echo x"\n'
+        "default = true\n"
+    )
     setup.write(server, extra=other)
     run = setup.run("--account", "work")
     assert (run.status, run.out) == (0, "work: 5 new, 5 unread, 5 messages\n")
     missing = setup.run("--account", "nope")
     assert missing.status == 2 and missing.out == ""
     assert one_line(missing.err) == (
-        f"tui-mail: {setup.config}: no account named 'nope' (accounts: work, home)")
+        f"tui-mail: {setup.config}: no account named 'nope' (accounts: work, home)"
+    )
 
 
 def test_a_server_without_uidl_is_reported_as_weak(setup: Setup) -> None:
-    with POP3TestServer([message(i) for i in range(1, 4)], password=PASSWORD,
-                        faults=Faults(no_uidl=True)).background() as server:
+    with POP3TestServer(
+        [message(i) for i in range(1, 4)], password=PASSWORD, faults=Faults(no_uidl=True)
+    ).background() as server:
         setup.write(server)
         run = setup.run("--json")
         line = setup.run()
     assert run.status == 0 and json.loads(run.out)["weak_identity"] is True
-    assert line.out == ("work: 0 new, 3 unread, 3 messages (server has no UIDL: messages "
-                        "identified by their headers)\n")
+    assert line.out == (
+        "work: 0 new, 3 unread, 3 messages (server has no UIDL: messages "
+        "identified by their headers)\n"
+    )
 
 
 def test_a_server_without_top_is_checked_by_retr_and_never_left_by_quit(setup: Setup) -> None:
     """Gmail hides messages RETR'd in a session ended by QUIT: the RETR fallback aborts."""
-    with POP3TestServer([message(i) for i in range(1, 4)], password=PASSWORD,
-                        faults=Faults(no_top=True)).background() as server:
+    with POP3TestServer(
+        [message(i) for i in range(1, 4)], password=PASSWORD, faults=Faults(no_top=True)
+    ).background() as server:
         setup.write(server)
         run = setup.run()
         again = setup.run()
@@ -186,20 +219,29 @@ def test_a_server_without_top_is_checked_by_retr_and_never_left_by_quit(setup: S
 
 
 def test_check_over_implicit_tls_with_an_oauth_token_refreshed_once(
-        setup: Setup, certs: CertFiles, tmp_path: Path) -> None:
+    setup: Setup, certs: CertFiles, tmp_path: Path
+) -> None:
     """The first token is stale; check runs the token command again once, then logs in."""
     counter = tmp_path / "runs"
     script = tmp_path / "token.sh"
-    script.write_text(f'echo run >> {counter}\n'
-                      f'if [ $(wc -l < {counter}) -ge 2 ]; then echo {TOKEN}; '
-                      'else echo stale-token; fi\n')
-    with POP3TestServer([message(1)], token=TOKEN, tls="implicit",
-                        ssl_context=certs.server_context(), sasl=["XOAUTH2"],
-                        apop=False).background() as server:
+    script.write_text(
+        f"echo run >> {counter}\n"
+        f"if [ $(wc -l < {counter}) -ge 2 ]; then echo {TOKEN}; "
+        "else echo stale-token; fi\n"
+    )
+    with POP3TestServer(
+        [message(1)],
+        token=TOKEN,
+        tls="implicit",
+        ssl_context=certs.server_context(),
+        sasl=["XOAUTH2"],
+        apop=False,
+    ).background() as server:
         setup.config.write_text(
             f'[accounts.work]\nhost = "127.0.0.1"\nport = {server.port}\ntls = "implicit"\n'
             f'user = "user"\nauth = "xoauth2"\ncafile = "{certs.cafile}"\n'
-            f'oauth_token_command = "sh {script}"\n')
+            f'oauth_token_command = "sh {script}"\n'
+        )
         run = setup.run()
     assert (run.status, run.out, run.err) == (0, "work: 1 new, 1 unread, 1 messages\n", "")
     assert counter.read_text() == "run\nrun\n"
@@ -211,7 +253,8 @@ def test_check_over_implicit_tls_with_an_oauth_token_refreshed_once(
 
 
 def test_a_refused_password_is_one_line_without_the_secret(
-        setup: Setup, server: POP3TestServer) -> None:
+    setup: Setup, server: POP3TestServer
+) -> None:
     wrong = "Wr0ng-Passw0rd-Value"
     setup.write(server, password=wrong)
     run = setup.run()
@@ -226,10 +269,12 @@ def test_a_refused_password_is_one_line_without_the_secret(
 def test_terminal_controls_in_the_server_text_are_defused(setup: Setup) -> None:
     """The server's words reach the terminal (or a status bar): no escape sequence may pass."""
     hostile = "no \x1b]0;pwned\x07 \x1b[31mred\x1b[0m \u202eevil \x9bK"
-    refusals = tuple(ErrorFault(verb, code="AUTH", text=hostile)
-                     for verb in ("AUTH", "PASS", "APOP"))
-    with POP3TestServer([message(1)], password=PASSWORD,
-                        faults=Faults(errors=refusals)).background() as server:
+    refusals = tuple(
+        ErrorFault(verb, code="AUTH", text=hostile) for verb in ("AUTH", "PASS", "APOP")
+    )
+    with POP3TestServer(
+        [message(1)], password=PASSWORD, faults=Faults(errors=refusals)
+    ).background() as server:
         setup.write(server)
         run = setup.run()
     assert run.status == 1 and run.out == ""
@@ -240,15 +285,22 @@ def test_terminal_controls_in_the_server_text_are_defused(setup: Setup) -> None:
 
 
 def test_an_always_refused_token_is_tried_twice_then_reported(
-        setup: Setup, certs: CertFiles, tmp_path: Path) -> None:
+    setup: Setup, certs: CertFiles, tmp_path: Path
+) -> None:
     counter = tmp_path / "runs"
-    with POP3TestServer([message(1)], token=TOKEN, tls="implicit",
-                        ssl_context=certs.server_context(), sasl=["OAUTHBEARER"],
-                        apop=False).background() as server:
+    with POP3TestServer(
+        [message(1)],
+        token=TOKEN,
+        tls="implicit",
+        ssl_context=certs.server_context(),
+        sasl=["OAUTHBEARER"],
+        apop=False,
+    ).background() as server:
         setup.config.write_text(
             f'[accounts.work]\nhost = "127.0.0.1"\nport = {server.port}\ntls = "implicit"\n'
             f'user = "user"\nauth = "oauthbearer"\ncafile = "{certs.cafile}"\n'
-            f'oauth_token_command = "echo run >> {counter}; echo bad-token-{TOKEN}"\n')
+            f'oauth_token_command = "echo run >> {counter}; echo bad-token-{TOKEN}"\n'
+        )
         run = setup.run("--json")
     assert run.status == 1 and run.out == ""
     assert one_line(run.err).startswith("tui-mail: work: login refused")
@@ -269,7 +321,7 @@ def test_connection_refused(setup: Setup) -> None:
 
 
 def test_a_bad_config_exits_2_naming_file_line_and_key(setup: Setup) -> None:
-    setup.write(port=110, extra="pasword_command = \"cat /x\"\n")
+    setup.write(port=110, extra='pasword_command = "cat /x"\n')
     run = setup.run()
     assert run.status == 2 and run.out == ""
     line = one_line(run.err)
@@ -287,8 +339,10 @@ def test_a_password_written_into_the_config_is_not_echoed(setup: Setup) -> None:
 
 
 def test_a_wrongly_typed_value_names_its_line_and_key(setup: Setup) -> None:
-    setup.config.write_text('[accounts.work]\nhost = "h"\nport = "995"\nuser = "u"\n'
-                            f'password_command = "echo {PASSWORD}"\n')
+    setup.config.write_text(
+        '[accounts.work]\nhost = "h"\nport = "995"\nuser = "u"\n'
+        f'password_command = "echo {PASSWORD}"\n'
+    )
     setup.config.chmod(0o600)
     run = setup.run()
     assert run.status == 2
@@ -303,7 +357,8 @@ def test_a_missing_config_file_exits_2(setup: Setup) -> None:
 
 
 def test_without_a_password_source_it_fails_at_once_instead_of_prompting(
-        setup: Setup, server: POP3TestServer) -> None:
+    setup: Setup, server: POP3TestServer
+) -> None:
     setup.write(server, password_command=False)
     run = setup.run()
     assert run.status == 1 and run.out == ""
@@ -314,19 +369,21 @@ def test_without_a_password_source_it_fails_at_once_instead_of_prompting(
 
 
 def test_a_failing_password_command_is_reported_without_its_output(
-        setup: Setup, server: POP3TestServer) -> None:
-    setup.write(server, password_command=False,
-                extra=f'password_command = "echo {PASSWORD}; exit 3"\n')
+    setup: Setup, server: POP3TestServer
+) -> None:
+    setup.write(
+        server, password_command=False, extra=f'password_command = "echo {PASSWORD}; exit 3"\n'
+    )
     run = setup.run()
     assert run.status == 1 and run.out == ""
     assert "exit status 3" in one_line(run.err)
     no_secret_in(run)
 
 
-def test_a_mass_uid_change_is_refused_then_accepted_on_request(
-        setup: Setup) -> None:
-    with POP3TestServer([message(i) for i in range(1, 31)],
-                        password=PASSWORD).background() as server:
+def test_a_mass_uid_change_is_refused_then_accepted_on_request(setup: Setup) -> None:
+    with POP3TestServer(
+        [message(i) for i in range(1, 31)], password=PASSWORD
+    ).background() as server:
         setup.write(server)
         assert setup.run().out == "work: 30 new, 30 unread, 30 messages\n"
         with setup.store(server.port) as store:
@@ -350,9 +407,11 @@ def test_a_mass_uid_change_is_refused_then_accepted_on_request(
 
 
 def test_a_dropped_connection_is_one_line_and_the_next_check_completes(setup: Setup) -> None:
-    with POP3TestServer([message(i) for i in range(1, 6)], password=PASSWORD,
-                        faults=Faults(drops=(DropFault("TOP", occurrence=3, session=1),))
-                        ).background() as server:
+    with POP3TestServer(
+        [message(i) for i in range(1, 6)],
+        password=PASSWORD,
+        faults=Faults(drops=(DropFault("TOP", occurrence=3, session=1),)),
+    ).background() as server:
         setup.write(server)
         dropped = setup.run()
         retried = setup.run()

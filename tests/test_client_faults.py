@@ -36,8 +36,9 @@ USER, PASSWORD, TOKEN = "alice", "correct horse", "ya29.a0AfH6SM-" + "t" * 300
 
 
 def message(n: int, body: bytes = b"") -> bytes:
-    return (f"From: sender{n}@example.org\r\nSubject: message {n}\r\n\r\n".encode()
-            + (body or f"body of message {n}\r\n.hidden dot line\r\n".encode()))
+    return f"From: sender{n}@example.org\r\nSubject: message {n}\r\n\r\n".encode() + (
+        body or f"body of message {n}\r\n.hidden dot line\r\n".encode()
+    )
 
 
 TRICKY = message(0, b".\r\n..\r\n.leading dot\r\nend.\r\n\r\n\r\n")
@@ -58,8 +59,9 @@ async def connect(server: POP3TestServer, **options: Any) -> POP3Client:
 
 
 @asynccontextmanager
-async def logged_in(server: POP3TestServer, mechanism: str = "user",
-                    **options: Any) -> AsyncIterator[POP3Client]:
+async def logged_in(
+    server: POP3TestServer, mechanism: str = "user", **options: Any
+) -> AsyncIterator[POP3Client]:
     client = await connect(server, **options)
     try:
         await client.login(USER, PASSWORD, mechanism=mechanism)
@@ -76,8 +78,9 @@ def expected(messages: list[bytes]) -> list[bytes]:
 # -- login ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("mechanism", ["user", "apop", "plain", "login", "cram-md5",
-                                       "scram-sha-256"])
+@pytest.mark.parametrize(
+    "mechanism", ["user", "apop", "plain", "login", "cram-md5", "scram-sha-256"]
+)
 async def test_every_password_mechanism(mechanism: str) -> None:
     async with make_server() as server, logged_in(server, mechanism) as client:
         assert await client.stat() == (3, sum(len(m) for m in MESSAGES))
@@ -120,8 +123,7 @@ async def test_wrong_password_is_auth_failed_without_the_secret() -> None:
         await client.abort()
 
 
-@pytest.mark.parametrize("mechanism", ["auto", "user", "apop", "plain", "scram-sha-256",
-                                       "xoauth2"])
+@pytest.mark.parametrize("mechanism", ["auto", "user", "apop", "plain", "scram-sha-256", "xoauth2"])
 async def test_plaintext_refused_before_any_secret_is_sent(mechanism: str) -> None:
     async with make_server(token=TOKEN) as server:
         client = await connect(server, allow_plaintext=False)
@@ -141,10 +143,10 @@ async def test_plaintext_login_succeeds_when_allowed() -> None:
 
 
 async def test_server_refusing_plaintext_is_reached_through_stls(certs: CertFiles) -> None:
-    async with make_server(tls="starttls", ssl_context=certs.server_context(),
-                           require_tls_for_login=True) as server:
-        client = await connect(server, tls="starttls", cafile=certs.cafile,
-                               allow_plaintext=False)
+    async with make_server(
+        tls="starttls", ssl_context=certs.server_context(), require_tls_for_login=True
+    ) as server:
+        client = await connect(server, tls="starttls", cafile=certs.cafile, allow_plaintext=False)
         assert client.encrypted and client.tls_version is not None
         assert client.capabilities.user and not client.capabilities.stls
         assert await client.login(USER, PASSWORD, mechanism="plain") == "plain"
@@ -171,9 +173,17 @@ async def test_untrusted_certificate_is_a_tls_failure(certs: CertFiles) -> None:
 # -- response codes ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("code", "error"), [
-    ("AUTH", AuthFailed), ("IN-USE", MailboxInUse), ("LOGIN-DELAY", LoginDelayed),
-    ("SYS/TEMP", TemporaryFailure), ("SYS/PERM", PermanentFailure), ("UTF8", UTF8Required)])
+@pytest.mark.parametrize(
+    ("code", "error"),
+    [
+        ("AUTH", AuthFailed),
+        ("IN-USE", MailboxInUse),
+        ("LOGIN-DELAY", LoginDelayed),
+        ("SYS/TEMP", TemporaryFailure),
+        ("SYS/PERM", PermanentFailure),
+        ("UTF8", UTF8Required),
+    ],
+)
 async def test_each_response_code_at_login(code: str, error: type[ServerError]) -> None:
     async with make_server(faults=Faults(errors=(ErrorFault("PASS", code=code),))) as server:
         client = await connect(server)
@@ -204,8 +214,10 @@ async def test_session_lock_gives_mailbox_in_use() -> None:
 # -- broken servers ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("faults", "chosen"), [
-    (Faults(no_capa=True), "apop"), (Faults(no_capa=True, no_apop=True), "user")])
+@pytest.mark.parametrize(
+    ("faults", "chosen"),
+    [(Faults(no_capa=True), "apop"), (Faults(no_capa=True, no_apop=True), "user")],
+)
 async def test_server_without_capa(faults: Faults, chosen: str) -> None:
     async with make_server(faults=faults) as server:
         client = await connect(server)
@@ -216,15 +228,20 @@ async def test_server_without_capa(faults: Faults, chosen: str) -> None:
 
 
 async def test_server_without_uidl_or_top() -> None:
-    async with make_server(faults=Faults(no_uidl=True, no_top=True)) as server, \
-            logged_in(server) as client:
+    async with (
+        make_server(faults=Faults(no_uidl=True, no_top=True)) as server,
+        logged_in(server) as client,
+    ):
         assert not client.capabilities.uidl and not client.capabilities.top
         with pytest.raises(POP3Error):
             await client.uidl()
         with pytest.raises(POP3Error):
             await client.top(1, 0)
-        assert await client.list() == {1: len(MESSAGES[0]), 2: len(MESSAGES[1]),
-                                       3: len(MESSAGES[2])}
+        assert await client.list() == {
+            1: len(MESSAGES[0]),
+            2: len(MESSAGES[1]),
+            3: len(MESSAGES[2]),
+        }
 
 
 async def test_capabilities_announced_only_after_login() -> None:
@@ -245,15 +262,16 @@ async def test_extra_capability_lines() -> None:
 
 
 async def test_odd_uidl_spacing() -> None:
-    async with make_server(faults=Faults(odd_uidl_spacing=True)) as server, \
-            logged_in(server) as client:
+    async with (
+        make_server(faults=Faults(odd_uidl_spacing=True)) as server,
+        logged_in(server) as client,
+    ):
         assert await client.uidl() == dict(enumerate(server.uids(), start=1))
         assert await client.uidl_one(2) == server.uids()[1]
 
 
 async def test_over_long_uids_are_kept_whole() -> None:
-    async with make_server(faults=Faults(long_uids=True)) as server, \
-            logged_in(server) as client:
+    async with make_server(faults=Faults(long_uids=True)) as server, logged_in(server) as client:
         uids = await client.uidl()
         assert sorted(uids) == [1, 2, 3]
         assert all(len(uid) > 70 for uid in uids.values())
@@ -262,8 +280,7 @@ async def test_over_long_uids_are_kept_whole() -> None:
 
 
 async def test_two_hundred_kilobyte_line() -> None:
-    async with make_server(faults=Faults(long_line=200_000)) as server, \
-            logged_in(server) as client:
+    async with make_server(faults=Faults(long_line=200_000)) as server, logged_in(server) as client:
         header = await client.top(1, 0)
         first_line = header.split(b"\r\n", 1)[0]
         assert len(first_line) == 200_000
@@ -279,7 +296,7 @@ async def test_byte_stuffing_round_trips_through_every_fetch() -> None:
         await client.retr(1, sink)
         assert sink.getvalue() == TRICKY
         assert [data async for _, data in client.retr_many([1, 2])] == [TRICKY, MESSAGES[0]]
-        head = TRICKY[:TRICKY.index(b"\r\n\r\n") + 4]
+        head = TRICKY[: TRICKY.index(b"\r\n\r\n") + 4]
         assert await client.top(1, 3) == head + b".\r\n..\r\n.leading dot\r\n"
 
 
@@ -382,8 +399,10 @@ async def test_stall_at_the_greeting_is_a_command_timeout() -> None:
 
 @pytest.mark.parametrize("pipelining", [True, False])
 async def test_list_and_uidl_match_the_separate_commands(pipelining: bool) -> None:
-    async with make_server(faults=Faults(no_pipelining=not pipelining)) as server, \
-            logged_in(server) as client:
+    async with (
+        make_server(faults=Faults(no_pipelining=not pipelining)) as server,
+        logged_in(server) as client,
+    ):
         sizes, uids = await client.list_and_uidl()
         assert sizes == await client.list() and uids == await client.uidl()
         assert await client.stat() == (3, sum(sizes.values()))  # still in step
@@ -401,8 +420,7 @@ async def test_list_and_uidl_returns_uidls_error_for_a_fallback() -> None:
 
 async def test_list_and_uidl_raises_lists_error_and_stays_in_step() -> None:
     fault = ErrorFault("LIST", code="SYS/TEMP")
-    async with make_server(faults=Faults(errors=(fault,))) as server, \
-            logged_in(server) as client:
+    async with make_server(faults=Faults(errors=(fault,))) as server, logged_in(server) as client:
         with pytest.raises(TemporaryFailure):
             await client.list_and_uidl()
         assert len(await client.uidl()) == 3  # the pipelined UIDL answer was consumed

@@ -56,12 +56,21 @@ def test_full_example_loads_with_defaults_resolved(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, WORK))
     work = config.account("work")
     assert work == Account(
-        name="work", host="pop.example.org", port=995, tls="implicit", user="alice",
-        auth="auto", password_command="pass show mail/work", default=True,
+        name="work",
+        host="pop.example.org",
+        port=995,
+        tls="implicit",
+        user="alice",
+        auth="auto",
+        password_command="pass show mail/work",
+        default=True,
     )
     home = config.account("home")
     assert (home.port, home.tls, home.auth, home.password_command) == (
-        110, "starttls", "scram-sha-256", None
+        110,
+        "starttls",
+        "scram-sha-256",
+        None,
     )
     assert list(config.accounts) == ["work", "home"]
     assert config.account() is work
@@ -116,51 +125,79 @@ def test_empty_config_has_no_default_account(tmp_path: Path) -> None:
         # unknown key, with its line
         ('[accounts.w]\nhost = "h"\nuser = "u"\nprot = 995\n', ":4: accounts.w.prot: unknown key"),
         # passwords in the file are refused with a hint, and never echoed
-        ('[accounts.w]\nhost = "h"\nuser = "u"\npassword = "hunter2"\n',
-         ":4: accounts.w.password: unknown key; passwords do not belong"),
+        (
+            '[accounts.w]\nhost = "h"\nuser = "u"\npassword = "hunter2"\n',
+            ":4: accounts.w.password: unknown key; passwords do not belong",
+        ),
         # unknown top-level key
         ('colour = "blue"\n[accounts.w]\nhost = "h"\nuser = "u"\n', ":1: colour: unknown key"),
         # wrong types (a TOML boolean is not an integer)
-        ('[accounts.w]\nhost = "h"\nuser = "u"\nport = "995"\n',
-         ":4: accounts.w.port: must be an integer, not a string"),
-        ('[accounts.w]\nhost = "h"\nuser = "u"\nport = true\n',
-         ":4: accounts.w.port: must be an integer, not true or false"),
-        ('[accounts.w]\nhost = "h"\nuser = "u"\ndefault = "yes"\n',
-         ":4: accounts.w.default: must be true or false, not a string"),
+        (
+            '[accounts.w]\nhost = "h"\nuser = "u"\nport = "995"\n',
+            ":4: accounts.w.port: must be an integer, not a string",
+        ),
+        (
+            '[accounts.w]\nhost = "h"\nuser = "u"\nport = true\n',
+            ":4: accounts.w.port: must be an integer, not true or false",
+        ),
+        (
+            '[accounts.w]\nhost = "h"\nuser = "u"\ndefault = "yes"\n',
+            ":4: accounts.w.default: must be true or false, not a string",
+        ),
         ('[accounts.w]\nhost = 5\nuser = "u"\n', ":2: accounts.w.host: must be a string"),
         ('[accounts]\nw = "pop.example.org"\n', ":2: accounts.w: must be a table"),
-        ('accounts = 3\n', ":1: accounts: must be a table"),
+        ("accounts = 3\n", ":1: accounts: must be a table"),
         # missing required keys point at the table header
         ('\n[accounts.w]\nhost = "h"\n', ":2: accounts.w: missing required key 'user'"),
         ('[accounts.w]\nuser = "u"\n', ":1: accounts.w: missing required key 'host'"),
         # bad enum values
-        ('[accounts.w]\nhost = "h"\nuser = "u"\ntls = "ssl"\n',
-         ":4: accounts.w.tls: 'ssl' is not one of: implicit, starttls, none"),
-        ('[accounts.w]\nhost = "h"\nuser = "u"\nauth = "ntlm"\n',
-         ":4: accounts.w.auth: 'ntlm' is not one of: auto, user, apop"),
+        (
+            '[accounts.w]\nhost = "h"\nuser = "u"\ntls = "ssl"\n',
+            ":4: accounts.w.tls: 'ssl' is not one of: implicit, starttls, none",
+        ),
+        (
+            '[accounts.w]\nhost = "h"\nuser = "u"\nauth = "ntlm"\n',
+            ":4: accounts.w.auth: 'ntlm' is not one of: auto, user, apop",
+        ),
         # values out of range or malformed
-        ('[accounts.w]\nhost = "h"\nuser = "u"\nport = 70000\n',
-         ":4: accounts.w.port: must be between 1 and 65535"),
+        (
+            '[accounts.w]\nhost = "h"\nuser = "u"\nport = 70000\n',
+            ":4: accounts.w.port: must be between 1 and 65535",
+        ),
         ('[accounts.w]\nhost = "pop3s://h"\nuser = "u"\n', ":2: accounts.w.host: write the host"),
         ('[accounts.w]\nhost = "h"\nuser = ""\n', ":3: accounts.w.user: must not be empty"),
-        ('[accounts.w]\nhost = "h"\nuser = "u\\r\\nDELE 1"\n',
-         ":3: accounts.w.user: must not contain control characters"),
+        (
+            '[accounts.w]\nhost = "h"\nuser = "u\\r\\nDELE 1"\n',
+            ":3: accounts.w.user: must not contain control characters",
+        ),
         # plaintext needs an explicit opt-in, and the opt-in only applies to tls = "none"
-        ('[accounts.w]\nhost = "h"\nuser = "u"\ntls = "none"\n',
-         ':4: accounts.w.tls: tls = "none" sends the login unencrypted'),
-        ('[accounts.w]\nhost = "h"\nuser = "u"\nallow_plaintext = true\n',
-         ":4: accounts.w.allow_plaintext: only applies with tls"),
+        (
+            '[accounts.w]\nhost = "h"\nuser = "u"\ntls = "none"\n',
+            ':4: accounts.w.tls: tls = "none" sends the login unencrypted',
+        ),
+        (
+            '[accounts.w]\nhost = "h"\nuser = "u"\nallow_plaintext = true\n',
+            ":4: accounts.w.allow_plaintext: only applies with tls",
+        ),
         # settings that would be silently ignored
-        ('[accounts.w]\nhost = "h"\nuser = "u"\nauth = "xoauth2"\n',
-         ":4: accounts.w.auth: xoauth2 needs oauth_token_command"),
-        ('[accounts.w]\nhost = "h"\nuser = "u"\noauth_token_command = "t"\n',
-         ":4: accounts.w.oauth_token_command: only used with auth"),
-        ('[accounts.w]\nhost = "h"\nuser = "u"\nauth = "oauthbearer"\n'
-         'oauth_token_command = "t"\npassword_command = "p"\n',
-         ":6: accounts.w.password_command: not used with auth = 'oauthbearer'"),
-        ('[accounts.a]\nhost = "h"\nuser = "u"\ndefault = true\n'
-         '[accounts.b]\nhost = "h"\nuser = "v"\ndefault = true\n',
-         ":8: accounts.b.default: account 'a' is already the default"),
+        (
+            '[accounts.w]\nhost = "h"\nuser = "u"\nauth = "xoauth2"\n',
+            ":4: accounts.w.auth: xoauth2 needs oauth_token_command",
+        ),
+        (
+            '[accounts.w]\nhost = "h"\nuser = "u"\noauth_token_command = "t"\n',
+            ":4: accounts.w.oauth_token_command: only used with auth",
+        ),
+        (
+            '[accounts.w]\nhost = "h"\nuser = "u"\nauth = "oauthbearer"\n'
+            'oauth_token_command = "t"\npassword_command = "p"\n',
+            ":6: accounts.w.password_command: not used with auth = 'oauthbearer'",
+        ),
+        (
+            '[accounts.a]\nhost = "h"\nuser = "u"\ndefault = true\n'
+            '[accounts.b]\nhost = "h"\nuser = "v"\ndefault = true\n',
+            ":8: accounts.b.default: account 'a' is already the default",
+        ),
         # syntax errors keep tomllib's position
         ('[accounts.w]\nhost = "h"\nuser = \n', ":3: invalid TOML:"),
         ('[accounts.w]\nhost = "h"\nhost = "g"\n', ":3: invalid TOML:"),
@@ -219,29 +256,49 @@ def test_cafile_is_resolved_and_must_exist(tmp_path: Path) -> None:
 
 
 def test_plaintext_with_opt_in_is_accepted(tmp_path: Path) -> None:
-    config = load_config(write(
-        tmp_path, '[accounts.w]\nhost = "h"\nuser = "u"\ntls = "none"\nallow_plaintext = true\n'
-    ))
+    config = load_config(
+        write(
+            tmp_path, '[accounts.w]\nhost = "h"\nuser = "u"\ntls = "none"\nallow_plaintext = true\n'
+        )
+    )
     assert (config.account().port, config.account().allow_plaintext) == (110, True)
 
 
 def test_prefer_html_is_a_flag(tmp_path: Path) -> None:
-    config = load_config(write(tmp_path, '[accounts.w]\nhost = "h"\nuser = "u"\n'
-                                         "prefer_html = true\n"))
+    config = load_config(
+        write(tmp_path, '[accounts.w]\nhost = "h"\nuser = "u"\nprefer_html = true\n')
+    )
     assert config.account().prefer_html is True
     assert not load_config(write(tmp_path, WORK)).account("work").prefer_html
     assert "prefer_html: must be true or false" in error_of(
-        tmp_path, '[accounts.w]\nhost = "h"\nuser = "u"\nprefer_html = "yes"\n')
+        tmp_path, '[accounts.w]\nhost = "h"\nuser = "u"\nprefer_html = "yes"\n'
+    )
 
 
 def test_write_config_round_trips_private_and_atomic(tmp_path: Path) -> None:
     accounts = [
-        Account(name="work", host="pop.example.org", port=1995, tls="implicit", user="alice",
-                password_command='pass show "mail/work" | head -1', default=True),
-        Account(name="my mail", host="h", port=110, tls="none", user="b\\o\"b",
-                allow_plaintext=True),
-        Account(name="o", host="outlook.office365.com", port=995, tls="implicit", user="c",
-                auth="xoauth2", oauth_token_command="oama access c", prefer_html=True),
+        Account(
+            name="work",
+            host="pop.example.org",
+            port=1995,
+            tls="implicit",
+            user="alice",
+            password_command='pass show "mail/work" | head -1',
+            default=True,
+        ),
+        Account(
+            name="my mail", host="h", port=110, tls="none", user='b\\o"b', allow_plaintext=True
+        ),
+        Account(
+            name="o",
+            host="outlook.office365.com",
+            port=995,
+            tls="implicit",
+            user="c",
+            auth="xoauth2",
+            oauth_token_command="oama access c",
+            prefer_html=True,
+        ),
     ]
     path = tmp_path / "new" / "tui-mail" / "config.toml"
     written = write_config(path, accounts)
@@ -266,7 +323,8 @@ def test_write_config_refuses_what_would_not_load(tmp_path: Path) -> None:
 
 
 def test_render_escapes_backslashes_and_quotes() -> None:
-    account = Account(name="w", host="h", port=995, tls="implicit", user="u",
-                      password_command="printf 'a\\tb'")
+    account = Account(
+        name="w", host="h", port=995, tls="implicit", user="u", password_command="printf 'a\\tb'"
+    )
     text = render_config([account])
     assert parse_config(text, Path("x")).account().password_command == "printf 'a\\tb'"

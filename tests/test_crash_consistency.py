@@ -96,9 +96,7 @@ def check_invariants(store_dir: Path) -> None:
     assert unpaired == 0, "list fields and raw header block out of step"
 
     ledger: dict[str, list[tuple[int, int]]] = {}
-    for uid, read, gone in db.execute(
-        "SELECT uid, read, gone_since IS NOT NULL FROM ledger"
-    ):
+    for uid, read, gone in db.execute("SELECT uid, read, gone_since IS NOT NULL FROM ledger"):
         ledger.setdefault(batch_of(uid), []).append((read, gone))
     headers: dict[str, int] = {}
     for (uid,) in db.execute("SELECT uid FROM headers"):

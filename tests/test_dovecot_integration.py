@@ -23,8 +23,11 @@ pytestmark = pytest.mark.dovecot
 MESSAGES = [
     b"From: a@example.org\r\nSubject: first\r\n\r\nHello.\r\n",
     b"From: b@example.org\r\nSubject: dots\r\n\r\n.\r\n..\r\n.leading\r\nline 4\r\nline 5\r\n",
-    b"From: c@example.org\r\nSubject: big\r\n\r\n" + b"x" * 20_000 + b"\r\n" * 3
-    + b"y" * 998 + b"\r\n",
+    b"From: c@example.org\r\nSubject: big\r\n\r\n"
+    + b"x" * 20_000
+    + b"\r\n" * 3
+    + b"y" * 998
+    + b"\r\n",
 ]
 TLS_MODES = ["implicit", "starttls"]
 
@@ -40,8 +43,9 @@ async def connect(dovecot: Dovecot, tls: str, **options: Any) -> POP3Client:
 
 
 @asynccontextmanager
-async def session(dovecot: Dovecot, account: DovecotAccount, tls: str = "implicit",
-                  mechanism: str = "auto") -> AsyncIterator[POP3Client]:
+async def session(
+    dovecot: Dovecot, account: DovecotAccount, tls: str = "implicit", mechanism: str = "auto"
+) -> AsyncIterator[POP3Client]:
     client = await connect(dovecot, tls)
     try:
         await client.login(account.user, account.password, mechanism=mechanism)
@@ -66,10 +70,12 @@ def mailbox(dovecot_account: DovecotAccount) -> DovecotAccount:
 
 
 @pytest.mark.parametrize("tls", TLS_MODES)
-@pytest.mark.parametrize("mechanism", ["user", "apop", "plain", "login", "cram-md5",
-                                       "scram-sha-256"])
-async def test_every_login_method(dovecot: Dovecot, mailbox: DovecotAccount, tls: str,
-                                  mechanism: str) -> None:
+@pytest.mark.parametrize(
+    "mechanism", ["user", "apop", "plain", "login", "cram-md5", "scram-sha-256"]
+)
+async def test_every_login_method(
+    dovecot: Dovecot, mailbox: DovecotAccount, tls: str, mechanism: str
+) -> None:
     async with session(dovecot, mailbox, tls, mechanism) as client:
         assert client.encrypted and client.tls_version in {"TLSv1.2", "TLSv1.3"}
         assert await client.stat() == (3, sum(len(m) for m in MESSAGES))
@@ -78,8 +84,7 @@ async def test_every_login_method(dovecot: Dovecot, mailbox: DovecotAccount, tls
     assert await logged_login(dovecot, f"user=<{mailbox.user}>, method={logged},")
 
 
-async def test_auto_picks_the_strongest_method(dovecot: Dovecot,
-                                               mailbox: DovecotAccount) -> None:
+async def test_auto_picks_the_strongest_method(dovecot: Dovecot, mailbox: DovecotAccount) -> None:
     async with session(dovecot, mailbox) as client:
         pass
     client = await connect(dovecot, "implicit")
@@ -110,7 +115,8 @@ async def test_every_command(dovecot: Dovecot, mailbox: DovecotAccount, tls: str
     assert await client.top(2, 0) == b"From: b@example.org\r\nSubject: dots\r\n\r\n"
     assert await client.top(2, 3) == MESSAGES[1][: MESSAGES[1].index(b"line 4")]
     assert [data async for _, data in client.top_many([3, 1], 0)] == [
-        m[: m.index(b"\r\n\r\n") + 4] for m in (MESSAGES[2], MESSAGES[0])]
+        m[: m.index(b"\r\n\r\n") + 4] for m in (MESSAGES[2], MESSAGES[0])
+    ]
     sink = io.BytesIO()
     progress: list[int] = []
     assert await client.retr(3, sink, progress.append) == len(MESSAGES[2])
@@ -141,8 +147,9 @@ async def test_private_certificate_needs_its_ca_file(dovecot: Dovecot, tls: str)
     await client.abort()
 
 
-async def test_dele_then_dropped_connection_deletes_nothing(dovecot: Dovecot,
-                                                            mailbox: DovecotAccount) -> None:
+async def test_dele_then_dropped_connection_deletes_nothing(
+    dovecot: Dovecot, mailbox: DovecotAccount
+) -> None:
     async with session(dovecot, mailbox) as client:
         before = await client.uidl()
         await client.dele(1)
@@ -153,8 +160,9 @@ async def test_dele_then_dropped_connection_deletes_nothing(dovecot: Dovecot,
     assert len(mailbox.message_files()) == 3
 
 
-async def test_dele_then_quit_deletes_exactly_that_message(dovecot: Dovecot,
-                                                           mailbox: DovecotAccount) -> None:
+async def test_dele_then_quit_deletes_exactly_that_message(
+    dovecot: Dovecot, mailbox: DovecotAccount
+) -> None:
     async with session(dovecot, mailbox, "starttls") as client:
         before = await client.uidl()
         await client.dele(2)
@@ -168,8 +176,9 @@ async def test_dele_then_quit_deletes_exactly_that_message(dovecot: Dovecot,
 
 
 @pytest.mark.parametrize("mechanism", ["user", "scram-sha-256"])
-async def test_wrong_password_is_auth_failed(dovecot: Dovecot, mailbox: DovecotAccount,
-                                             mechanism: str) -> None:
+async def test_wrong_password_is_auth_failed(
+    dovecot: Dovecot, mailbox: DovecotAccount, mechanism: str
+) -> None:
     client = await connect(dovecot, "implicit")
     with pytest.raises(AuthFailed) as refused:
         await client.login(mailbox.user, "wrong-password", mechanism=mechanism)

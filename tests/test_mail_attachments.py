@@ -25,13 +25,13 @@ def build(*parts: bytes) -> bytes:
 
 RAW = build(
     b"Content-Type: text/plain\r\n\r\nbody text",
-    b"Content-Type: application/pdf\r\nContent-Disposition: attachment; filename=\"re port.pdf\""
+    b'Content-Type: application/pdf\r\nContent-Disposition: attachment; filename="re port.pdf"'
     b"\r\nContent-Transfer-Encoding: base64\r\n\r\n" + base64.encodebytes(PDF),
     b"Content-Type: text/plain; charset=utf-8\r\nContent-Disposition: attachment; "
     b"filename*=utf-8''%E8%AB%8B%E6%B1%82.txt\r\nContent-Transfer-Encoding: quoted-printable"
     b"\r\n\r\n" + quopri.encodestring("日本語のテキスト\n".encode()),
     b"Content-Type: application/octet-stream\r\nContent-Disposition: attachment; "
-    b"filename=\"../../etc/passwd\"\r\n\r\nroot:x:0:0",
+    b'filename="../../etc/passwd"\r\n\r\nroot:x:0:0',
     b"Content-Type: image/png\r\n\r\n\x89PNG",
     b"Content-Type: application/x-msdownload\r\nContent-Disposition: attachment; "
     b"filename*=utf-8''invoice%E2%80%AEfdp.exe\r\n\r\nMZ",
@@ -54,7 +54,7 @@ RAW = build(
         ("invoice\u202efdp.exe", "invoice_fdp.exe"),
         ("zero\u200bwidth\u2066.txt", "zero_width_.txt"),
         ("a\r\nb\x1b[31m.txt", "a__b_[31m.txt"),
-        ("what?<>:|*\".txt", "what_______.txt"),
+        ('what?<>:|*".txt', "what_______.txt"),
         ("\u30cf\u309a.txt", "\u30d1.txt"),  # NFD from a Mac -> NFC
         ("nul\x00byte", "nul_byte"),
     ],
@@ -104,7 +104,10 @@ def test_hostile_names_stay_inside_the_directory(tmp_path: Path) -> None:
     assert save_attachment(RAW, 4, tmp_path) == tmp_path / "attachment-4.png"
     assert save_attachment(RAW, 5, tmp_path) == tmp_path / "invoice_fdp.exe"
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "attachment-4.png", "invoice_fdp.exe", "passwd"]
+        "attachment-4.png",
+        "invoice_fdp.exe",
+        "passwd",
+    ]
 
 
 def test_existing_files_are_never_replaced_without_the_flag(tmp_path: Path) -> None:
@@ -165,8 +168,9 @@ def test_saving_from_a_file_stream(tmp_path: Path) -> None:
     assert saved.read_bytes() == PDF
 
 
-def test_a_failed_write_leaves_no_partial_file(tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_write_leaves_no_partial_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken_fsync(fd: int) -> None:
         raise OSError(28, "No space left on device")
 

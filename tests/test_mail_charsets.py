@@ -63,7 +63,7 @@ def test_fast_path_and_table_decoder_agree_on_every_jis_x_0208_code() -> None:
         (b"\x1b(I6@6E\x1b(B", "ｶﾀｶﾅ"),  # JIS X 0201 katakana
         (b"\x0e6@\x0fA", "ｶﾀA"),  # SO/SI katakana (CP50222)
         (b"\x1b(J\\~\x1b(B\\", "¥‾\\"),  # JIS X 0201 Roman
-        (b"\x1b$B$\"\n$$\x1b(B", "あ\nい"),  # a line break inside a JIS run
+        (b'\x1b$B$"\n$$\x1b(B', "あ\nい"),  # a line break inside a JIS run
         (b"\x1b$B$\x1b(B", "\ufffd"),  # half a character
         (b"\x1b$(D0!\x1b(B", b"\x8f\xb0\xa1".decode("euc_jp")),  # JIS X 0212
     ],
@@ -82,14 +82,29 @@ def test_euc_jp_with_nec_and_ibm_rows() -> None:
 @pytest.mark.parametrize(
     ("label", "codec"),
     [
-        ("Shift_JIS", "cp932"), ("MS932", "cp932"), ("Windows-31J", "cp932"), ("x-sjis", "cp932"),
-        ("ISO-2022-JP", "iso2022_jp"), ("iso-2022-jp-2004", "iso2022_jp"),
-        ("CP50220", "iso2022_jp"), ("EUC-JP", "euc_jp"), ("x-euc-jp", "euc_jp"),
-        ("us-ascii", "ascii"), ("iso-8859-1", "cp1252"), ('"UTF-8"', "utf-8"),
-        ("utf-8*ja", "utf-8"), ("ks_c_5601-1987", "cp949"), ("gb2312", "gb18030"),
+        ("Shift_JIS", "cp932"),
+        ("MS932", "cp932"),
+        ("Windows-31J", "cp932"),
+        ("x-sjis", "cp932"),
+        ("ISO-2022-JP", "iso2022_jp"),
+        ("iso-2022-jp-2004", "iso2022_jp"),
+        ("CP50220", "iso2022_jp"),
+        ("EUC-JP", "euc_jp"),
+        ("x-euc-jp", "euc_jp"),
+        ("us-ascii", "ascii"),
+        ("iso-8859-1", "cp1252"),
+        ('"UTF-8"', "utf-8"),
+        ("utf-8*ja", "utf-8"),
+        ("ks_c_5601-1987", "cp949"),
+        ("gb2312", "gb18030"),
         ("koi8-r", "koi8-r"),
-        ("base64", None), ("rot13", None), ("unicode_escape", None), ("zlib", None),
-        ("x-unknown", None), ("", None), (None, None),
+        ("base64", None),
+        ("rot13", None),
+        ("unicode_escape", None),
+        ("zlib", None),
+        ("x-unknown", None),
+        ("", None),
+        (None, None),
     ],
 )
 def test_resolve_charset(label: str | None, codec: str | None) -> None:
@@ -101,23 +116,51 @@ def test_resolve_charset(label: str | None, codec: str | None) -> None:
     [
         ("ＭＳ９３２①～".encode("cp932"), "MS932", "ＭＳ９３２①～", None),
         ("テスト".encode(), "iso-2022-jp", "テスト", "labelled iso-2022-jp but the text is UTF-8"),
-        ("テストです".encode("cp932"), "ISO-2022-JP", "テストです",
-         "labelled ISO-2022-JP but the text is Shift_JIS (CP932)"),
-        ("テストです".encode("euc_jp"), "Shift_JIS", "テストです",
-         "labelled Shift_JIS but the text is EUC-JP"),
-        ("テストです".encode("cp932"), "utf-8", "テストです",
-         "labelled utf-8 but the text is Shift_JIS (CP932)"),
-        ("ひらがなのテキスト".encode("euc_jp"), None, "ひらがなのテキスト",
-         "no charset declared; shown as EUC-JP"),
-        (b"\x1b$B$\"\x1b(B", "us-ascii", "あ", "labelled us-ascii but uses ISO-2022-JP escapes"),
-        (b"\x1b$B$\"\x1b(B", None, "あ", None),
+        (
+            "テストです".encode("cp932"),
+            "ISO-2022-JP",
+            "テストです",
+            "labelled ISO-2022-JP but the text is Shift_JIS (CP932)",
+        ),
+        (
+            "テストです".encode("euc_jp"),
+            "Shift_JIS",
+            "テストです",
+            "labelled Shift_JIS but the text is EUC-JP",
+        ),
+        (
+            "テストです".encode("cp932"),
+            "utf-8",
+            "テストです",
+            "labelled utf-8 but the text is Shift_JIS (CP932)",
+        ),
+        (
+            "ひらがなのテキスト".encode("euc_jp"),
+            None,
+            "ひらがなのテキスト",
+            "no charset declared; shown as EUC-JP",
+        ),
+        (b'\x1b$B$"\x1b(B', "us-ascii", "あ", "labelled us-ascii but uses ISO-2022-JP escapes"),
+        (b'\x1b$B$"\x1b(B', None, "あ", None),
         ("é".encode(), "us-ascii", "é", "labelled us-ascii but the text is UTF-8"),
-        (b"caf\xe9", "us-ascii", "café", "labelled us-ascii but has 8-bit bytes; shown as "
-         "windows-1252"),
-        (b"\xff\xfe", "utf-8", "\ufffd\ufffd",
-         "2 byte sequence(s) not valid UTF-8, shown as \ufffd"),
-        (b"plain", "x-nothing", "plain",
-         "unknown charset \u201cx-nothing\u201d; text is plain ASCII"),
+        (
+            b"caf\xe9",
+            "us-ascii",
+            "café",
+            "labelled us-ascii but has 8-bit bytes; shown as windows-1252",
+        ),
+        (
+            b"\xff\xfe",
+            "utf-8",
+            "\ufffd\ufffd",
+            "2 byte sequence(s) not valid UTF-8, shown as \ufffd",
+        ),
+        (
+            b"plain",
+            "x-nothing",
+            "plain",
+            "unknown charset \u201cx-nothing\u201d; text is plain ASCII",
+        ),
         (b"\x80", "koi8-r", "\u2500", None),
     ],
 )
@@ -128,9 +171,28 @@ def test_decode_bytes_trusts_the_bytes_over_the_label(
     assert (decoded.text, decoded.problem) == (text, problem)
 
 
-LABELS = st.sampled_from([None, "", "utf-8", "iso-2022-jp", "shift_jis", "euc-jp", "us-ascii",
-                          "iso-8859-1", "utf-16", "utf-7", "x-bogus", "gb2312", "big5",
-                          "iso-2022-kr", "hz", "\x1b", "utf-8*", "cp50220"])
+LABELS = st.sampled_from(
+    [
+        None,
+        "",
+        "utf-8",
+        "iso-2022-jp",
+        "shift_jis",
+        "euc-jp",
+        "us-ascii",
+        "iso-8859-1",
+        "utf-16",
+        "utf-7",
+        "x-bogus",
+        "gb2312",
+        "big5",
+        "iso-2022-kr",
+        "hz",
+        "\x1b",
+        "utf-8*",
+        "cp50220",
+    ]
+)
 
 
 @given(st.binary(max_size=200), LABELS)

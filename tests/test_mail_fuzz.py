@@ -13,17 +13,37 @@ from tui_mail.mail import render_message, save_attachment, summarize_headers
 from tui_mail.mail.sanitize import unsafe_characters
 
 CONTENT_TYPES = [
-    "text/plain", "text/html", "text/plain; format=flowed; delsp=yes", "application/pdf",
-    "message/rfc822", "multipart/mixed", "multipart/alternative", "multipart/related",
-    "multipart/digest", "multipart/signed", "image/png", "text/x-unknown", "bogus", "",
+    "text/plain",
+    "text/html",
+    "text/plain; format=flowed; delsp=yes",
+    "application/pdf",
+    "message/rfc822",
+    "multipart/mixed",
+    "multipart/alternative",
+    "multipart/related",
+    "multipart/digest",
+    "multipart/signed",
+    "image/png",
+    "text/x-unknown",
+    "bogus",
+    "",
 ]
 CHARSETS = ["utf-8", "iso-2022-jp", "shift_jis", "euc-jp", "us-ascii", "x-bogus", "utf-16", ""]
 ENCODINGS = ["7bit", "8bit", "base64", "quoted-printable", "x-uuencode", "x-garbage", ""]
 TEXTS = st.one_of(
     st.binary(max_size=120),
     st.text(max_size=60).map(lambda text: text.encode("utf-8", "surrogatepass")),
-    st.sampled_from([b"\x1b$B$\"$$\x1b(B", b"=?utf-8?b?5pel?=", b"\x1b]0;x\x07", b"--b1\r\n",
-                     b"SGVsbG8=\r\n", b"<p>hi <a href='x'>y</a></p>", b"=E3=81=82=\r\n"]),
+    st.sampled_from(
+        [
+            b'\x1b$B$"$$\x1b(B',
+            b"=?utf-8?b?5pel?=",
+            b"\x1b]0;x\x07",
+            b"--b1\r\n",
+            b"SGVsbG8=\r\n",
+            b"<p>hi <a href='x'>y</a></p>",
+            b"=E3=81=82=\r\n",
+        ]
+    ),
 )
 
 
@@ -60,8 +80,9 @@ def check(raw: bytes) -> None:
     for prefer_html in (False, True):
         rendered = render_message(raw, prefer_html=prefer_html, tz=UTC)
         text = rendered.as_text()
-        assert [c for line in text.split("\n") for c in unsafe_characters(line, single_line=True)
-                ] == []
+        assert [
+            c for line in text.split("\n") for c in unsafe_characters(line, single_line=True)
+        ] == []
     summarize_headers(raw)
     with tempfile.TemporaryDirectory() as directory:
         for attachment in rendered.attachments:

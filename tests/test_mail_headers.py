@@ -26,11 +26,23 @@ def b64(data: bytes) -> str:
     ("header", "text"),
     [
         # a UTF-8 character cut between two words (the stdlib shows two U+FFFD here)
-        ("=?UTF-8?B?" + b64("日本".encode()[:4]) + "?= =?utf-8?B?" + b64("日本".encode()[4:])
-         + "?=", "日本"),
+        (
+            "=?UTF-8?B?"
+            + b64("日本".encode()[:4])
+            + "?= =?utf-8?B?"
+            + b64("日本".encode()[4:])
+            + "?=",
+            "日本",
+        ),
         # a JIS sequence cut between words, folded onto the next line
-        ("=?ISO-2022-JP?B?" + b64(b'\x1b$B$"$') + "?=\r\n =?ISO-2022-JP?B?"
-         + b64(b"$\x1b(B") + "?=", "あい"),
+        (
+            "=?ISO-2022-JP?B?"
+            + b64(b'\x1b$B$"$')
+            + "?=\r\n =?ISO-2022-JP?B?"
+            + b64(b"$\x1b(B")
+            + "?=",
+            "あい",
+        ),
         ("=?utf-8?q?caf=C3=A9_au_lait?=", "café au lait"),
         ("=?utf-8?b?YWJj?=  =?utf-8?b?ZGVm?=", "abcdef"),  # whitespace between words goes
         ("a =?utf-8?b?YWJj?= b", "a abc b"),  # whitespace next to plain text stays
@@ -53,7 +65,7 @@ def test_unknown_charset_in_a_word_is_reported() -> None:
 
 
 def test_raw_jis_and_raw_shift_jis_headers() -> None:
-    assert decode_unstructured(b"\x1b$B$\"\x1b(B raw")[0] == "あ raw"
+    assert decode_unstructured(b'\x1b$B$"\x1b(B raw')[0] == "あ raw"
     text, problems = decode_unstructured("件名".encode("cp932"))
     assert text == "件名"
     assert problems == ["no charset declared; shown as Shift_JIS (CP932)"]
@@ -63,8 +75,10 @@ def test_raw_jis_and_raw_shift_jis_headers() -> None:
     ("raw", "pairs"),
     [
         (b"Taro <taro@example.jp>", [("Taro", "taro@example.jp")]),
-        (f"=?UTF-8?B?{b64('山田'.encode())}?= <y@example.jp>, b@example.jp".encode(),
-         [("山田", "y@example.jp"), ("", "b@example.jp")]),
+        (
+            f"=?UTF-8?B?{b64('山田'.encode())}?= <y@example.jp>, b@example.jp".encode(),
+            [("山田", "y@example.jp"), ("", "b@example.jp")],
+        ),
         (b'"Doe, John" <j@example.com>', [("Doe, John", "j@example.com")]),
         ("鈴木 <s@example.jp>".encode(), [("鈴木", "s@example.jp")]),
         (b"undisclosed-recipients:;", [("undisclosed-recipients:;", "")]),
@@ -97,7 +111,8 @@ def test_format_date_is_locale_free_and_in_the_given_zone() -> None:
     value = datetime(2024, 5, 1, 10, 30, tzinfo=JST)
     assert format_date(value, UTC) == "Wed, 01 May 2024 01:30:00 +0000"
     assert format_date(value, timezone(timedelta(hours=-5, minutes=-30))) == (
-        "Tue, 30 Apr 2024 20:00:00 -0530")
+        "Tue, 30 Apr 2024 20:00:00 -0530"
+    )
 
 
 TOP_OUTPUT = (
@@ -133,9 +148,11 @@ def test_summarize_headers_with_missing_and_broken_fields() -> None:
 
 
 def test_summary_fields_are_single_line_and_sanitised() -> None:
-    raw = (b"From: \"Evil \x1b]0;x\x07\" <e@example.com>\r\n"
-           b"Subject: =?utf-8?q?a=0Ab=1B[2J_=E2=80=AEfdp.exe?=  [/] [ @click=app.quit]\r\n"
-           b"Message-ID: <\x1b[31m@x>\r\n\r\n")
+    raw = (
+        b'From: "Evil \x1b]0;x\x07" <e@example.com>\r\n'
+        b"Subject: =?utf-8?q?a=0Ab=1B[2J_=E2=80=AEfdp.exe?=  [/] [ @click=app.quit]\r\n"
+        b"Message-ID: <\x1b[31m@x>\r\n\r\n"
+    )
     summary = summarize_headers(raw)
     assert summary.subject == "a␊b␛[2J <U+202E>fdp.exe [/] [ @click=app.quit]"
     assert summary.sender == "Evil ␛]0;x␇"
@@ -150,6 +167,5 @@ def test_summary_subject_is_bounded() -> None:
 @given(st.binary(max_size=400))
 def test_summarize_headers_never_raises_and_is_clean(raw: bytes) -> None:
     summary = summarize_headers(b"Subject: " + raw + b"\r\nFrom: " + raw + b"\r\n\r\n")
-    for field in (summary.subject, summary.sender, summary.from_address,
-                  summary.message_id or ""):
+    for field in (summary.subject, summary.sender, summary.from_address, summary.message_id or ""):
         assert unsafe_characters(field, single_line=True) == []

@@ -26,8 +26,10 @@ def convert(html: str) -> tuple[str, list[str]]:
         ("<ol><li>a<ol><li>b</li></ol></li><li>c</li></ol>", "1. a\n   1. b\n2. c"),
         ("<blockquote>q<blockquote>qq</blockquote></blockquote>after", "> q\n>\n> > qq\n\nafter"),
         ("<pre>a  b\n\tc</pre>", "a  b\n\tc"),
-        ("<table><tr><th>h1</th><th>h2</th></tr><tr><td>1</td><td>2</td></tr></table>",
-         "h1  h2\n1  2"),
+        (
+            "<table><tr><th>h1</th><th>h2</th></tr><tr><td>1</td><td>2</td></tr></table>",
+            "h1  h2\n1  2",
+        ),
         ("x &lt;b&gt; &amp; &#x41; &eacute;", "x <b> & A é"),
         ("<p>a&nbsp;&nbsp;b</p>", "a  b"),
         ("<p>hy&shy;phen</p>", "hyphen"),
@@ -69,8 +71,10 @@ def test_deeply_nested_markup_does_not_exhaust_the_stack() -> None:
 
 def test_sniff_html_charset() -> None:
     assert sniff_html_charset(b'<meta charset="euc-jp">') == "euc-jp"
-    assert sniff_html_charset(b"<meta http-equiv=content-type content='text/html; "
-                              b"charset=Shift_JIS'>") == "Shift_JIS"
+    assert (
+        sniff_html_charset(b"<meta http-equiv=content-type content='text/html; charset=Shift_JIS'>")
+        == "Shift_JIS"
+    )
     assert sniff_html_charset(b"<p>no meta</p>") is None
 
 

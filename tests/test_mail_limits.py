@@ -9,8 +9,10 @@ from pathlib import Path
 
 from tui_mail.mail import Limits, render_message
 
-HEAD = (b"From: a@example.com\r\nSubject: big\r\nDate: Wed, 01 May 2024 10:30:00 +0000\r\n"
-        b"MIME-Version: 1.0\r\n")
+HEAD = (
+    b"From: a@example.com\r\nSubject: big\r\nDate: Wed, 01 May 2024 10:30:00 +0000\r\n"
+    b"MIME-Version: 1.0\r\n"
+)
 
 
 def mixed(*parts: bytes) -> bytes:
@@ -44,7 +46,8 @@ def test_twenty_megabyte_message_lists_the_attachment_without_decoding_it(
         tracemalloc.stop()
     assert rendered.body == "See the report."
     assert [(a.filename, a.size, a.size_exact) for a in rendered.attachments] == [
-        ("report.pdf", 15_000_000, True)]
+        ("report.pdf", 15_000_000, True)
+    ]
     assert peak < 8_000_000, f"rendering allocated {peak} bytes at peak"
 
 
@@ -52,8 +55,10 @@ def test_text_part_over_the_display_limit_is_listed_with_a_note() -> None:
     big = b"x" * 3_000_000
     raw = mixed(b"Content-Type: text/plain\r\n\r\nshort", b"Content-Type: text/plain\r\n\r\n" + big)
     rendered = render_message(raw, tz=UTC)
-    assert rendered.body == ("short\n\n[part 2 (text/plain, 2.9 MiB) not shown: larger than the "
-                             "2.0 MiB display limit; it is attachment #1]")
+    assert rendered.body == (
+        "short\n\n[part 2 (text/plain, 2.9 MiB) not shown: larger than the "
+        "2.0 MiB display limit; it is attachment #1]"
+    )
     assert rendered.attachments[0].note == "not shown: larger than the 2.0 MiB display limit"
     assert rendered.attachments[0].size == 3_000_000
 
@@ -102,8 +107,10 @@ def test_deep_chain_of_attached_messages() -> None:
 
 def test_base64_attached_message_over_the_decode_limit() -> None:
     encoded = base64.encodebytes(b"Subject: x\r\n\r\n" + b"y" * 2000)
-    raw = mixed(b"Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n"
-                + encoded)
+    raw = mixed(
+        b"Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n" + encoded
+    )
     rendered = render_message(raw, tz=UTC, limits=Limits(max_embedded_decode_bytes=1000))
-    assert rendered.attachments[0].note == ("not shown: encoded attached message larger than "
-                                            "1000 B")
+    assert rendered.attachments[0].note == (
+        "not shown: encoded attached message larger than 1000 B"
+    )

@@ -17,13 +17,19 @@ JAPANESE = CORPUS / "jp_iso2022jp_nec_extensions.eml"
 HOSTILE = CORPUS / "hostile_body_controls.eml"
 
 
-def run_command(*args: str, stdin: bytes | None = None,
-                env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+def run_command(
+    *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG"))}
     environment.update({"TZ": "UTC", "LANG": "C", "LC_ALL": "C", "PYTHONIOENCODING": "ascii"})
     environment.update(env or {})
-    return subprocess.run([sys.executable, "-m", "tui_mail.commands.render", *args],
-                          input=stdin, capture_output=True, env=environment, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "tui_mail.commands.render", *args],
+        input=stdin,
+        capture_output=True,
+        env=environment,
+        timeout=60,
+    )
 
 
 @pytest.mark.parametrize("path", [JAPANESE, HOSTILE], ids=lambda path: path.stem)

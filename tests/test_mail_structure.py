@@ -15,11 +15,16 @@ from tui_mail.mail.transfer import decode_region, decoded_size, iter_decoded
 
 
 def test_scan_headers_unfolds_and_keeps_raw_bytes() -> None:
-    raw = (b"From mbox-line\r\nSubject: one\r\n two\r\n\tthree\r\nX-Raw: \xe6\x97\xa5\r\n"
-           b"Subject: second\r\n\r\nbody")
+    raw = (
+        b"From mbox-line\r\nSubject: one\r\n two\r\n\tthree\r\nX-Raw: \xe6\x97\xa5\r\n"
+        b"Subject: second\r\n\r\nbody"
+    )
     headers, body_start, defects = scan_headers(raw, 0, len(raw), DEFAULT_LIMITS)
-    assert headers == [("subject", b"one two\tthree"), ("x-raw", b"\xe6\x97\xa5"),
-                       ("subject", b"second")]
+    assert headers == [
+        ("subject", b"one two\tthree"),
+        ("x-raw", b"\xe6\x97\xa5"),
+        ("subject", b"second"),
+    ]
     assert raw[body_start:] == b"body"
     assert defects == []
 
@@ -33,8 +38,10 @@ def test_scan_headers_stops_at_a_line_that_is_no_header() -> None:
 
 
 def test_split_multipart_regions_exclude_the_line_break_before_a_boundary() -> None:
-    body = (b"preamble\r\n--b\r\nA\r\n--b  \r\n\r\nB\n--bb\r\nstill B\r\n--b--\r\nepilogue\r\n"
-            b"--b\r\nignored after the close\r\n")
+    body = (
+        b"preamble\r\n--b\r\nA\r\n--b  \r\n\r\nB\n--bb\r\nstill B\r\n--b--\r\nepilogue\r\n"
+        b"--b\r\nignored after the close\r\n"
+    )
     split = split_multipart(body, 0, len(body), b"b")
     assert split is not None
     regions, closed = split
@@ -49,10 +56,14 @@ def test_split_multipart_without_boundary_lines_and_without_close() -> None:
 
 
 def test_part_paths_follow_imap_section_numbers() -> None:
-    inner = (b"Content-Type: multipart/mixed; boundary=i\r\n\r\n"
-             b"--i\r\n\r\nx\r\n--i\r\n\r\ny\r\n--i--")
-    raw = (b"Content-Type: multipart/mixed; boundary=o\r\n\r\n--o\r\n\r\na\r\n--o\r\n" + inner
-           + b"\r\n--o--\r\n")
+    inner = (
+        b"Content-Type: multipart/mixed; boundary=i\r\n\r\n--i\r\n\r\nx\r\n--i\r\n\r\ny\r\n--i--"
+    )
+    raw = (
+        b"Content-Type: multipart/mixed; boundary=o\r\n\r\n--o\r\n\r\na\r\n--o\r\n"
+        + inner
+        + b"\r\n--o--\r\n"
+    )
     root = parse_message(raw, DEFAULT_LIMITS)
     assert [child.path for child in root.children] == ["1", "2"]
     assert [child.path for child in root.children[1].children] == ["2.1", "2.2"]
@@ -81,6 +92,6 @@ def test_quoted_printable_round_trip(data: bytes) -> None:
 
 def test_uuencode_decoding() -> None:
     data = b"uuencoded payload bytes\x00\xff" * 3
-    lines = [binascii.b2a_uu(data[i:i + 45]) for i in range(0, len(data), 45)]
+    lines = [binascii.b2a_uu(data[i : i + 45]) for i in range(0, len(data), 45)]
     encoded = b"begin 644 x.bin\n" + b"".join(lines) + b"`\nend\n"
     assert decode_region(encoded, 0, len(encoded), "x-uuencode") == data

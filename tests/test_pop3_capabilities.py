@@ -5,7 +5,13 @@ from __future__ import annotations
 from tui_mail.pop3.capabilities import Capabilities
 
 DOVECOT_BEFORE_LOGIN = [
-    "TOP", "UIDL", "RESP-CODES", "PIPELINING", "AUTH-RESP-CODE", "STLS", "USER",
+    "TOP",
+    "UIDL",
+    "RESP-CODES",
+    "PIPELINING",
+    "AUTH-RESP-CODE",
+    "STLS",
+    "USER",
     "SASL PLAIN LOGIN CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256",
 ]
 
@@ -68,11 +74,14 @@ def test_describe_says_login_delay_and_expire_in_words() -> None:
 
 def test_describe_expire_days_and_never() -> None:
     assert Capabilities.parse(["EXPIRE 1"]).describe() == [
-        "the server deletes messages 1 day after they are first downloaded"]
+        "the server deletes messages 1 day after they are first downloaded"
+    ]
     assert Capabilities.parse(["EXPIRE NEVER USER"]).describe() == [
-        "messages are kept on the server until deleted (may differ per user after login)"]
+        "messages are kept on the server until deleted (may differ per user after login)"
+    ]
     assert Capabilities.parse(["LOGIN-DELAY 3600"]).describe() == [
-        "minimum time between logins: 1 hour"]
+        "minimum time between logins: 1 hour"
+    ]
 
 
 def test_describe_covers_every_line() -> None:

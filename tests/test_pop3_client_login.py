@@ -41,16 +41,20 @@ async def read_line(reader: asyncio.StreamReader, server: FakeServer) -> bytes:
     return line
 
 
-def two_step(server: FakeServer, challenge: bytes = b"", *, final: bytes = b"+OK in\r\n"
-             ) -> Handler:
+def two_step(
+    server: FakeServer, challenge: bytes = b"", *, final: bytes = b"+OK in\r\n"
+) -> Handler:
     """AUTH handler: send ``challenge``, record the client's one response line, send final."""
-    async def handler(command: bytes, reader: asyncio.StreamReader,
-                      writer: asyncio.StreamWriter) -> bool:
+
+    async def handler(
+        command: bytes, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> bool:
         writer.write(b"+ " + b64(challenge) + b"\r\n")
         await writer.drain()
         await read_line(reader, server)
         writer.write(final)
         return True
+
     return handler
 
 
@@ -112,8 +116,9 @@ async def test_xoauth2_is_always_two_step() -> None:
 async def test_xoauth2_refused_token_is_acknowledged_then_auth_failed() -> None:
     error = json.dumps({"status": "401", "schemes": "Bearer"}).encode()
 
-    async def refuse(command: bytes, reader: asyncio.StreamReader,
-                     writer: asyncio.StreamWriter) -> bool:
+    async def refuse(
+        command: bytes, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> bool:
         writer.write(b"+ \r\n")
         await read_line(reader, server)  # the token
         writer.write(b"+ " + b64(error) + b"\r\n")
@@ -151,8 +156,9 @@ async def test_oauthbearer_inline_when_short_continuation_when_long() -> None:
 
 
 async def test_login_mechanism_answers_prompts_in_order() -> None:
-    async def login(command: bytes, reader: asyncio.StreamReader,
-                    writer: asyncio.StreamWriter) -> bool:
+    async def login(
+        command: bytes, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> bool:
         for prompt in (b"Username:", b"Password:"):
             writer.write(b"+ " + b64(prompt) + b"\r\n")
             await writer.drain()
@@ -173,15 +179,19 @@ async def test_cram_md5_rfc2195_exchange() -> None:
         server.replies[b"AUTH"] = two_step(server, challenge)
         client = await open_client(server)
         await client.login("tim", "tanstaaftanstaaf", mechanism="cram-md5")
-        assert server.commands[1:3] == [b"AUTH CRAM-MD5",
-                                        b"dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw"]
+        assert server.commands[1:3] == [
+            b"AUTH CRAM-MD5",
+            b"dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw",
+        ]
         await client.abort()
 
 
 def scram_server(server: FakeServer, *, final: bytes) -> Handler:
     """SCRAM server that cannot know the password: it forges the last step."""
-    async def handler(command: bytes, reader: asyncio.StreamReader,
-                      writer: asyncio.StreamWriter) -> bool:
+
+    async def handler(
+        command: bytes, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> bool:
         client_first = unb64(command.split(b" ")[2]).decode()
         nonce = client_first.split("r=", 1)[1] + "srv"
         server_first = f"r={nonce},s={b64(b'salt').decode()},i=4096".encode()
@@ -194,6 +204,7 @@ def scram_server(server: FakeServer, *, final: bytes) -> Handler:
             if await read_line(reader, server) == b"*":
                 writer.write(b"-ERR [AUTH] Authentication cancelled.\r\n")
         return True
+
     return handler
 
 
@@ -244,18 +255,19 @@ async def test_auto_prefers_apop_over_user_and_refreshes_capa() -> None:
 
 
 async def test_auto_with_only_oauth_offered_is_not_supported() -> None:
-    async with FakeServer(greeting=b"+OK hi\r\n",
-                          capa=b"+OK\r\nSASL XOAUTH2 OAUTHBEARER\r\n.\r\n") as server:
+    async with FakeServer(
+        greeting=b"+OK hi\r\n", capa=b"+OK\r\nSASL XOAUTH2 OAUTHBEARER\r\n.\r\n"
+    ) as server:
         client = await open_client(server)
         with pytest.raises(NotSupported):
             await client.login("u", "pw")
         await client.abort()
 
 
-@pytest.mark.parametrize(("user", "secret"), [("u\r\nDELE 1", "pw"), ("u", "pw\r\nDELE 1"),
-                                              ("u", "p\0w")])
-async def test_injection_in_credentials_is_refused_before_sending(user: str,
-                                                                  secret: str) -> None:
+@pytest.mark.parametrize(
+    ("user", "secret"), [("u\r\nDELE 1", "pw"), ("u", "pw\r\nDELE 1"), ("u", "p\0w")]
+)
+async def test_injection_in_credentials_is_refused_before_sending(user: str, secret: str) -> None:
     async with FakeServer() as server:
         client = await open_client(server)
         for mechanism in ("user", "plain", "apop"):
@@ -279,6 +291,7 @@ async def test_unknown_mechanism() -> None:
 
 def echo_everything(server: FakeServer, *, code: bytes) -> Handler:
     """A hostile server: echoes every client line, raw and base64-decoded, in its -ERR."""
+
     def decoded(line: bytes) -> bytes:
         try:
             return unb64(line)
@@ -287,11 +300,13 @@ def echo_everything(server: FakeServer, *, code: bytes) -> Handler:
 
     def refusal(lines: list[bytes]) -> bytes:
         echoed = b" | ".join(part for line in lines for part in (line, decoded(line)))
-        return b"-ERR " + code + b"echo: " + echoed.replace(b"\r", b"").replace(b"\n", b"") \
-            + b"\r\n"
+        return (
+            b"-ERR " + code + b"echo: " + echoed.replace(b"\r", b"").replace(b"\n", b"") + b"\r\n"
+        )
 
-    async def handler(command: bytes, reader: asyncio.StreamReader,
-                      writer: asyncio.StreamWriter) -> bool:
+    async def handler(
+        command: bytes, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> bool:
         lines = [command, *command.split(b" ")[1:]]
         if command.split(b" ")[0] in (b"PASS", b"APOP") or len(command.split(b" ")) > 2:
             writer.write(refusal(lines))
@@ -305,6 +320,7 @@ def echo_everything(server: FakeServer, *, code: bytes) -> Handler:
                 break
         writer.write(refusal(lines))
         return True
+
     return handler
 
 
@@ -329,13 +345,16 @@ def exception_chain(exc: BaseException | None) -> list[BaseException]:
 
 
 @pytest.mark.parametrize("code", [b"[AUTH] ", b""])
-@pytest.mark.parametrize("mechanism", ["user", "apop", "plain", "login", "cram-md5",
-                                       "scram-sha-256", "xoauth2", "oauthbearer"])
+@pytest.mark.parametrize(
+    "mechanism",
+    ["user", "apop", "plain", "login", "cram-md5", "scram-sha-256", "xoauth2", "oauthbearer"],
+)
 async def test_secret_never_in_errors_or_log(mechanism: str, code: bytes) -> None:
     log: list[str] = []
     async with FakeServer(capa=CAPA_SASL) as server:
-        server.replies[b"PASS"] = server.replies[b"APOP"] = server.replies[b"AUTH"] = \
+        server.replies[b"PASS"] = server.replies[b"APOP"] = server.replies[b"AUTH"] = (
             echo_everything(server, code=code)
+        )
         client = await open_client(server, protocol_log=lambda d, line: log.append(line))
         with pytest.raises(POP3Error) as info:
             await client.login("joe", SECRET, mechanism=mechanism)
@@ -353,8 +372,9 @@ async def test_secret_never_in_errors_or_log(mechanism: str, code: bytes) -> Non
 
 async def test_protocol_log_redacts_pass_and_sizes_data() -> None:
     log: list[tuple[str, str]] = []
-    async with FakeServer(replies={b"RETR": b"+OK\r\nSubject: private\r\n\r\nbody\r\n.\r\n"}
-                          ) as server:
+    async with FakeServer(
+        replies={b"RETR": b"+OK\r\nSubject: private\r\n\r\nbody\r\n.\r\n"}
+    ) as server:
         client = await open_client(server, protocol_log=lambda d, line: log.append((d, line)))
         await client.login("joe", SECRET, mechanism="user")
         await client.retr(1, io.BytesIO())

@@ -105,8 +105,7 @@ async def test_context_without_verification_is_refused() -> None:
 
 async def test_implicit_tls_verified_with_extra_ca(certs: CertFiles) -> None:
     async with FakeServer(tls=certs.server_context()) as server:
-        client = await POP3Client.connect("127.0.0.1", server.port, cafile=certs.cafile,
-                                          timeout=5)
+        client = await POP3Client.connect("127.0.0.1", server.port, cafile=certs.cafile, timeout=5)
         assert client.encrypted and client.tls_version in ("TLSv1.2", "TLSv1.3")
         assert client.peer_certificate is not None
         assert client.capabilities.top
@@ -127,8 +126,9 @@ async def test_missing_ca_file_is_tls_failure(tmp_path: Path) -> None:
 async def test_stls_discards_injected_bytes_and_asks_capa_again(certs: CertFiles) -> None:
     server_context = certs.server_context()
 
-    async def stls(command: bytes, reader: asyncio.StreamReader,
-                   writer: asyncio.StreamWriter) -> bool:
+    async def stls(
+        command: bytes, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> bool:
         # A man in the middle appends a forged answer in clear; it must never count.
         writer.write(b"+OK Begin TLS\r\n+OK\r\nSASL PLAIN\r\nPIPELINING\r\n.\r\n")
         await writer.drain()
@@ -138,8 +138,9 @@ async def test_stls_discards_injected_bytes_and_asks_capa_again(certs: CertFiles
 
     capa_before = b"+OK\r\nSTLS\r\nUSER\r\n.\r\n"
     async with FakeServer(capa=capa_before, replies={b"STLS": stls}) as server:
-        client = await POP3Client.connect("127.0.0.1", server.port, tls="starttls",
-                                          cafile=certs.cafile, timeout=5)
+        client = await POP3Client.connect(
+            "127.0.0.1", server.port, tls="starttls", cafile=certs.cafile, timeout=5
+        )
         assert client.encrypted and client.tls_version is not None
         assert server.commands == [b"CAPA", b"STLS", b"CAPA"]
         assert client.capabilities.top and not client.capabilities.pipelining
@@ -156,15 +157,17 @@ async def test_stls_refused_never_downgrades() -> None:
 
 
 async def test_stls_with_untrusted_certificate_fails(certs: CertFiles) -> None:
-    async def stls(command: bytes, reader: asyncio.StreamReader,
-                   writer: asyncio.StreamWriter) -> bool:
+    async def stls(
+        command: bytes, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> bool:
         writer.write(b"+OK Begin TLS\r\n")
         await writer.drain()
         loop = asyncio.get_running_loop()
         transport = writer.transport
         try:  # not writer.start_tls: on failure it leaves the writer broken (Python 3.11)
-            await loop.start_tls(transport, transport.get_protocol(), certs.server_context(),
-                                 server_side=True)
+            await loop.start_tls(
+                transport, transport.get_protocol(), certs.server_context(), server_side=True
+            )
         except (ssl.SSLError, ConnectionError):
             pass
         return False
@@ -191,29 +194,34 @@ async def test_no_secret_over_plain_tcp_unless_allowed() -> None:
 # -- response codes and disconnects --------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("reply", "error"), [
-    (b"-ERR [AUTH] Authentication failed.\r\n", AuthFailed),
-    (b"-ERR [IN-USE] Mailbox is locked.\r\n", MailboxInUse),
-    (b"-ERR [LOGIN-DELAY] Too soon.\r\n", LoginDelayed),
-    (b"-ERR [SYS/TEMP] Try later.\r\n", TemporaryFailure),
-    (b"-ERR [SYS/PERM] Broken.\r\n", PermanentFailure),
-    (b"-ERR [UTF8] Need UTF8.\r\n", UTF8Required),
-])
-async def test_response_codes_become_distinct_errors(reply: bytes,
-                                                     error: type[ServerError]) -> None:
+@pytest.mark.parametrize(
+    ("reply", "error"),
+    [
+        (b"-ERR [AUTH] Authentication failed.\r\n", AuthFailed),
+        (b"-ERR [IN-USE] Mailbox is locked.\r\n", MailboxInUse),
+        (b"-ERR [LOGIN-DELAY] Too soon.\r\n", LoginDelayed),
+        (b"-ERR [SYS/TEMP] Try later.\r\n", TemporaryFailure),
+        (b"-ERR [SYS/PERM] Broken.\r\n", PermanentFailure),
+        (b"-ERR [UTF8] Need UTF8.\r\n", UTF8Required),
+    ],
+)
+async def test_response_codes_become_distinct_errors(
+    reply: bytes, error: type[ServerError]
+) -> None:
     async with FakeServer(replies={b"PASS": reply}) as server:
         client = await open_client(server)
         with pytest.raises(error) as info:
             await client.login("u", "pw", mechanism="user")
         assert type(info.value) is error
-        assert info.value.text == reply[reply.index(b"]") + 2:].decode().strip()
+        assert info.value.text == reply[reply.index(b"]") + 2 :].decode().strip()
         await client.noop()  # a -ERR leaves the session usable
         await client.abort()
 
 
 async def test_err_then_eof_in_answer_is_connection_lost() -> None:
-    async with FakeServer(replies={b"NOOP": close_with(b"-ERR Server shutting down.\r\n")}
-                          ) as server:
+    async with FakeServer(
+        replies={b"NOOP": close_with(b"-ERR Server shutting down.\r\n")}
+    ) as server:
         client = await open_client(server)
         with pytest.raises(ConnectionLost) as info:
             await client.noop()
@@ -222,8 +230,9 @@ async def test_err_then_eof_in_answer_is_connection_lost() -> None:
 
 
 async def test_unsolicited_err_while_idle_is_connection_lost() -> None:
-    async def farewell(command: bytes, reader: asyncio.StreamReader,
-                       writer: asyncio.StreamWriter) -> bool:
+    async def farewell(
+        command: bytes, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> bool:
         writer.write(b"+OK\r\n-ERR Disconnected for inactivity.\r\n")
         await writer.drain()
         return False
@@ -238,8 +247,9 @@ async def test_unsolicited_err_while_idle_is_connection_lost() -> None:
 
 
 async def test_eof_in_the_middle_of_retr() -> None:
-    async def cut(command: bytes, reader: asyncio.StreamReader,
-                  writer: asyncio.StreamWriter) -> bool:
+    async def cut(
+        command: bytes, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> bool:
         writer.write(b"+OK 900 octets\r\nSubject: half\r\n")
         await writer.drain()
         return False
@@ -330,8 +340,9 @@ async def test_top_accepts_long_header_lines() -> None:
 async def test_top_many_pipelines_within_the_window() -> None:
     log: list[tuple[str, str]] = []
     async with FakeServer(capa=CAPA_PIPELINING, replies={b"TOP": serve_top}) as server:
-        client = await open_client(server, pipeline_window=8,
-                                   protocol_log=lambda d, line: log.append((d, line)))
+        client = await open_client(
+            server, pipeline_window=8, protocol_log=lambda d, line: log.append((d, line))
+        )
         numbers = list(range(30, 0, -1))
         got = [item async for item in client.top_many(numbers, 0)]
         assert got == [(n, message(n)) for n in numbers]
@@ -349,20 +360,21 @@ async def test_top_many_pipelines_within_the_window() -> None:
 async def test_top_many_one_at_a_time_without_pipelining() -> None:
     log: list[tuple[str, str]] = []
     async with FakeServer(replies={b"TOP": serve_top}) as server:
-        client = await open_client(server, pipeline_window=8,
-                                   protocol_log=lambda d, line: log.append((d, line)))
+        client = await open_client(
+            server, pipeline_window=8, protocol_log=lambda d, line: log.append((d, line))
+        )
         got = [n async for n, _ in client.top_many([1, 2, 3, 4], 0)]
         assert got == [1, 2, 3, 4]
         commands = [i for i, (d, line) in enumerate(log) if d == "C" and line.startswith("TOP")]
         assert all(b - a > 1 for a, b in itertools.pairwise(commands))
-        assert all(any(d == "S" for d, _ in log[a:b])
-                   for a, b in itertools.pairwise(commands))
+        assert all(any(d == "S" for d, _ in log[a:b]) for a, b in itertools.pairwise(commands))
         await client.abort()
 
 
 async def test_top_many_error_for_one_message_then_session_goes_on() -> None:
-    async def top(command: bytes, reader: asyncio.StreamReader,
-                  writer: asyncio.StreamWriter) -> bool:
+    async def top(
+        command: bytes, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> bool:
         if command == b"TOP 2 0":
             writer.write(b"-ERR [SYS/PERM] no such message\r\n")
         else:
@@ -402,12 +414,18 @@ async def test_retr_many_and_concurrent_commands_are_serialised() -> None:
         await client.quit()
 
 
-@pytest.mark.parametrize("call", [
-    lambda c: c.dele(0), lambda c: c.top(1, -1), lambda c: c.list_one(True),
-    lambda c: c.retr(-5, io.BytesIO()),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda c: c.dele(0),
+        lambda c: c.top(1, -1),
+        lambda c: c.list_one(True),
+        lambda c: c.retr(-5, io.BytesIO()),
+    ],
+)
 async def test_bad_message_numbers_are_refused_before_sending(
-        call: Callable[[POP3Client], Awaitable[object]]) -> None:
+    call: Callable[[POP3Client], Awaitable[object]],
+) -> None:
     async with FakeServer() as server:
         client = await open_client(server)
         with pytest.raises(InvalidArgument):
@@ -427,8 +445,9 @@ async def test_async_with_aborts_instead_of_quit() -> None:
 
 
 async def test_quit_error_is_raised_after_closing() -> None:
-    async with FakeServer(replies={b"QUIT": b"-ERR [SYS/TEMP] some deletions failed\r\n"}
-                          ) as server:
+    async with FakeServer(
+        replies={b"QUIT": b"-ERR [SYS/TEMP] some deletions failed\r\n"}
+    ) as server:
         client = await open_client(server)
         with pytest.raises(TemporaryFailure):
             await client.quit()

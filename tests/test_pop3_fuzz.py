@@ -21,8 +21,24 @@ FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCh
 
 # Bytes biased towards what matters to POP3 framing.
 framing_bytes = st.lists(
-    st.sampled_from([b"\r", b"\n", b".", b"+OK", b"-ERR", b"+ ", b"[", b"]", b"\r\n.\r\n", b"\0",
-                     b"x", b" ", b"\xff"]) | st.binary(max_size=8),
+    st.sampled_from(
+        [
+            b"\r",
+            b"\n",
+            b".",
+            b"+OK",
+            b"-ERR",
+            b"+ ",
+            b"[",
+            b"]",
+            b"\r\n.\r\n",
+            b"\0",
+            b"x",
+            b" ",
+            b"\xff",
+        ]
+    )
+    | st.binary(max_size=8),
     max_size=60,
 ).map(b"".join)
 
@@ -59,11 +75,14 @@ def run_parser(parser: ResponseParser, chunks: list[bytes]) -> list[object]:
 
 
 @FAST
-@given(data=st.one_of(framing_bytes, st.binary(max_size=300)),
-       cuts=st.lists(st.integers(min_value=0), max_size=12),
-       kinds=st.lists(st.sampled_from(list(Expect)), max_size=6))
-def test_arbitrary_bytes_raise_only_protocol_error(data: bytes, cuts: list[int],
-                                                   kinds: list[Expect]) -> None:
+@given(
+    data=st.one_of(framing_bytes, st.binary(max_size=300)),
+    cuts=st.lists(st.integers(min_value=0), max_size=12),
+    kinds=st.lists(st.sampled_from(list(Expect)), max_size=6),
+)
+def test_arbitrary_bytes_raise_only_protocol_error(
+    data: bytes, cuts: list[int], kinds: list[Expect]
+) -> None:
     parser = ResponseParser()
     for kind in kinds:
         parser.expect(kind)
@@ -77,12 +96,10 @@ line_text = st.binary(max_size=40).map(lambda b: b.replace(b"\r", b"").replace(b
 
 
 @FAST
-@given(lines=st.lists(line_text, max_size=20), cuts=st.lists(st.integers(min_value=0),
-                                                             max_size=15))
+@given(lines=st.lists(line_text, max_size=20), cuts=st.lists(st.integers(min_value=0), max_size=15))
 def test_stuffing_round_trips_under_any_chunking(lines: list[bytes], cuts: list[int]) -> None:
     body = b"".join(line + b"\r\n" for line in lines)
-    stuffed = b"".join((b"." + line if line.startswith(b".") else line) + b"\r\n"
-                       for line in lines)
+    stuffed = b"".join((b"." + line if line.startswith(b".") else line) + b"\r\n" for line in lines)
     wire = b"+OK\r\n" + stuffed + b".\r\n" + b"+OK next\r\n"
     parser = ResponseParser()
     parser.expect(Expect.MULTI)
@@ -91,5 +108,9 @@ def test_stuffing_round_trips_under_any_chunking(lines: list[bytes], cuts: list[
     data = b"".join(e.data for e in events if isinstance(e, DataChunk))
     assert data == body
     assert [type(e) for e in events if not isinstance(e, DataChunk)] == [
-        Status, DataEnd, Status, ConnectionClosed]
+        Status,
+        DataEnd,
+        Status,
+        ConnectionClosed,
+    ]
     assert all(e.data.endswith(b"\r\n") for e in events if isinstance(e, DataChunk))

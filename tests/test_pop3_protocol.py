@@ -174,7 +174,7 @@ def test_long_lines_are_accepted_far_beyond_2kb() -> None:
     parser.feed(b"+OK\r\n")
     events = drain(parser)
     for start in range(0, len(line), 1000):
-        parser.feed(line[start:start + 1000])
+        parser.feed(line[start : start + 1000])
         events.extend(drain(parser))
     parser.feed(b"\r\n.\r\n")
     events.extend(drain(parser))

@@ -23,10 +23,13 @@ from tui_mail.pop3.sasl import (
 
 # RFC 7677 section 3.
 RFC7677_NONCE = "rOprNGfwEbeRWgbNEkqO"
-RFC7677_SERVER_FIRST = (b"r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,"
-                        b"s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096")
-RFC7677_CLIENT_FINAL = (b"c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,"
-                        b"p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=")
+RFC7677_SERVER_FIRST = (
+    b"r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096"
+)
+RFC7677_CLIENT_FINAL = (
+    b"c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,"
+    b"p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ="
+)
 RFC7677_SERVER_FINAL = b"v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="
 
 
@@ -80,16 +83,19 @@ def test_scram_success_without_server_proof_is_untrusted() -> None:
     assert info.value.untrusted
 
 
-@pytest.mark.parametrize("server_first", [
-    b"r=someoneelse123,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096",  # nonce not ours
-    b"r=rOprNGfwEbeRWgbNEkqO,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096",  # nothing added by server
-    b"r=rOprNGfwEbeRWgbNEkqOxyz,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=1",  # downgraded iterations
-    b"r=rOprNGfwEbeRWgbNEkqOxyz,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=99999999999",  # CPU bomb
-    b"r=rOprNGfwEbeRWgbNEkqOxyz,s=not base64!,i=4096",
-    b"r=rOprNGfwEbeRWgbNEkqOxyz,i=4096",
-    b"m=ext,r=rOprNGfwEbeRWgbNEkqOxyz,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096",
-    b"\xff\xfe",
-])
+@pytest.mark.parametrize(
+    "server_first",
+    [
+        b"r=someoneelse123,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096",  # nonce not ours
+        b"r=rOprNGfwEbeRWgbNEkqO,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096",  # nothing added by server
+        b"r=rOprNGfwEbeRWgbNEkqOxyz,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=1",  # downgraded iterations
+        b"r=rOprNGfwEbeRWgbNEkqOxyz,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=99999999999",  # CPU bomb
+        b"r=rOprNGfwEbeRWgbNEkqOxyz,s=not base64!,i=4096",
+        b"r=rOprNGfwEbeRWgbNEkqOxyz,i=4096",
+        b"m=ext,r=rOprNGfwEbeRWgbNEkqOxyz,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096",
+        b"\xff\xfe",
+    ],
+)
 def test_scram_rejects_bad_server_first(server_first: bytes) -> None:
     with pytest.raises(SaslFailure):
         rfc7677_scram().respond(server_first)
@@ -134,7 +140,8 @@ def test_xoauth2_message_and_error_acknowledgement() -> None:
 def test_oauthbearer_message_and_error_acknowledgement() -> None:
     mech = OAuthBearer("a,b", "tok", host="pop.example.com", port=995)
     assert mech.initial_response() == (
-        b"n,a=a=2Cb,\x01host=pop.example.com\x01port=995\x01auth=Bearer tok\x01\x01")
+        b"n,a=a=2Cb,\x01host=pop.example.com\x01port=995\x01auth=Bearer tok\x01\x01"
+    )
     assert mech.respond(b"not json") == b"\x01"
     assert mech.failure_hint == "token refused"
 
@@ -159,23 +166,26 @@ def test_create_mechanism_refuses_separators_without_echoing() -> None:
 def test_choose_auto_prefers_the_strongest() -> None:
     all_sasl = ["PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-256", "XOAUTH2"]
     assert choose_auto(all_sasl, apop_timestamp="<1@h>", user_offered=True) == "scram-sha-256"
-    assert choose_auto(["PLAIN", "CRAM-MD5"], apop_timestamp="<1@h>",
-                       user_offered=True) == "cram-md5"
+    assert (
+        choose_auto(["PLAIN", "CRAM-MD5"], apop_timestamp="<1@h>", user_offered=True) == "cram-md5"
+    )
     assert choose_auto(["PLAIN"], apop_timestamp="<1@h>", user_offered=True) == "apop"
     assert choose_auto(["LOGIN", "PLAIN"], apop_timestamp=None, user_offered=True) == "plain"
     assert choose_auto(["LOGIN"], apop_timestamp=None, user_offered=True) == "login"
     assert choose_auto([], apop_timestamp=None, user_offered=True) == "user"
-    assert choose_auto(["XOAUTH2", "OAUTHBEARER"], apop_timestamp=None,
-                       user_offered=False) is None
+    assert choose_auto(["XOAUTH2", "OAUTHBEARER"], apop_timestamp=None, user_offered=False) is None
 
 
-@pytest.mark.parametrize(("raw", "prepared"), [
-    ("user", "user"),
-    ("I\u00adX", "IX"),  # soft hyphen maps to nothing
-    ("\u00aa", "a"),  # NFKC
-    ("\u2168", "IX"),
-    ("a\u00a0b", "a b"),  # non-ASCII space becomes SPACE
-])
+@pytest.mark.parametrize(
+    ("raw", "prepared"),
+    [
+        ("user", "user"),
+        ("I\u00adX", "IX"),  # soft hyphen maps to nothing
+        ("\u00aa", "a"),  # NFKC
+        ("\u2168", "IX"),
+        ("a\u00a0b", "a b"),  # non-ASCII space becomes SPACE
+    ],
+)
 def test_saslprep_rfc4013_examples(raw: str, prepared: str) -> None:
     assert saslprep(raw) == prepared
 

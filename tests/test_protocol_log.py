@@ -36,11 +36,24 @@ USER = "alice@example.org"
 PASSWORD = "Pr0tocol-Log-P4ssw0rd!"  # unique strings, so any leak is found by search
 TOKEN = "ya29.a0-protocol-log-token-Zx81"
 BODY_MARKER = "CONFIDENTIAL-BODY-LINE-7731"
-MESSAGE = (f"From: bob@example.org\r\nSubject: quarterly\r\n\r\n{BODY_MARKER}\r\n"
-           ".leading dot line\r\n").encode()
+MESSAGE = (
+    f"From: bob@example.org\r\nSubject: quarterly\r\n\r\n{BODY_MARKER}\r\n.leading dot line\r\n"
+).encode()
 # Client commands whose arguments are never secret (message numbers, the user name).
-PLAIN_COMMANDS = {"CAPA", "STAT", "LIST", "UIDL", "TOP", "RETR", "DELE", "NOOP", "RSET", "QUIT",
-                  "USER", "STLS"}
+PLAIN_COMMANDS = {
+    "CAPA",
+    "STAT",
+    "LIST",
+    "UIDL",
+    "TOP",
+    "RETR",
+    "DELE",
+    "NOOP",
+    "RSET",
+    "QUIT",
+    "USER",
+    "STLS",
+}
 
 
 def b64(text: str | bytes) -> str:
@@ -51,8 +64,10 @@ def b64(text: str | bytes) -> str:
 def forbidden_strings(secret: str) -> list[str]:
     """The secret in every encoding a careless log could show it."""
     blobs = [
-        secret, b64(secret),
-        b64(f"\0{USER}\0{secret}"), b64(f"{USER}\0{USER}\0{secret}"),  # PLAIN
+        secret,
+        b64(secret),
+        b64(f"\0{USER}\0{secret}"),
+        b64(f"{USER}\0{USER}\0{secret}"),  # PLAIN
         b64(f"user={USER}\x01auth=Bearer {secret}\x01\x01"),  # XOAUTH2
         f"Bearer {secret}",
     ]
@@ -105,10 +120,15 @@ def assert_clean(log: str, secret: str, wire: WireRecorder | None = None) -> Non
             assert line.endswith("+ ***"), line  # SASL challenges never shown
 
 
-async def full_session(port: int, mechanism: str, secret: str, log: ProtocolLogWriter,
-                       ) -> None:
-    client = await POP3Client.connect("127.0.0.1", port, tls="none", allow_plaintext=True,
-                                      protocol_log=log)
+async def full_session(
+    port: int,
+    mechanism: str,
+    secret: str,
+    log: ProtocolLogWriter,
+) -> None:
+    client = await POP3Client.connect(
+        "127.0.0.1", port, tls="none", allow_plaintext=True, protocol_log=log
+    )
     try:
         await client.login(USER, secret, mechanism=mechanism)
         await client.stat()
@@ -131,8 +151,7 @@ def server_for(*, token: str | None = TOKEN, password: str = PASSWORD) -> POP3Te
 
 
 @pytest.mark.parametrize("mechanism", KNOWN_MECHANISMS)
-async def test_no_secret_reaches_the_log_in_a_full_session(tmp_path: Path,
-                                                           mechanism: str) -> None:
+async def test_no_secret_reaches_the_log_in_a_full_session(tmp_path: Path, mechanism: str) -> None:
     secret = TOKEN if mechanism in ("xoauth2", "oauthbearer") else PASSWORD
     log_path = tmp_path / "pop3.log"
     log = ProtocolLogWriter(log_path)
@@ -149,14 +168,16 @@ async def test_no_secret_reaches_the_log_in_a_full_session(tmp_path: Path,
 
 
 @pytest.mark.parametrize("mechanism", KNOWN_MECHANISMS)
-async def test_no_secret_reaches_the_log_when_the_login_is_refused(tmp_path: Path,
-                                                                   mechanism: str) -> None:
+async def test_no_secret_reaches_the_log_when_the_login_is_refused(
+    tmp_path: Path, mechanism: str
+) -> None:
     wrong = "Wr0ng-But-Still-Secret-" + mechanism
     log_path = tmp_path / "pop3.log"
     log = ProtocolLogWriter(log_path)
     async with server_for() as server, WireRecorder(server.port) as wire:
-        client = await POP3Client.connect("127.0.0.1", wire.port, tls="none",
-                                          allow_plaintext=True, protocol_log=log)
+        client = await POP3Client.connect(
+            "127.0.0.1", wire.port, tls="none", allow_plaintext=True, protocol_log=log
+        )
         try:
             with pytest.raises(AuthFailed) as refused:
                 await client.login(USER, wrong, mechanism=mechanism)
@@ -174,10 +195,19 @@ async def test_refreshed_oauth_tokens_never_reach_the_log(tmp_path: Path) -> Non
     stale, fresh = "stale-token-0001-SECRET", TOKEN
     counter = tmp_path / "calls"
     script = tmp_path / "token.sh"
-    script.write_text(f'if [ -e {counter} ]; then echo "{fresh}"; else touch {counter}; '
-                      f'echo "{stale}"; fi\n')
-    account = Account(name="work", host="127.0.0.1", port=0, tls="none", user=USER,
-                      auth="xoauth2", oauth_token_command=f"sh {script}", allow_plaintext=True)
+    script.write_text(
+        f'if [ -e {counter} ]; then echo "{fresh}"; else touch {counter}; echo "{stale}"; fi\n'
+    )
+    account = Account(
+        name="work",
+        host="127.0.0.1",
+        port=0,
+        tls="none",
+        user=USER,
+        auth="xoauth2",
+        oauth_token_command=f"sh {script}",
+        allow_plaintext=True,
+    )
     log_path = tmp_path / "pop3.log"
     log = ProtocolLogWriter(log_path)
     async with server_for() as server:
@@ -192,15 +222,18 @@ async def test_refreshed_oauth_tokens_never_reach_the_log(tmp_path: Path) -> Non
     assert text.count("C: AUTH XOAUTH2") == 2  # refused once, refreshed, accepted
 
 
-async def test_implicit_tls_session_is_logged_without_secrets(tmp_path: Path,
-                                                              certs: CertFiles) -> None:
+async def test_implicit_tls_session_is_logged_without_secrets(
+    tmp_path: Path, certs: CertFiles
+) -> None:
     log_path = tmp_path / "pop3.log"
     log = ProtocolLogWriter(log_path)
-    server = POP3TestServer([MESSAGE], user=USER, password=PASSWORD, tls="implicit",
-                            ssl_context=certs.server_context())
+    server = POP3TestServer(
+        [MESSAGE], user=USER, password=PASSWORD, tls="implicit", ssl_context=certs.server_context()
+    )
     async with server:
-        client = await POP3Client.connect("127.0.0.1", server.port, cafile=certs.cafile,
-                                          protocol_log=log)
+        client = await POP3Client.connect(
+            "127.0.0.1", server.port, cafile=certs.cafile, protocol_log=log
+        )
         await client.login(USER, PASSWORD, mechanism="plain")
         with open(os.devnull, "wb") as sink:
             await client.retr(1, sink)
@@ -229,20 +262,23 @@ def test_lines_carry_timestamp_and_direction(tmp_path: Path) -> None:
     assert "protocol log started" in lines[0] and "protocol log stopped" in lines[-1]
 
 
-@pytest.mark.parametrize(("direction", "line", "expected"), [
-    ("C", "PASS hunter2", "PASS ***"),
-    ("C", "pass hunter2 with spaces", "pass ***"),
-    ("C", "APOP alice 0123456789abcdef0123456789abcdef", "APOP alice ***"),
-    ("C", "AUTH PLAIN AGFsaWNlAGh1bnRlcjI=", "AUTH PLAIN ***"),
-    ("C", "AUTH XOAUTH2", "AUTH XOAUTH2"),
-    ("C", "dXNlcj1hbGljZQFhdXRoPUJlYXJlciB0b2sBAQ==", "***"),
-    ("C", "QUJD", "***"),  # short base64 that happens to look like a word
-    ("C", "PASS ***", "PASS ***"),
-    ("C", "RETR 3", "RETR 3"),
-    ("S", "+ PDEyMzQ1QGV4YW1wbGU+", "+ ***"),
-    ("S", "+", "+ ***"),
-    ("S", "+OK logged in", "+OK logged in"),
-])
+@pytest.mark.parametrize(
+    ("direction", "line", "expected"),
+    [
+        ("C", "PASS hunter2", "PASS ***"),
+        ("C", "pass hunter2 with spaces", "pass ***"),
+        ("C", "APOP alice 0123456789abcdef0123456789abcdef", "APOP alice ***"),
+        ("C", "AUTH PLAIN AGFsaWNlAGh1bnRlcjI=", "AUTH PLAIN ***"),
+        ("C", "AUTH XOAUTH2", "AUTH XOAUTH2"),
+        ("C", "dXNlcj1hbGljZQFhdXRoPUJlYXJlciB0b2sBAQ==", "***"),
+        ("C", "QUJD", "***"),  # short base64 that happens to look like a word
+        ("C", "PASS ***", "PASS ***"),
+        ("C", "RETR 3", "RETR 3"),
+        ("S", "+ PDEyMzQ1QGV4YW1wbGU+", "+ ***"),
+        ("S", "+", "+ ***"),
+        ("S", "+OK logged in", "+OK logged in"),
+    ],
+)
 def test_scrub_is_a_second_line_of_defence(direction: str, line: str, expected: str) -> None:
     assert scrub(direction, line) == expected
 
@@ -291,7 +327,8 @@ def test_toggle_starts_and_stops_writing(tmp_path: Path) -> None:
 
 
 def test_without_log_option_the_writer_is_off_in_the_data_dir(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TUI_MAIL_DATA_DIR", str(tmp_path / "data"))
     log = protocol_log_for(None)
     assert not log.enabled and log.path == tmp_path / "data" / "protocol.log"
@@ -301,9 +338,14 @@ def test_without_log_option_the_writer_is_off_in_the_data_dir(
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tui_mail", *args], capture_output=True,
-                          text=True, timeout=60, stdin=subprocess.DEVNULL,
-                          env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "tui_mail", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def test_unwritable_log_is_one_clear_line(tmp_path: Path) -> None:
@@ -351,8 +393,11 @@ async def session_running(session: object) -> AsyncIterator[list[object]]:
 def online_details(events: list[object]) -> list[str]:
     from tui_mail.session.events import ConnectionState, StateChanged
 
-    return [e.detail for e in events
-            if isinstance(e, StateChanged) and e.state is ConnectionState.ONLINE]
+    return [
+        e.detail
+        for e in events
+        if isinstance(e, StateChanged) and e.state is ConnectionState.ONLINE
+    ]
 
 
 async def test_mail_session_writes_the_log_and_explains_login_delay(tmp_path: Path) -> None:
@@ -362,18 +407,30 @@ async def test_mail_session_writes_the_log_and_explains_login_delay(tmp_path: Pa
 
     log_path = tmp_path / "pop3.log"
     log = ProtocolLogWriter(log_path)
-    server = POP3TestServer([MESSAGE], user=USER, password=PASSWORD,
-                            extra_capabilities=["LOGIN-DELAY 600"])
+    server = POP3TestServer(
+        [MESSAGE], user=USER, password=PASSWORD, extra_capabilities=["LOGIN-DELAY 600"]
+    )
     async with server:
-        account = Account(name="work", host="127.0.0.1", port=server.port, tls="none",
-                          user=USER, allow_plaintext=True)
+        account = Account(
+            name="work",
+            host="127.0.0.1",
+            port=server.port,
+            tls="none",
+            user=USER,
+            allow_plaintext=True,
+        )
         secrets = SecretProvider()
         secrets.accept_typed_password(account, PASSWORD, remember=False)
         with Store.for_account(account, data_dir=tmp_path / "data") as store:
             session = MailSession(account, store, secrets, protocol_log=log)
             async with session_running(session) as events:
-                await wait_for(events, lambda seen: bool(online_details(seen)) and any(
-                    isinstance(e, ListReplaced) and e.summaries for e in seen))
+                await wait_for(
+                    events,
+                    lambda seen: (
+                        bool(online_details(seen))
+                        and any(isinstance(e, ListReplaced) and e.summaries for e in seen)
+                    ),
+                )
                 session.request_body(server.uids()[0])
                 await wait_for(events, lambda seen: any(isinstance(e, BodyReady) for e in seen))
     log.close()
@@ -391,12 +448,12 @@ async def test_gmail_sessions_warn_that_opened_messages_get_popped(tmp_path: Pat
 
     server = POP3TestServer([MESSAGE], user=USER, password=PASSWORD)
     async with server:
-        account = Account(name="gmail", host="pop.gmail.com", port=995, tls="implicit",
-                          user=USER)
+        account = Account(name="gmail", host="pop.gmail.com", port=995, tls="implicit", user=USER)
 
         async def opener() -> POP3Client:  # Gmail's name, the test server's socket
-            client = await POP3Client.connect("127.0.0.1", server.port, tls="none",
-                                              allow_plaintext=True)
+            client = await POP3Client.connect(
+                "127.0.0.1", server.port, tls="none", allow_plaintext=True
+            )
             await client.login(USER, PASSWORD)
             return client
 
@@ -414,8 +471,14 @@ async def test_L_toggles_the_protocol_log_in_the_reader(tmp_path: Path) -> None:
 
     log = ProtocolLogWriter(tmp_path / "data" / "protocol.log", enabled=False)
     session = small_mailbox()
-    app = TuiMailApp(session, account_name=session.account_name, clock=lambda: FIXED_NOW,
-                     download_dir=tmp_path / "downloads", outcome_delay=0, protocol_log=log)
+    app = TuiMailApp(
+        session,
+        account_name=session.account_name,
+        clock=lambda: FIXED_NOW,
+        download_dir=tmp_path / "downloads",
+        outcome_delay=0,
+        protocol_log=log,
+    )
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         await pilot.press("L")

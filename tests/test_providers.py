@@ -24,15 +24,18 @@ from tui_mail.session.server_probe import ServerReport, probe_plan, server_advic
 from tui_mail.ui.setup_form import FormProblem, SetupFields, build_account, suggest_name
 
 
-@pytest.mark.parametrize(("address", "host", "provider"), [
-    ("alice@gmail.com", "pop.gmail.com", GMAIL),
-    ("Alice@GoogleMail.com", "pop.gmail.com", GMAIL),
-    ("bob@outlook.com", "outlook.office365.com", MICROSOFT),
-    ("bob@hotmail.com", "outlook.office365.com", MICROSOFT),
-    ("carol@yahoo.com", "pop.mail.yahoo.com", YAHOO),
-    ("dave@example.org", "pop.example.org", None),
-    ("eve@mail.example.co.jp", "pop.mail.example.co.jp", None),
-])
+@pytest.mark.parametrize(
+    ("address", "host", "provider"),
+    [
+        ("alice@gmail.com", "pop.gmail.com", GMAIL),
+        ("Alice@GoogleMail.com", "pop.gmail.com", GMAIL),
+        ("bob@outlook.com", "outlook.office365.com", MICROSOFT),
+        ("bob@hotmail.com", "outlook.office365.com", MICROSOFT),
+        ("carol@yahoo.com", "pop.mail.yahoo.com", YAHOO),
+        ("dave@example.org", "pop.example.org", None),
+        ("eve@mail.example.co.jp", "pop.mail.example.co.jp", None),
+    ],
+)
 def test_server_guess(address: str, host: str, provider: object) -> None:
     guess = guess_server(address)
     assert guess is not None
@@ -73,12 +76,15 @@ def test_gmail_recent_mode_user_name() -> None:
     assert gmail_user("recent:alice@gmail.com", recent=False) == "alice@gmail.com"
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("pop.example.org", ("pop.example.org", None)),
-    (" pop.example.org:1995 ", ("pop.example.org", 1995)),
-    ("[::1]:995", ("::1", 995)),
-    ("::1", ("::1", None)),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("pop.example.org", ("pop.example.org", None)),
+        (" pop.example.org:1995 ", ("pop.example.org", 1995)),
+        ("[::1]:995", ("::1", 995)),
+        ("::1", ("::1", None)),
+    ],
+)
 def test_split_server(text: str, expected: tuple[str, int | None]) -> None:
     assert split_server(text) == expected
 
@@ -96,11 +102,18 @@ def test_probe_plan_tries_tls_first() -> None:
     assert probe_plan(2110)[0] == (2110, "implicit")
 
 
-def report(caps: list[str], *, host: str = "pop.example.org", apop: bool = False,
-           tls: str = "implicit") -> ServerReport:
-    return ServerReport(host=host, port=995, tls=tls, greeting="ready",  # type: ignore[arg-type]
-                        capabilities=Capabilities.parse(caps), apop=apop,
-                        provider=provider_for_host(host))
+def report(
+    caps: list[str], *, host: str = "pop.example.org", apop: bool = False, tls: str = "implicit"
+) -> ServerReport:
+    return ServerReport(
+        host=host,
+        port=995,
+        tls=tls,
+        greeting="ready",  # type: ignore[arg-type]
+        capabilities=Capabilities.parse(caps),
+        apop=apop,
+        provider=provider_for_host(host),
+    )
 
 
 def test_oauth_only_sasl_proposes_a_token() -> None:
@@ -125,14 +138,17 @@ def test_password_method_follows_the_clients_auto_order() -> None:
 
 
 def test_advice_for_expire_and_login_delay() -> None:
-    texts = [a.text for a in server_advice(Capabilities.parse(["EXPIRE 0", "LOGIN-DELAY 300"]),
-                                           tls="implicit", provider=None)]
+    texts = [
+        a.text
+        for a in server_advice(
+            Capabilities.parse(["EXPIRE 0", "LOGIN-DELAY 300"]), tls="implicit", provider=None
+        )
+    ]
     assert any("removes retrieved mail (EXPIRE 0)" in text for text in texts)
     assert any("one login every 5 minutes" in text and "new mail" in text for text in texts)
     short = server_advice(Capabilities.parse(["EXPIRE 5"]), tls="implicit", provider=None)
     assert "5 days after it was first downloaded" in short[0].text and short[0].warning
-    assert server_advice(Capabilities.parse(["EXPIRE NEVER"]), tls="implicit",
-                         provider=None) == []
+    assert server_advice(Capabilities.parse(["EXPIRE NEVER"]), tls="implicit", provider=None) == []
     plain = server_advice(Capabilities(), tls="none", provider=None)
     assert plain[0].warning and "no encryption" in plain[0].text
 
@@ -145,8 +161,15 @@ def test_suggested_account_names_are_unique() -> None:
 
 def test_build_account_from_fields(tmp_path: Path) -> None:
     server = report(["USER", "SASL XOAUTH2"])
-    account = build_account(SetupFields(address="a@example.org", user="a@example.org",
-                                        login="oauth", token_command="oauth2-helper a"), server)
+    account = build_account(
+        SetupFields(
+            address="a@example.org",
+            user="a@example.org",
+            login="oauth",
+            token_command="oauth2-helper a",
+        ),
+        server,
+    )
     assert account.auth == "xoauth2" and account.oauth_token_command == "oauth2-helper a"
     assert account.password_command is None and account.name == "example"
     with pytest.raises(FormProblem) as missing:
@@ -156,8 +179,7 @@ def test_build_account_from_fields(tmp_path: Path) -> None:
         build_account(SetupFields(user="a", password="x"), report(["USER"], tls="none"))
     assert plaintext.value.field == "allow_plaintext"
     with pytest.raises(FormProblem) as cafile:
-        build_account(SetupFields(user="a", password="x", cafile=str(tmp_path / "no.pem")),
-                      server)
+        build_account(SetupFields(user="a", password="x", cafile=str(tmp_path / "no.pem")), server)
     assert cafile.value.field == "cafile"
 
 
@@ -165,8 +187,9 @@ def test_build_account_from_fields(tmp_path: Path) -> None:
 
 
 def account(name: str, **changes: object) -> Account:
-    fields: dict[str, object] = dict(name=name, host="pop.example.org", port=995,
-                                     tls="implicit", user="alice")
+    fields: dict[str, object] = dict(
+        name=name, host="pop.example.org", port=995, tls="implicit", user="alice"
+    )
     fields.update(changes)
     return Account(**fields)  # type: ignore[arg-type]
 
@@ -180,12 +203,11 @@ def test_first_account_is_written_private_and_default(tmp_path: Path) -> None:
 
 def test_later_account_keeps_the_hand_written_text(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
-    path.write_text('# my notes\n[accounts.home]\nhost = "pop.home.example"\n'
-                    'user = "me"  # me!\n')
+    path.write_text('# my notes\n[accounts.home]\nhost = "pop.home.example"\nuser = "me"  # me!\n')
     path.chmod(0o644)
     config = add_account(path, account("work"))
     text = path.read_text()
-    assert text.startswith('# my notes\n[accounts.home]') and "# me!" in text
+    assert text.startswith("# my notes\n[accounts.home]") and "# me!" in text
     assert list(config.accounts) == ["home", "work"]
     assert config.account().name == "work"  # nobody was default: the new one opens
     assert stat.S_IMODE(path.stat().st_mode) == 0o600

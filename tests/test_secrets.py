@@ -68,8 +68,11 @@ class Recorder:
 
     def provider(self, **kwargs: object) -> SecretProvider:
         return SecretProvider(
-            prompt=self.prompt, confirm=self.confirm, notify=self.notify,
-            config_path=Path("/home/alice/.config/tui-mail/config.toml"), **kwargs,  # type: ignore[arg-type]
+            prompt=self.prompt,
+            confirm=self.confirm,
+            notify=self.notify,
+            config_path=Path("/home/alice/.config/tui-mail/config.toml"),
+            **kwargs,  # type: ignore[arg-type]
         )
 
 

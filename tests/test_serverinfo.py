@@ -14,14 +14,20 @@ from tui_mail.pop3.testserver import POP3TestServer
 
 
 def serverinfo(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tui_mail", "serverinfo", *args],
-                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "tui_mail", "serverinfo", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 @pytest.mark.dovecot
 def test_implicit_tls_report_against_dovecot(dovecot: Dovecot) -> None:
-    done = serverinfo("127.0.0.1", "--port", str(dovecot.pop3s_port),
-                      "--cafile", str(dovecot.cafile))
+    done = serverinfo(
+        "127.0.0.1", "--port", str(dovecot.pop3s_port), "--cafile", str(dovecot.cafile)
+    )
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "greeting:     Dovecot" in out
@@ -33,8 +39,15 @@ def test_implicit_tls_report_against_dovecot(dovecot: Dovecot) -> None:
 
 @pytest.mark.dovecot
 def test_starttls_report_against_dovecot(dovecot: Dovecot) -> None:
-    done = serverinfo("127.0.0.1", "--port", str(dovecot.pop3_port), "--tls", "starttls",
-                      "--cafile", str(dovecot.cafile))
+    done = serverinfo(
+        "127.0.0.1",
+        "--port",
+        str(dovecot.pop3_port),
+        "--tls",
+        "starttls",
+        "--cafile",
+        str(dovecot.cafile),
+    )
     assert done.returncode == 0, done.stderr
     assert "(STLS)" in done.stdout and "tls:          TLSv1." in done.stdout
     assert "SASL login mechanisms:" in done.stdout  # asked again after the upgrade
@@ -51,9 +64,12 @@ def test_untrusted_certificate_is_one_clear_line(dovecot: Dovecot) -> None:
 
 
 def test_login_delay_and_expire_are_explained_in_words(certs: CertFiles) -> None:
-    server = POP3TestServer([b"Subject: x\r\n\r\nbody\r\n"], tls="implicit",
-                            ssl_context=certs.server_context(),
-                            extra_capabilities=["EXPIRE 0", "LOGIN-DELAY 300"])
+    server = POP3TestServer(
+        [b"Subject: x\r\n\r\nbody\r\n"],
+        tls="implicit",
+        ssl_context=certs.server_context(),
+        extra_capabilities=["EXPIRE 0", "LOGIN-DELAY 300"],
+    )
     with server.background():
         done = serverinfo("127.0.0.1", "--port", str(server.port), "--cafile", str(certs.cafile))
     assert done.returncode == 0, done.stderr

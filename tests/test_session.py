@@ -99,8 +99,15 @@ async def until(condition: Callable[[], object], what: str, limit: float = 10.0)
 
 
 def account_for(server: POP3TestServer) -> Account:
-    return Account(name="test", host=server.host, port=server.port, tls="none",
-                   user=server.user, auth="user", allow_plaintext=True)
+    return Account(
+        name="test",
+        host=server.host,
+        port=server.port,
+        tls="none",
+        user=server.user,
+        auth="user",
+        allow_plaintext=True,
+    )
 
 
 def secrets_for(server: POP3TestServer, account: Account) -> CountingSecrets:
@@ -129,10 +136,16 @@ async def running(session: MailSession) -> AsyncIterator[Events]:
 
 def synced(events: Events, count: int) -> Callable[[], bool]:
     """True once a sync reported the full list of ``count`` messages."""
+
     def check() -> bool:
         lists = events.of(ListReplaced)
-        return (events.state is not None and events.state.state is ConnectionState.ONLINE
-                and len(lists) >= 2 and len(lists[-1].summaries) == count)
+        return (
+            events.state is not None
+            and events.state.state is ConnectionState.ONLINE
+            and len(lists) >= 2
+            and len(lists[-1].summaries) == count
+        )
+
     return check
 
 
@@ -156,8 +169,9 @@ def no_quit_except_last(server: POP3TestServer) -> bool:
 # -- listing -----------------------------------------------------------------------------------
 
 
-async def test_lists_the_mailbox_and_ends_without_quit(server: POP3TestServer,
-                                                       tmp_path: Path) -> None:
+async def test_lists_the_mailbox_and_ends_without_quit(
+    server: POP3TestServer, tmp_path: Path
+) -> None:
     with open_store(server, tmp_path) as store:
         session = new_session(server, store)
         async with running(session) as events:
@@ -167,14 +181,18 @@ async def test_lists_the_mailbox_and_ends_without_quit(server: POP3TestServer,
             assert {row.uid for row in rows} == set(server.uids())
             assert all(row.unread and row.headers_loaded for row in rows)
             assert {row.subject for row in rows} == {f"Message number {n}" for n in range(1, 6)}
-            fetched = {uid for update in events.of(SummariesUpdated)
-                       for uid in (row.uid for row in update.summaries)}
+            fetched = {
+                uid
+                for update in events.of(SummariesUpdated)
+                for uid in (row.uid for row in update.summaries)
+            }
             assert fetched == set(server.uids())
         assert server.sessions[0].verbs[-1] != "QUIT" and not server.sessions[0].committed
 
 
-async def test_cached_list_is_reported_before_connecting(server: POP3TestServer,
-                                                         tmp_path: Path) -> None:
+async def test_cached_list_is_reported_before_connecting(
+    server: POP3TestServer, tmp_path: Path
+) -> None:
     with open_store(server, tmp_path) as store:
         async with running(new_session(server, store)) as events:
             await until(synced(events, 5), "the first sync")
@@ -221,8 +239,9 @@ async def test_reconnects_after_a_drop_and_maps_numbers_by_uidl(tmp_path: Path) 
                 session.request_body(third_uid)
                 await until(lambda: events.of(BodyFailed), "the failed download")
                 assert "dropped" in events.of(BodyFailed)[0].reason
-                retrying = [e for e in events.of(StateChanged)
-                            if e.state is ConnectionState.RETRYING]
+                retrying = [
+                    e for e in events.of(StateChanged) if e.state is ConnectionState.RETRYING
+                ]
                 assert retrying and retrying[0].retry_in == FAST.first
                 assert store.bodies.path(third_uid) is None  # the partial body was not kept
                 await until(synced(events, 4), "the reconnect")
@@ -239,8 +258,12 @@ async def test_reconnects_after_a_drop_and_maps_numbers_by_uidl(tmp_path: Path) 
 
 
 async def test_temporary_failure_retries_with_growing_backoff(tmp_path: Path) -> None:
-    faults = Faults(errors=(ErrorFault("PASS", code="SYS/TEMP", session=1),
-                            ErrorFault("PASS", code="SYS/TEMP", session=2)))
+    faults = Faults(
+        errors=(
+            ErrorFault("PASS", code="SYS/TEMP", session=1),
+            ErrorFault("PASS", code="SYS/TEMP", session=2),
+        )
+    )
     async with POP3TestServer(MESSAGES, faults=faults) as server:
         account = account_for(server)
         secrets = secrets_for(server, account)
@@ -256,9 +279,9 @@ async def test_temporary_failure_retries_with_growing_backoff(tmp_path: Path) ->
 
 
 async def test_mailbox_in_use_shows_busy_and_retries_without_asking_again(
-        server: POP3TestServer, tmp_path: Path) -> None:
-    holder = await POP3Client.connect(server.host, server.port, tls="none",
-                                      allow_plaintext=True)
+    server: POP3TestServer, tmp_path: Path
+) -> None:
+    holder = await POP3Client.connect(server.host, server.port, tls="none", allow_plaintext=True)
     await holder.login(server.user, server.password)  # another client holds the lock
     account = account_for(server)
     secrets = secrets_for(server, account)
@@ -294,15 +317,17 @@ async def test_auth_failure_goes_offline_and_never_loops(tmp_path: Path) -> None
                 # "r" tries again, but the refused password is gone and asking for another
                 # would mean a prompt under the full-screen app: stay offline, say why.
                 session.request_refresh()
-                await until(lambda: events.states().count(ConnectionState.OFFLINE) == 2,
-                            "offline again")
+                await until(
+                    lambda: events.states().count(ConnectionState.OFFLINE) == 2, "offline again"
+                )
                 assert "start tui-mail again" in (events.state.detail if events.state else "")
         assert secrets.prompts == 1
         assert len(server.sessions) == 1
 
 
-async def test_keepalive_sends_noop_in_the_same_session(server: POP3TestServer,
-                                                        tmp_path: Path) -> None:
+async def test_keepalive_sends_noop_in_the_same_session(
+    server: POP3TestServer, tmp_path: Path
+) -> None:
     with open_store(server, tmp_path) as store:
         session = new_session(server, store, keepalive=0.02)
         async with running(session) as events:
@@ -325,8 +350,10 @@ async def test_bodies_are_served_from_the_cache_while_offline(tmp_path: Path) ->
                 await server.stop()  # the server goes away (e.g. the network does)
                 session.request_body(other_uid)
                 await until(lambda: events.of(BodyFailed), "the failed download")
-                await until(lambda: events.states().count(ConnectionState.RETRYING) >= 2,
-                            "reconnects refused")
+                await until(
+                    lambda: events.states().count(ConnectionState.RETRYING) >= 2,
+                    "reconnects refused",
+                )
                 session.request_body(cached_uid)
                 await until(lambda: len(events.of(BodyReady)) == 2, "the cached body")
             assert [e.uid for e in events.of(BodyReady)] == [cached_uid, cached_uid]
@@ -337,8 +364,9 @@ async def test_bodies_are_served_from_the_cache_while_offline(tmp_path: Path) ->
         await server.stop()
 
 
-async def test_cached_bodies_do_not_wait_for_a_slow_connect(server: POP3TestServer,
-                                                            tmp_path: Path) -> None:
+async def test_cached_bodies_do_not_wait_for_a_slow_connect(
+    server: POP3TestServer, tmp_path: Path
+) -> None:
     with open_store(server, tmp_path) as store:
         session = new_session(server, store)
         async with running(session) as events:
@@ -363,8 +391,9 @@ async def test_cached_bodies_do_not_wait_for_a_slow_connect(server: POP3TestServ
 # -- deleting ----------------------------------------------------------------------------------
 
 
-async def test_apply_deletions_deletes_exactly_the_marked_uids(server: POP3TestServer,
-                                                               tmp_path: Path) -> None:
+async def test_apply_deletions_deletes_exactly_the_marked_uids(
+    server: POP3TestServer, tmp_path: Path
+) -> None:
     with open_store(server, tmp_path) as store:
         session = new_session(server, store)
         async with running(session) as events:
@@ -388,8 +417,9 @@ async def test_apply_deletions_deletes_exactly_the_marked_uids(server: POP3TestS
         assert {row.uid for row in store.summaries()} == {uids[0], uids[2], uids[4]}
 
 
-async def test_dollar_applies_deletions_and_reconnects(server: POP3TestServer,
-                                                       tmp_path: Path) -> None:
+async def test_dollar_applies_deletions_and_reconnects(
+    server: POP3TestServer, tmp_path: Path
+) -> None:
     with open_store(server, tmp_path) as store:
         session = new_session(server, store)
         async with running(session) as events:
@@ -397,15 +427,22 @@ async def test_dollar_applies_deletions_and_reconnects(server: POP3TestServer,
             doomed = server.uids()[0]
             session.set_marked(doomed, True)
             session.apply_deletions(then_quit=False)
-            await until(lambda: events.of(DeletionsApplied) and synced(events, 4)()
-                        and len(server.sessions) == 2, "the deletion and the new session")
+            await until(
+                lambda: (
+                    events.of(DeletionsApplied)
+                    and synced(events, 4)()
+                    and len(server.sessions) == 2
+                ),
+                "the deletion and the new session",
+            )
         assert events.of(DeletionsApplied) == [DeletionsApplied(deleted=[doomed])]
         assert server.deleted_uids == [doomed]
         assert server.sessions[0].committed and not server.sessions[1].committed
 
 
 async def test_a_uid_deleted_by_another_client_is_not_found_and_not_replaced(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     faults = Faults(drops=(DropFault("NOOP", session=1),))
     async with POP3TestServer(MESSAGES, faults=faults) as server:
         uids = server.uids()
@@ -431,18 +468,22 @@ async def test_a_uid_deleted_by_another_client_is_not_found_and_not_replaced(
                 session.apply_deletions(then_quit=True)
                 await until(lambda: events.of(DeletionsApplied), "our outcome")
             assert events.of(DeletionsApplied) == [
-                DeletionsApplied(deleted=[uids[3]], not_found=[uids[1]])]
+                DeletionsApplied(deleted=[uids[3]], not_found=[uids[1]])
+            ]
             assert server.deleted_uids == [uids[1], uids[3]]
             assert server.uids() == [uids[0], uids[2], uids[4]]
             assert server.last_session.commands[-2:] == ["DELE 3", "QUIT"]
             assert ours.pending_deletions() == []
 
 
-@pytest.mark.parametrize("drop", [DropFault("QUIT"), DropFault("DELE", occurrence=2),
-                                  DropFault("UIDL", occurrence=2)],
-                         ids=["at QUIT", "at the second DELE", "at the UIDL before DELE"])
+@pytest.mark.parametrize(
+    "drop",
+    [DropFault("QUIT"), DropFault("DELE", occurrence=2), DropFault("UIDL", occurrence=2)],
+    ids=["at QUIT", "at the second DELE", "at the UIDL before DELE"],
+)
 async def test_a_drop_before_quit_deletes_nothing_and_keeps_the_marks(
-        tmp_path: Path, drop: DropFault) -> None:
+    tmp_path: Path, drop: DropFault
+) -> None:
     async with POP3TestServer(MESSAGES, faults=Faults(drops=(drop,))) as server:
         uids = server.uids()
         marked = [uids[0], uids[2]]
@@ -464,8 +505,9 @@ async def test_a_drop_before_quit_deletes_nothing_and_keeps_the_marks(
             assert {row.uid for row in reopened.summaries() if row.marked_delete} == set(marked)
 
 
-async def test_read_state_and_marks_survive_a_restart(server: POP3TestServer,
-                                                      tmp_path: Path) -> None:
+async def test_read_state_and_marks_survive_a_restart(
+    server: POP3TestServer, tmp_path: Path
+) -> None:
     with open_store(server, tmp_path) as store:
         session = new_session(server, store)
         async with running(session) as events:
@@ -486,8 +528,9 @@ async def test_read_state_and_marks_survive_a_restart(server: POP3TestServer,
         assert store.unread_count() == 4
 
 
-async def test_notices_after_the_app_started_reach_the_ui(server: POP3TestServer,
-                                                          tmp_path: Path) -> None:
+async def test_notices_after_the_app_started_reach_the_ui(
+    server: POP3TestServer, tmp_path: Path
+) -> None:
     """A typed password is saved in the keyring only after the login: that notice comes while
     the full-screen app owns the terminal, so it must arrive as a Notice, not on stderr."""
     memory = MemoryKeyring()
@@ -496,8 +539,9 @@ async def test_notices_after_the_app_started_reach_the_ui(server: POP3TestServer
     try:
         account = account_for(server)
         printed: list[str] = []
-        secrets = SecretProvider(prompt=lambda _text: server.password, confirm=lambda _q: True,
-                                 notify=printed.append)
+        secrets = SecretProvider(
+            prompt=lambda _text: server.password, confirm=lambda _q: True, notify=printed.append
+        )
         secrets.secret(account)  # typed before the app starts, to be saved after the login
         with open_store(server, tmp_path) as store:
             session = MailSession(account, store, secrets, retry=FAST)

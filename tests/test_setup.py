@@ -87,21 +87,30 @@ def login_result(screen: SetupScreen) -> str:
 
 def shown(screen: SetupScreen, selector: str) -> bool:
     widget = screen.query_one(selector)
-    return bool(widget.display) and all(bool(a.display) for a in widget.ancestors_with_self
-                                        if hasattr(a, "display"))
+    return bool(widget.display) and all(
+        bool(a.display) for a in widget.ancestors_with_self if hasattr(a, "display")
+    )
 
 
-async def check_server(pilot: Pilot[object], screen: SetupScreen, port: int,
-                       cafile: Path | None) -> None:
+async def check_server(
+    pilot: Pilot[object], screen: SetupScreen, port: int, cafile: Path | None
+) -> None:
     await fill(pilot, screen, "server", f"127.0.0.1:{port}")
     await fill(pilot, screen, "cafile", str(cafile) if cafile else "")
     await enter_in(pilot, screen, "cafile")
-    await until(pilot, lambda: screen.report is not None or "see above" in screen.status_text
-                or "failed" in screen.status_text)
+    await until(
+        pilot,
+        lambda: (
+            screen.report is not None
+            or "see above" in screen.status_text
+            or "failed" in screen.status_text
+        ),
+    )
 
 
-async def start(pilot: Pilot[object], app: SetupApp, address: str = USER, *,
-                typed: bool = False) -> SetupScreen:
+async def start(
+    pilot: Pilot[object], app: SetupApp, address: str = USER, *, typed: bool = False
+) -> SetupScreen:
     """Wait for the screen and enter the address (key by key with ``typed``: slower)."""
     screen = app.setup_screen
     await until(pilot, lambda: screen.is_mounted and app.screen is screen)
@@ -118,15 +127,20 @@ def config_path(tmp_path: Path) -> Path:
 
 
 def tls_server(certs: CertFiles, **options: object) -> POP3TestServer:
-    return POP3TestServer([MESSAGE], user=USER, password=PASSWORD, tls="implicit",
-                          ssl_context=certs.server_context(), **options)  # type: ignore[arg-type]
+    return POP3TestServer(
+        [MESSAGE],
+        user=USER,
+        password=PASSWORD,
+        tls="implicit",
+        ssl_context=certs.server_context(),
+        **options,
+    )  # type: ignore[arg-type]
 
 
 # -- the scenarios the issue names -----------------------------------------------------
 
 
-async def test_xoauth2_only_server_gets_a_token_command(tmp_path: Path,
-                                                        certs: CertFiles) -> None:
+async def test_xoauth2_only_server_gets_a_token_command(tmp_path: Path, certs: CertFiles) -> None:
     token_file = tmp_path / "token"
     token_file.write_text(TOKEN + "\n")
     server = tls_server(certs, token=TOKEN, sasl=["XOAUTH2"], apop=False)
@@ -145,8 +159,14 @@ async def test_xoauth2_only_server_gets_a_token_command(tmp_path: Path,
             assert "XOAUTH2" in screen.status_text
             await fill(pilot, screen, "token_command", f"cat {token_file}")
             await enter_in(pilot, screen, "token_command")
-            await until(pilot, lambda: screen.login is not None or "refused" in
-                        screen.status_text or "failed" in screen.status_text)
+            await until(
+                pilot,
+                lambda: (
+                    screen.login is not None
+                    or "refused" in screen.status_text
+                    or "failed" in screen.status_text
+                ),
+            )
             assert screen.login is not None, screen.status_text
             assert "Login accepted: 1 message" in login_result(screen)
             assert app.focused is field(screen, "name")
@@ -166,7 +186,8 @@ async def test_xoauth2_only_server_gets_a_token_command(tmp_path: Path,
 
 
 async def test_expire_0_and_login_delay_are_explained_and_password_kept_in_keyring(
-        tmp_path: Path, certs: CertFiles) -> None:
+    tmp_path: Path, certs: CertFiles
+) -> None:
     memory = MemoryKeyring()
     keyring.set_keyring(memory)
     server = tls_server(certs, extra_capabilities=["EXPIRE 0", "LOGIN-DELAY 300"])
@@ -185,8 +206,14 @@ async def test_expire_0_and_login_delay_are_explained_and_password_kept_in_keyri
             assert app.focused is field(screen, "password")
             await fill(pilot, screen, "password", PASSWORD)
             await pilot.press("enter")
-            await until(pilot, lambda: screen.login is not None or "refused" in
-                        screen.status_text or "failed" in screen.status_text)
+            await until(
+                pilot,
+                lambda: (
+                    screen.login is not None
+                    or "refused" in screen.status_text
+                    or "failed" in screen.status_text
+                ),
+            )
             assert screen.login is not None, screen.status_text
             assert "saved in the system keyring" in login_result(screen)
             assert "EXPIRE 0" in advice(screen)  # still said after login
@@ -201,7 +228,8 @@ async def test_expire_0_and_login_delay_are_explained_and_password_kept_in_keyri
 
 
 async def test_without_keyring_password_command_is_explained_and_saved(
-        tmp_path: Path, certs: CertFiles) -> None:
+    tmp_path: Path, certs: CertFiles
+) -> None:
     secret_file = tmp_path / "secret"
     secret_file.write_text(PASSWORD + "\n")
     server = tls_server(certs)
@@ -237,24 +265,45 @@ def make_self_signed(directory: Path) -> Path:
     pem = directory / "self-signed.pem"
     key = directory / "self-signed.key"
     subprocess.run(
-        [openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-         "-nodes", "-keyout", str(key), "-out", str(pem), "-days", "30",
-         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-         "-addext", "basicConstraints=critical,CA:TRUE",
-         "-addext", "keyUsage=critical,keyCertSign,digitalSignature"],
-        check=True, capture_output=True)
+        [
+            openssl,
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(pem),
+            "-days",
+            "30",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,digitalSignature",
+        ],
+        check=True,
+        capture_output=True,
+    )
     return pem
 
 
-async def test_self_signed_certificate_is_refused_then_accepted_with_cafile(
-        tmp_path: Path) -> None:
+async def test_self_signed_certificate_is_refused_then_accepted_with_cafile(tmp_path: Path) -> None:
     import ssl
 
     pem = make_self_signed(tmp_path)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(pem, tmp_path / "self-signed.key")
-    server = POP3TestServer([MESSAGE], user=USER, password=PASSWORD, tls="implicit",
-                            ssl_context=context)
+    server = POP3TestServer(
+        [MESSAGE], user=USER, password=PASSWORD, tls="implicit", ssl_context=context
+    )
     async with server:
         app = SetupApp(SetupScreen(config_path=config_path(tmp_path)))
         async with app.run_test(size=(80, 24)) as pilot:
@@ -264,8 +313,7 @@ async def test_self_signed_certificate_is_refused_then_accepted_with_cafile(
             report = "\n".join(texts(screen, "#report"))
             assert "not trusted" in report and "CA file" in report, report
             assert "self-signed" in report
-            assert not shown(screen, "#login") and "certificate not trusted" in (
-                screen.status_text)
+            assert not shown(screen, "#login") and "certificate not trusted" in (screen.status_text)
             assert screen.query_one("#status").has_class("-error")
             assert "no POP3 server answered" not in report  # stopped: no fallback to plain
             await check_server(pilot, screen, server.port, pem)
@@ -315,8 +363,9 @@ async def test_hand_edited_server_field_is_not_overwritten(tmp_path: Path) -> No
         assert field(screen, "user").value == "me@example.org"
 
 
-async def test_server_refusal_text_is_shown_as_text_not_markup(tmp_path: Path,
-                                                               certs: CertFiles) -> None:
+async def test_server_refusal_text_is_shown_as_text_not_markup(
+    tmp_path: Path, certs: CertFiles
+) -> None:
     hostile = "[b]no[/b] [@click=app.quit]x[/] \x1b]0;title\x07"
     faults = Faults(errors=(ErrorFault("PASS", code="AUTH", text=hostile),))
     server = tls_server(certs, sasl=(), apop=False, faults=faults)
@@ -361,8 +410,9 @@ def reader_args(**changes: object) -> argparse.Namespace:
     return argparse.Namespace(**values)
 
 
-def test_first_run_opens_setup_then_the_new_account(tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_first_run_opens_setup_then_the_new_account(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tui_mail.accounts import Account
 
     path = tmp_path / "none" / "config.toml"
@@ -394,9 +444,14 @@ def test_first_run_opens_setup_then_the_new_account(tmp_path: Path,
 def test_setup_command_refuses_a_broken_config(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     path.write_text("[accounts.work\n")
-    done = subprocess.run([sys.executable, "-m", "tui_mail", "setup"], capture_output=True,
-                          text=True, timeout=60, stdin=subprocess.DEVNULL,
-                          env={"TUI_MAIL_CONFIG": str(path), "PATH": "/usr/bin:/bin"})
+    done = subprocess.run(
+        [sys.executable, "-m", "tui_mail", "setup"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+        env={"TUI_MAIL_CONFIG": str(path), "PATH": "/usr/bin:/bin"},
+    )
     assert done.returncode == 2
     assert "invalid TOML" in done.stderr and "Traceback" not in done.stderr
     assert path.read_text() == "[accounts.work\n"

@@ -178,8 +178,15 @@ def test_headers_fill_the_list_fields(store: Store) -> None:
 
 def test_list_fields_are_sanitised_mail_text(store: Store) -> None:
     store.reconcile(listing("a"))
-    store.add_headers([("a", b"From: \x1b]0;owned\x07Eve <e@x.org>\r\n"
-                              b"Subject: pay\xe2\x80\xae fdp.exe\x1b[2J\r\n\r\n")])
+    store.add_headers(
+        [
+            (
+                "a",
+                b"From: \x1b]0;owned\x07Eve <e@x.org>\r\n"
+                b"Subject: pay\xe2\x80\xae fdp.exe\x1b[2J\r\n\r\n",
+            )
+        ]
+    )
     row = store.summary("a")
     assert row is not None
     for text in (row.sender, row.subject):
@@ -322,6 +329,13 @@ def test_summaries_are_message_summary_rows(store: Store) -> None:
     store.reconcile(listing("a"))
     (row,) = store.summaries()
     assert row == MessageSummary(
-        uid="a", size=1001, date=None, sender="", subject="", unread=True,
-        marked_delete=False, server_order=1, headers_loaded=False,
+        uid="a",
+        size=1001,
+        date=None,
+        sender="",
+        subject="",
+        unread=True,
+        marked_delete=False,
+        server_order=1,
+        headers_loaded=False,
     )

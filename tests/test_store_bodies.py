@@ -33,9 +33,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def store(tmp_path: Path, clock: Clock) -> Iterator[Store]:
-    with Store.open(
-        "h", 995, "u", data_dir=tmp_path, body_cache_bytes=250, clock=clock
-    ) as opened:
+    with Store.open("h", 995, "u", data_dir=tmp_path, body_cache_bytes=250, clock=clock) as opened:
         opened.reconcile(listing("a", "b", "c", "d", "../x"))
         yield opened
 

@@ -35,7 +35,8 @@ def test_version_one_store_is_migrated_with_its_data(tmp_path: Path) -> None:
         assert store.directory == directory
         rows = store.summaries()
         assert [(r.uid, r.unread, r.subject, r.marked_delete) for r in rows] == [
-            ("a", False, "Hi", False), ("b", True, "", True),
+            ("a", False, "Hi", False),
+            ("b", True, "", True),
         ]
         assert rows[0].date is not None and rows[0].date.isoformat() == "2024-01-02T10:00:00+09:00"
         store.bodies.store("a", b"body")  # the table added by version 2 works

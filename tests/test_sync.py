@@ -23,9 +23,10 @@ from tui_mail.store import MessageSummary, Store
 
 
 def message(index: int, body: bytes = b"") -> bytes:
-    return (f"From: Sender {index} <s{index}@example.org>\r\nSubject: message {index}\r\n"
-            f"Date: Mon, 2 Feb 2026 10:{index % 60:02d}:00 +0000\r\n\r\n").encode() + (
-        body or f"Body of message {index}.\r\n".encode())
+    return (
+        f"From: Sender {index} <s{index}@example.org>\r\nSubject: message {index}\r\n"
+        f"Date: Mon, 2 Feb 2026 10:{index % 60:02d}:00 +0000\r\n\r\n"
+    ).encode() + (body or f"Body of message {index}.\r\n".encode())
 
 
 def tops(server: POP3TestServer, session: int = -1) -> list[str]:
@@ -40,13 +41,14 @@ def verbs(server: POP3TestServer, session: int = -1) -> list[str]:
 def after_login(server: POP3TestServer, session: int = -1) -> list[str]:
     """The verbs after the post-login CAPA (login itself differs by mechanism)."""
     sent = verbs(server, session)
-    return sent[sent.index("CAPA", 1) + 1:]
+    return sent[sent.index("CAPA", 1) + 1 :]
 
 
 @asynccontextmanager
 async def logged_in(server: POP3TestServer) -> AsyncIterator[POP3Client]:
-    client = await POP3Client.connect(server.host, server.port, tls="none",
-                                      allow_plaintext=True, timeout=10)
+    client = await POP3Client.connect(
+        server.host, server.port, tls="none", allow_plaintext=True, timeout=10
+    )
     try:
         await client.login(server.user, server.password)
         yield client
@@ -189,7 +191,8 @@ async def test_sloppy_uidl_listings_give_stable_uids(store: Store, faults: Fault
 
 
 async def test_headers_are_committed_batch_by_batch_newest_first(
-        store: Store, tmp_path: Path) -> None:
+    store: Store, tmp_path: Path
+) -> None:
     batches: list[list[MessageSummary]] = []
     committed_when_told: list[int] = []
     database = store.directory / "store.sqlite3"
@@ -202,8 +205,13 @@ async def test_headers_are_committed_batch_by_batch_newest_first(
 
     progress: list[tuple[int, int]] = []
     async with POP3TestServer([message(i) for i in range(1, 12)]) as server:
-        result = await sync(server, store, on_rows=on_rows, batch_size=4,
-                            on_progress=lambda done, total: progress.append((done, total)))
+        result = await sync(
+            server,
+            store,
+            on_rows=on_rows,
+            batch_size=4,
+            on_progress=lambda done, total: progress.append((done, total)),
+        )
     assert result.headers_fetched == 11
     assert [len(batch) for batch in batches] == [4, 4, 3]
     assert committed_when_told == [4, 8, 11]
@@ -222,8 +230,9 @@ async def test_pipelined_tops_are_sent_ahead_of_the_answers(store: Store) -> Non
 
 
 async def test_without_pipelining_tops_still_come_newest_first(store: Store) -> None:
-    async with POP3TestServer([message(i) for i in range(1, 6)],
-                              faults=Faults(no_pipelining=True)) as server:
+    async with POP3TestServer(
+        [message(i) for i in range(1, 6)], faults=Faults(no_pipelining=True)
+    ) as server:
         result = await sync(server, store)
     assert result.headers_fetched == 5
     assert server.last_session.pipelined == 0
@@ -231,7 +240,8 @@ async def test_without_pipelining_tops_still_come_newest_first(store: Store) -> 
 
 
 async def test_a_dropped_connection_keeps_whole_batches_and_the_next_sync_continues(
-        store: Store) -> None:
+    store: Store,
+) -> None:
     faults = Faults(drops=(DropFault("TOP", occurrence=12, session=1),))
     async with POP3TestServer([message(i) for i in range(1, 21)], faults=faults) as server:
         with pytest.raises(ConnectionLost):
@@ -281,8 +291,9 @@ async def test_without_uidl_identity_is_weak_and_stable(store: Store) -> None:
 
 
 async def test_weak_identity_tells_identical_copies_apart(store: Store) -> None:
-    async with POP3TestServer([message(1), message(1), message(2)],
-                              faults=Faults(no_uidl=True)) as server:
+    async with POP3TestServer(
+        [message(1), message(1), message(2)], faults=Faults(no_uidl=True)
+    ) as server:
         first = await sync(server, store)
         second = await sync(server, store)
     assert first.new == 3 and second.new == 0
@@ -299,7 +310,8 @@ async def test_a_failing_uidl_that_was_promised_is_an_error(store: Store) -> Non
 
 
 async def test_a_coded_uidl_failure_without_capa_is_an_error_not_a_weak_identity(
-        store: Store) -> None:
+    store: Store,
+) -> None:
     """An RFC 1939 server (no CAPA) with a temporary failure must not flip every UID."""
     faults = Faults(no_capa=True, errors=(ErrorFault("UIDL", code="SYS/TEMP", session=2),))
     async with POP3TestServer([message(i) for i in range(1, 4)], faults=faults) as server:
@@ -312,7 +324,8 @@ async def test_a_coded_uidl_failure_without_capa_is_an_error_not_a_weak_identity
 
 
 async def test_a_coded_top_failure_without_capa_is_an_error_not_a_retr_fallback(
-        store: Store) -> None:
+    store: Store,
+) -> None:
     faults = Faults(no_capa=True, errors=(ErrorFault("TOP", code="SYS/TEMP"),))
     async with POP3TestServer([message(i) for i in range(1, 4)], faults=faults) as server:
         with pytest.raises(TemporaryFailure):
@@ -329,7 +342,8 @@ async def test_without_top_headers_come_from_retr_and_bodies_are_kept(store: Sto
     assert first.used_retr and not first.weak_identity and first.headers_fetched == 4
     assert tops(server, 0) == []
     assert [c for c in server.sessions[0].commands if c.startswith("RETR")] == [
-        f"RETR {n}" for n in range(4, 0, -1)]
+        f"RETR {n}" for n in range(4, 0, -1)
+    ]
     assert [c for c in server.sessions[1].commands if c.startswith("RETR")] == ["RETR 5"]
     assert second.new == 1 and second.used_retr
     for uid, stored in zip(server.uids(), server.mailbox.snapshot(), strict=True):
@@ -349,19 +363,24 @@ async def test_nothing_new_on_a_server_without_top_fetches_nothing(store: Store)
 
 async def test_an_rfc1939_server_without_capa_or_top_falls_back_to_retr(store: Store) -> None:
     """No CAPA: TOP is tried, refused, and RETR takes over for every message."""
-    async with POP3TestServer([message(i) for i in range(1, 4)],
-                              faults=Faults(no_capa=True, no_top=True)) as server:
+    async with POP3TestServer(
+        [message(i) for i in range(1, 4)], faults=Faults(no_capa=True, no_top=True)
+    ) as server:
         result = await sync(server, store)
     assert result.used_retr and result.headers_fetched == 3
     assert tops(server) == ["TOP 3 0"]
     assert [c for c in server.last_session.commands if c.startswith("RETR")] == [
-        "RETR 3", "RETR 2", "RETR 1"]
+        "RETR 3",
+        "RETR 2",
+        "RETR 1",
+    ]
     assert all(store.bodies.contains(uid) for uid in server.uids())
 
 
 async def test_without_uidl_and_top_identity_comes_from_retr(store: Store) -> None:
-    async with POP3TestServer([message(i) for i in range(1, 5)],
-                              faults=Faults(no_uidl=True, no_top=True)) as server:
+    async with POP3TestServer(
+        [message(i) for i in range(1, 5)], faults=Faults(no_uidl=True, no_top=True)
+    ) as server:
         first = await sync(server, store)
         second = await sync(server, store)
         server.add_message(message(5))
@@ -371,7 +390,8 @@ async def test_without_uidl_and_top_identity_comes_from_retr(store: Store) -> No
     assert (second.new, second.headers_fetched) == (0, 0)
     assert (third.new, third.total) == (1, 5)
     assert [c for c in server.sessions[0].commands if c.startswith("RETR")] == [
-        f"RETR {n}" for n in range(4, 0, -1)]
+        f"RETR {n}" for n in range(4, 0, -1)
+    ]
     assert "TOP" not in verbs(server, 0)
     rows = store.summaries()
     assert [row.subject for row in rows] == [f"message {i}" for i in range(1, 6)]
@@ -390,8 +410,9 @@ async def test_without_uidl_and_top_the_retrieved_bodies_are_kept(store: Store) 
 
 async def test_late_capabilities_are_used_after_login(store: Store) -> None:
     """Gmail announces TOP, UIDL and PIPELINING only after login."""
-    async with POP3TestServer([message(i) for i in range(1, 9)],
-                              faults=Faults(late_capabilities=True)) as server:
+    async with POP3TestServer(
+        [message(i) for i in range(1, 9)], faults=Faults(late_capabilities=True)
+    ) as server:
         result = await sync(server, store)
     assert not result.weak_identity and not result.used_retr
     assert after_login(server)[:2] == ["LIST", "UIDL"]
@@ -436,4 +457,3 @@ async def test_a_few_new_and_gone_uids_are_not_a_mass_change(store: Store) -> No
             server.add_message(message(i))
         result = await sync(server, store)
     assert result.applied and (result.new, result.total, result.headers_fetched) == (10, 30, 10)
-

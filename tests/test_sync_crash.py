@@ -54,16 +54,20 @@ CHILD = textwrap.dedent("""
 
 
 def message(index: int) -> bytes:
-    return (f"From: Sender {index} <s{index}@example.org>\r\nSubject: crash {index}\r\n"
-            f"Message-ID: <{index}@crash.example>\r\n\r\n").encode() + (
-        f"line {index}\r\n".encode() * (1 + index % 40))
+    return (
+        f"From: Sender {index} <s{index}@example.org>\r\nSubject: crash {index}\r\n"
+        f"Message-ID: <{index}@crash.example>\r\n\r\n"
+    ).encode() + (f"line {index}\r\n".encode() * (1 + index % 40))
 
 
 def run_child(port: int, data_dir: Path, rng: random.Random, batches: int) -> str:
     """Run one sync of about ``batches`` header batches, SIGKILLed at a random point."""
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD, str(port), str(data_dir), str(BATCH)],
-        stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+        stdout=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
     assert child.stdout is not None
     try:
         assert child.stdout.readline() == "ready\n", "the child did not log in"
@@ -84,8 +88,7 @@ def run_child(port: int, data_dir: Path, rng: random.Random, batches: int) -> st
     return "killed" if child.returncode == -signal.SIGKILL else f"exit {child.returncode}"
 
 
-def check_store(store_dir: Path, messages: dict[str, bytes],
-                listings: list[set[str]]) -> set[str]:
+def check_store(store_dir: Path, messages: dict[str, bytes], listings: list[set[str]]) -> set[str]:
     """SQLite integrity plus rows that agree with the server's message for each UID.
 
     ``messages`` holds every message ever served; ``listings`` the listings the ledger may
@@ -95,12 +98,17 @@ def check_store(store_dir: Path, messages: dict[str, bytes],
     try:
         assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         assert db.execute("PRAGMA foreign_key_check").fetchall() == []
-        present: set[str] = {uid for (uid,) in db.execute(
-            "SELECT uid FROM ledger WHERE gone_since IS NULL")}
+        present: set[str] = {
+            uid for (uid,) in db.execute("SELECT uid FROM ledger WHERE gone_since IS NULL")
+        }
         # A reconcile is one transaction: the ledger holds one whole listing, never a mix.
         assert present in listings, "half a reconcile"
-        orders = [o for (o,) in db.execute(
-            "SELECT server_order FROM ledger WHERE gone_since IS NULL ORDER BY server_order")]
+        orders = [
+            o
+            for (o,) in db.execute(
+                "SELECT server_order FROM ledger WHERE gone_since IS NULL ORDER BY server_order"
+            )
+        ]
         assert orders == list(range(1, len(orders) + 1)), "server order has gaps or repeats"
         for uid, raw in db.execute("SELECT uid, raw FROM raw_headers"):
             assert uid in present, f"headers kept for vanished {uid}"
@@ -108,7 +116,8 @@ def check_store(store_dir: Path, messages: dict[str, bytes],
             assert bytes(raw) == header_block(messages[uid]), f"wrong headers for {uid}"
         unpaired = db.execute(
             "SELECT COUNT(*) FROM headers h FULL JOIN raw_headers r ON r.uid = h.uid "
-            "WHERE h.uid IS NULL OR r.uid IS NULL").fetchone()[0]
+            "WHERE h.uid IS NULL OR r.uid IS NULL"
+        ).fetchone()[0]
         assert unpaired == 0, "list fields and raw header block out of step"
         for uid, file_name, size in db.execute("SELECT uid, file_name, size FROM bodies"):
             assert uid in present and file_name == body_file_name(uid)
@@ -130,7 +139,8 @@ def mail_moves(server: POP3TestServer, rng: random.Random, next_index: int) -> i
 
 
 def test_sigkill_during_sync_leaves_a_consistent_store_that_the_next_sync_completes(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     seed = random.randrange(1 << 30)
     rng = random.Random(seed)
     data_dir = tmp_path / "data"
@@ -159,7 +169,11 @@ def test_sigkill_during_sync_leaves_a_consistent_store_that_the_next_sync_comple
         served.update((m.uid, m.data) for m in server.mailbox.snapshot())
         final = subprocess.run(
             [sys.executable, "-c", CHILD, str(server.port), str(data_dir), str(BATCH)],
-            capture_output=True, text=True, timeout=60, check=False)
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         expected = server.uids()
     assert final.returncode == 0, final.stderr
     done = final.stdout.splitlines()[-1].split()
@@ -170,7 +184,6 @@ def test_sigkill_during_sync_leaves_a_consistent_store_that_the_next_sync_comple
         assert [row.uid for row in rows] == expected, f"seed {seed}: missing or extra rows"
         assert all(row.headers_loaded for row in rows), f"seed {seed}: headers missing"
         by_uid = {m.uid: m.data for m in server.mailbox.snapshot()}
-        assert all(row.subject == by_uid[row.uid].split(b"\r\n")[1][9:].decode()
-                   for row in rows)
+        assert all(row.subject == by_uid[row.uid].split(b"\r\n")[1][9:].decode() for row in rows)
         assert store.unread_count() == store.message_count() == len(expected)
     assert all("DELE" not in session.verbs for session in server.sessions)

@@ -27,20 +27,27 @@ pytestmark = pytest.mark.dovecot
 
 
 def message(index: int) -> bytes:
-    return (f"From: Sender {index} <s{index}@example.org>\r\nSubject: dovecot {index}\r\n"
-            f"Message-ID: <{index}@example.org>\r\n\r\nBody {index}.\r\n").encode()
+    return (
+        f"From: Sender {index} <s{index}@example.org>\r\nSubject: dovecot {index}\r\n"
+        f"Message-ID: <{index}@example.org>\r\n\r\nBody {index}.\r\n"
+    ).encode()
 
 
-def account_for(dovecot: Dovecot, mailbox: DovecotAccount, tmp_path: Path,
-                tls: TlsMode = "implicit") -> Account:
+def account_for(
+    dovecot: Dovecot, mailbox: DovecotAccount, tmp_path: Path, tls: TlsMode = "implicit"
+) -> Account:
     secret = tmp_path / f"secret-{mailbox.user}"
     secret.write_text(mailbox.password + "\n")
     secret.chmod(0o600)
     return Account(
-        name="dove", host=dovecot.host,
+        name="dove",
+        host=dovecot.host,
         port=dovecot.pop3s_port if tls == "implicit" else dovecot.pop3_port,
-        tls=tls, user=mailbox.user,
-        password_command=f"cat {secret}", cafile=dovecot.cafile)
+        tls=tls,
+        user=mailbox.user,
+        password_command=f"cat {secret}",
+        cafile=dovecot.cafile,
+    )
 
 
 class Wire:
@@ -59,8 +66,9 @@ class Wire:
 
 async def sync(account: Account, store: Store, **options: Any) -> tuple[SyncResult, Wire]:
     wire = Wire()
-    client: POP3Client = await open_session(account, SecretProvider(), timeout=10,
-                                            protocol_log=wire.log)
+    client: POP3Client = await open_session(
+        account, SecretProvider(), timeout=10, protocol_log=wire.log
+    )
     try:
         result = await sync_mailbox(client, store, **options)
         await client.quit()
@@ -71,7 +79,7 @@ async def sync(account: Account, store: Store, **options: Any) -> tuple[SyncResu
 
 @pytest.mark.parametrize("tls", ["implicit", "starttls"])
 async def test_sync_fetches_new_headers_only_newest_first(
-        dovecot: Dovecot, dovecot_account: DovecotAccount, tmp_path: Path, tls: TlsMode
+    dovecot: Dovecot, dovecot_account: DovecotAccount, tmp_path: Path, tls: TlsMode
 ) -> None:
     account = account_for(dovecot, dovecot_account, tmp_path, tls)
     dovecot_account.deliver([message(i) for i in range(1, 6)])
@@ -94,7 +102,8 @@ async def test_sync_fetches_new_headers_only_newest_first(
 
 
 async def test_messages_removed_on_the_server_leave_the_header_cache(
-        dovecot: Dovecot, dovecot_account: DovecotAccount, tmp_path: Path) -> None:
+    dovecot: Dovecot, dovecot_account: DovecotAccount, tmp_path: Path
+) -> None:
     account = account_for(dovecot, dovecot_account, tmp_path)
     dovecot_account.deliver([message(i) for i in range(1, 5)])
     with Store.for_account(account, data_dir=tmp_path / "data") as store:
@@ -111,7 +120,8 @@ async def test_messages_removed_on_the_server_leave_the_header_cache(
 
 
 async def test_a_new_uidvalidity_is_a_mass_change(
-        dovecot: Dovecot, dovecot_account: DovecotAccount, tmp_path: Path) -> None:
+    dovecot: Dovecot, dovecot_account: DovecotAccount, tmp_path: Path
+) -> None:
     """Removing the mailbox gives every message a new UIDL, as a server migration does."""
     account = account_for(dovecot, dovecot_account, tmp_path)
     messages = [message(i) for i in range(1, 26)]
@@ -136,23 +146,36 @@ async def test_a_new_uidvalidity_is_a_mass_change(
 
 
 def run_check(config: Path, data: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, TUI_MAIL_CONFIG=str(config), TUI_MAIL_DATA_DIR=str(data),
-               PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
-    return subprocess.run([sys.executable, "-m", "tui_mail", "check", *args], env=env,
-                          stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                          timeout=60, start_new_session=True, check=False)
+    env = dict(
+        os.environ,
+        TUI_MAIL_CONFIG=str(config),
+        TUI_MAIL_DATA_DIR=str(data),
+        PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "tui_mail", "check", *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        start_new_session=True,
+        check=False,
+    )
 
 
 def write_config(path: Path, dovecot: Dovecot, mailbox: DovecotAccount, secret: Path) -> None:
     path.write_text(
         f'[accounts.dove]\nhost = "127.0.0.1"\nport = {dovecot.pop3s_port}\n'
         f'tls = "implicit"\nuser = "{mailbox.user}"\ncafile = "{dovecot.cafile}"\n'
-        f'password_command = "cat {secret}"\n')
+        f'password_command = "cat {secret}"\n'
+    )
     path.chmod(0o600)
 
 
 def test_check_command_against_dovecot(
-        dovecot: Dovecot, dovecot_account: DovecotAccount, tmp_path: Path) -> None:
+    dovecot: Dovecot, dovecot_account: DovecotAccount, tmp_path: Path
+) -> None:
     dovecot_account.deliver([message(i) for i in range(1, 4)])
     secret = tmp_path / "secret"
     secret.write_text(dovecot_account.password)
@@ -162,8 +185,13 @@ def test_check_command_against_dovecot(
     data = tmp_path / "data"
     first = run_check(config, data, "--json")
     assert (first.returncode, first.stderr) == (0, "")
-    assert json.loads(first.stdout) == {"account": "dove", "new": 3, "unread": 3,
-                                        "messages": 3, "weak_identity": False}
+    assert json.loads(first.stdout) == {
+        "account": "dove",
+        "new": 3,
+        "unread": 3,
+        "messages": 3,
+        "weak_identity": False,
+    }
     second = run_check(config, data)
     assert (second.returncode, second.stdout) == (0, "dove: 0 new, 3 unread, 3 messages\n")
     assert len(dovecot_account.message_files()) == 3

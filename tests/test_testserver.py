@@ -31,8 +31,16 @@ from tui_mail.pop3.testserver import (
 )
 
 DOTS = b"Subject: dots\n\n.\n..\n.leading\nmiddle.\n...\nlast"
-DOTS_ON_THE_WIRE = [b"Subject: dots\r\n", b"\r\n", b"..\r\n", b"...\r\n", b"..leading\r\n",
-                    b"middle.\r\n", b"....\r\n", b"last\r\n"]
+DOTS_ON_THE_WIRE = [
+    b"Subject: dots\r\n",
+    b"\r\n",
+    b"..\r\n",
+    b"...\r\n",
+    b"..leading\r\n",
+    b"middle.\r\n",
+    b"....\r\n",
+    b"last\r\n",
+]
 DOTS_SIZE = len(b"".join(DOTS_ON_THE_WIRE)) - 4  # stuffing dots are not part of the size
 PLAIN_MESSAGE = b"From: a@example.org\r\nSubject: hello\r\n\r\nline 1\r\nline 2\r\nline 3\r\n"
 
@@ -195,10 +203,13 @@ def _maildir(root: Path, messages: dict[str, bytes]) -> Path:
 
 @pytest.mark.parametrize("delete_files", [False, True])
 def test_maildir_is_served_and_deletions_persist(tmp_path: Path, delete_files: bool) -> None:
-    maildir = _maildir(tmp_path / "Maildir", {
-        "cur/1700000000.M1P1.host:2,S": PLAIN_MESSAGE,
-        "new/1700000001.M2P1.host": DOTS,
-    })
+    maildir = _maildir(
+        tmp_path / "Maildir",
+        {
+            "cur/1700000000.M1P1.host:2,S": PLAIN_MESSAGE,
+            "new/1700000001.M2P1.host": DOTS,
+        },
+    )
     server = POP3TestServer(maildir=maildir, delete_files=delete_files)
     assert server.uids() == ["1700000000.M1P1.host", "1700000001.M2P1.host"]
     with server.background():
@@ -274,8 +285,10 @@ def test_capability_faults() -> None:
 
 
 def test_odd_uidl_spacing_and_long_uids() -> None:
-    server = POP3TestServer([PLAIN_MESSAGE, PLAIN_MESSAGE],  # identical copies
-                            faults=Faults(odd_uidl_spacing=True, long_uids=True))
+    server = POP3TestServer(
+        [PLAIN_MESSAGE, PLAIN_MESSAGE],  # identical copies
+        faults=Faults(odd_uidl_spacing=True, long_uids=True),
+    )
     with server.background():
         raw = Raw(server)
         raw.login()
@@ -306,11 +319,14 @@ def test_long_line_fault_adds_a_huge_header_line() -> None:
 # -- faults -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("code", ["AUTH", "IN-USE", "LOGIN-DELAY", "SYS/TEMP", "SYS/PERM",
-                                  "UTF8"])
+@pytest.mark.parametrize("code", ["AUTH", "IN-USE", "LOGIN-DELAY", "SYS/TEMP", "SYS/PERM", "UTF8"])
 def test_error_fault_answers_with_the_response_code(code: str) -> None:
-    faults = Faults(errors=(ErrorFault("PASS", code=code), ErrorFault("RETR", occurrence=2,
-                                                                       code=code, text="no")))
+    faults = Faults(
+        errors=(
+            ErrorFault("PASS", code=code),
+            ErrorFault("RETR", occurrence=2, code=code, text="no"),
+        )
+    )
     server = POP3TestServer([PLAIN_MESSAGE], faults=faults)
     with server.background():
         raw = Raw(server)
@@ -440,8 +456,7 @@ def test_xoauth2_two_step_and_refused_token() -> None:
         assert json.loads(unb64_challenge(bad))["status"] == "400"
         assert raw.command("").startswith(b"-ERR [AUTH]")
         assert raw.command("AUTH XOAUTH2") == b"+ \r\n"
-        assert raw.command(b64(b"user=user\x01auth=Bearer ya29.token\x01\x01")).startswith(
-            b"+OK")
+        assert raw.command(b64(b"user=user\x01auth=Bearer ya29.token\x01\x01")).startswith(b"+OK")
         raw.close()
     assert server.last_session.mechanism == "xoauth2"
     assert server.last_session.sasl_initial_response is False
@@ -485,8 +500,12 @@ def test_session_lock_gives_in_use() -> None:
 
 
 def test_require_tls_refuses_plaintext_login(certs: CertFiles) -> None:
-    server = POP3TestServer([PLAIN_MESSAGE], tls="starttls", ssl_context=certs.server_context(),
-                            require_tls_for_login=True)
+    server = POP3TestServer(
+        [PLAIN_MESSAGE],
+        tls="starttls",
+        ssl_context=certs.server_context(),
+        require_tls_for_login=True,
+    )
     with server.background():
         raw = Raw(server)
         lines = capa(raw)
@@ -494,7 +513,8 @@ def test_require_tls_refuses_plaintext_login(certs: CertFiles) -> None:
         assert "SASL CRAM-MD5 SCRAM-SHA-256" in lines
         assert raw.command("USER user").startswith(b"-ERR [AUTH] Plaintext")
         assert raw.command("AUTH PLAIN " + b64(b"\0user\0password")).startswith(
-            b"-ERR [AUTH] Plaintext")
+            b"-ERR [AUTH] Plaintext"
+        )
         raw.close()
         assert server.last_session.secrets_in_clear  # the test server notices, for tests
 
@@ -526,16 +546,18 @@ def test_stls_discards_commands_sent_before_the_handshake(certs: CertFiles) -> N
 def test_implicit_tls_with_poplib(certs: CertFiles) -> None:
     server = POP3TestServer([PLAIN_MESSAGE], tls="implicit", ssl_context=certs.server_context())
     with server.background():
-        client = poplib.POP3_SSL(server.host, server.port, context=certs.client_context(),
-                                 timeout=5)
+        client = poplib.POP3_SSL(
+            server.host, server.port, context=certs.client_context(), timeout=5
+        )
         assert "STLS" not in client.capa()
         client.user("user")
         client.pass_("password")
         assert client.stat() == (1, len(PLAIN_MESSAGE))
         client.quit()
         with pytest.raises(ssl.SSLCertVerificationError):
-            poplib.POP3_SSL(server.host, server.port, context=ssl.create_default_context(),
-                            timeout=5)
+            poplib.POP3_SSL(
+                server.host, server.port, context=ssl.create_default_context(), timeout=5
+            )
 
 
 def test_tls_modes_need_a_context() -> None:
@@ -583,9 +605,22 @@ def test_listens_on_loopback_only_and_stops_cleanly() -> None:
 def test_command_line_serves_a_maildir(tmp_path: Path) -> None:
     maildir = _maildir(tmp_path / "Maildir", {"new/1.M1P1.host": PLAIN_MESSAGE})
     with subprocess.Popen(
-            [sys.executable, "-m", "tui_mail.pop3.testserver", "--maildir", str(maildir),
-             "--user", "demo", "--password", "demo", "--capa", "EXPIRE 0"],
-            stdout=subprocess.PIPE, text=True) as process:
+        [
+            sys.executable,
+            "-m",
+            "tui_mail.pop3.testserver",
+            "--maildir",
+            str(maildir),
+            "--user",
+            "demo",
+            "--password",
+            "demo",
+            "--capa",
+            "EXPIRE 0",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as process:
         try:
             assert process.stdout is not None
             line = process.stdout.readline()

@@ -29,8 +29,12 @@ from tui_mail.ui.widgets.preview import Preview
 
 def make_app(session: FakeSession, tmp_path: Path, **options: object) -> TuiMailApp:
     return TuiMailApp(
-        session, account_name=session.account_name, clock=lambda: FIXED_NOW,
-        download_dir=tmp_path / "downloads", outcome_delay=0, **options,  # type: ignore[arg-type]
+        session,
+        account_name=session.account_name,
+        clock=lambda: FIXED_NOW,
+        download_dir=tmp_path / "downloads",
+        outcome_delay=0,
+        **options,  # type: ignore[arg-type]
     )
 
 
@@ -184,7 +188,8 @@ async def test_d_marks_and_moves_down_u_unmarks(tmp_path: Path) -> None:
         assert app.model.marked == 0
         await pilot.press("k", "d", "k", "d")  # d again on a marked row unmarks it
         assert session.calls_named("set_marked")[-2:] == [
-            ("set_marked", "u1", True), ("set_marked", "u1", False)
+            ("set_marked", "u1", True),
+            ("set_marked", "u1", False),
         ]
 
 
@@ -340,8 +345,12 @@ async def test_hostile_subjects_and_bodies_are_shown_literally(tmp_path: Path) -
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot, app, count=7)
         text = "\n".join(screen_lines(app))
-        for subject in ("Re: invoice [/] due", "[ @click=app.quit]click me", "[b]x",
-                        "[@click=app.bell]bell[/]"):
+        for subject in (
+            "Re: invoice [/] due",
+            "[ @click=app.quit]click me",
+            "[b]x",
+            "[@click=app.bell]bell[/]",
+        ):
             assert subject in text
         assert "x␛]0;pwned␇" in text and "t␛[2Jz<U+202E>abc" in text
         assert "\x1b" not in text
@@ -398,8 +407,16 @@ async def test_summary_batches_keep_the_cursor_message(tmp_path: Path) -> None:
 
 async def test_hundred_thousand_rows_load_and_move(tmp_path: Path) -> None:
     rows = [
-        MessageSummary(f"U{n:06d}", 1000 + n, FIXED_NOW - timedelta(minutes=n), f"Sender {n}",
-                       f"Subject {n}", n % 2 == 0, False, 100_000 - n)
+        MessageSummary(
+            f"U{n:06d}",
+            1000 + n,
+            FIXED_NOW - timedelta(minutes=n),
+            f"Sender {n}",
+            f"Subject {n}",
+            n % 2 == 0,
+            False,
+            100_000 - n,
+        )
         for n in range(100_000)
     ]
     session = FakeSession(rows, {}, account_name="big")
@@ -540,8 +557,7 @@ class PlainRenderer:
             raise ValueError("cannot render")
         return SimpleRendered(f"Rendered {len(raw)} bytes\n[red]literal[/red]\n")
 
-    def save_attachment(self, message: Path, index: int, target: Path, *,
-                        overwrite: bool) -> Path:
+    def save_attachment(self, message: Path, index: int, target: Path, *, overwrite: bool) -> Path:
         raise LookupError(index)
 
 

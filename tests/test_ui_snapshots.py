@@ -17,8 +17,12 @@ SIZE = (80, 24)
 def make_app(tmp_path: Path, theme: str = "textual-dark") -> TuiMailApp:
     session = small_mailbox()
     return TuiMailApp(
-        session, account_name=session.account_name, clock=lambda: FIXED_NOW,
-        download_dir=tmp_path, theme=theme, outcome_delay=0,
+        session,
+        account_name=session.account_name,
+        clock=lambda: FIXED_NOW,
+        download_dir=tmp_path,
+        theme=theme,
+        outcome_delay=0,
     )
 
 

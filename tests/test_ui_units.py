@@ -32,8 +32,17 @@ NOW = datetime(2025, 6, 15, 12, 0, tzinfo=UTC)
 
 @pytest.mark.parametrize(
     ("size", "shown"),
-    [(0, "0"), (999, "999"), (1000, "1.0K"), (1229, "1.2K"), (34_000, "33K"),
-     (1_023_000, "999K"), (1_048_576, "1.0M"), (3_565_158, "3.4M"), (5 * 1024**3, "5.0G")],
+    [
+        (0, "0"),
+        (999, "999"),
+        (1000, "1.0K"),
+        (1229, "1.2K"),
+        (34_000, "33K"),
+        (1_023_000, "999K"),
+        (1_048_576, "1.0M"),
+        (3_565_158, "3.4M"),
+        (5 * 1024**3, "5.0G"),
+    ],
 )
 def test_human_size(size: int, shown: str) -> None:
     assert human_size(size) == shown
@@ -89,8 +98,15 @@ def test_multi_line_keeps_newlines_and_expands_tabs() -> None:
 
 
 def row(uid: str, minutes: int, **changes: object) -> MessageSummary:
-    base = MessageSummary(uid, 100, NOW - timedelta(minutes=minutes), f"s{uid}", f"subj {uid}",
-                          False, server_order=1000 - minutes)
+    base = MessageSummary(
+        uid,
+        100,
+        NOW - timedelta(minutes=minutes),
+        f"s{uid}",
+        f"subj {uid}",
+        False,
+        server_order=1000 - minutes,
+    )
     return base.with_(**changes)
 
 
@@ -100,10 +116,13 @@ def uids(model: MessageListModel) -> list[str]:
 
 def test_model_sorts_newest_first_and_by_each_order() -> None:
     model = MessageListModel()
-    model.replace_all([
-        row("a", 30, size=5, sender="Zed"), row("b", 10, size=50, sender="amy"),
-        row("c", 20, size=500, sender="Bob", date=None),
-    ])
+    model.replace_all(
+        [
+            row("a", 30, size=5, sender="Zed"),
+            row("b", 10, size=50, sender="amy"),
+            row("c", 20, size=500, sender="Bob", date=None),
+        ]
+    )
     assert uids(model) == ["b", "a", "c"]  # undated last
     model.set_order(SortOrder.SENDER)
     assert uids(model) == ["b", "c", "a"]  # case-insensitive
@@ -188,8 +207,12 @@ def test_connection_words() -> None:
 
 def test_status_text_drops_the_least_useful_parts_first() -> None:
     info = StatusInfo(
-        account="work", state=StateChanged(ConnectionState.ONLINE, "TLSv1.3"), messages=1000,
-        unread=340, to_delete=2, activity=("headers 340/1000",),
+        account="work",
+        state=StateChanged(ConnectionState.ONLINE, "TLSv1.3"),
+        messages=1000,
+        unread=340,
+        to_delete=2,
+        activity=("headers 340/1000",),
     )
     wide = status_text(info, 120, 0.0)
     assert wide.split(" │ ")[0].strip() == "work"
@@ -225,8 +248,14 @@ def test_preview_text_is_sanitised_capped_and_never_markup() -> None:
 
 
 def test_mail_renderer_lists_and_saves_attachments(tmp_path: Path) -> None:
-    raw = make_message("1", sender="A <a@x>", subject="Hi", body="Body\n", when=NOW,
-                       attachments=[("../evil\u202etxt.exe", b"one"), ("b.bin", b"two")])
+    raw = make_message(
+        "1",
+        sender="A <a@x>",
+        subject="Hi",
+        body="Body\n",
+        when=NOW,
+        attachments=[("../evil\u202etxt.exe", b"one"), ("b.bin", b"two")],
+    )
     message = tmp_path / "message.eml"
     message.write_bytes(raw)
     renderer = MailRenderer()

@@ -48,14 +48,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"tui-mail {__version__}")
     parser.add_argument("--account", metavar="NAME", help="account from the config file")
-    parser.add_argument("--demo", action="store_true",
-                        help="serve sample mail from a local test server and open it")
-    parser.add_argument("--no-mouse", action="store_true",
-                        help="do not capture the mouse (handy over SSH)")
-    parser.add_argument("--log", metavar="FILE",
-                        help="append the POP3 conversation to FILE (0600) for a bug report: "
-                             "passwords, tokens and AUTH data become ***, message data its "
-                             "size")
+    parser.add_argument(
+        "--demo", action="store_true", help="serve sample mail from a local test server and open it"
+    )
+    parser.add_argument(
+        "--no-mouse", action="store_true", help="do not capture the mouse (handy over SSH)"
+    )
+    parser.add_argument(
+        "--log",
+        metavar="FILE",
+        help="append the POP3 conversation to FILE (0600) for a bug report: "
+        "passwords, tokens and AUTH data become ***, message data its "
+        "size",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in SUBCOMMANDS.items():
         sub = commands.add_parser(name, help=help_text, description=help_text)

@@ -89,8 +89,11 @@ def b_word(data: bytes, charset: str) -> str:
 def q_word(data: bytes, charset: str) -> str:
     """One RFC 2047 Q encoded-word holding exactly ``data``."""
     encoded = "".join(
-        chr(byte) if byte < 0x80 and chr(byte).isalnum()
-        else "_" if byte == 0x20 else f"={byte:02X}"
+        chr(byte)
+        if byte < 0x80 and chr(byte).isalnum()
+        else "_"
+        if byte == 0x20
+        else f"={byte:02X}"
         for byte in data
     )
     return f"=?{charset}?Q?{encoded}?="
@@ -99,7 +102,7 @@ def q_word(data: bytes, charset: str) -> str:
 def base64_body(data: bytes) -> bytes:
     """Base64 in 76-character lines, CRLF-terminated."""
     encoded = base64.b64encode(data)
-    return b"".join(encoded[i:i + 76] + CRLF for i in range(0, len(encoded), 76))
+    return b"".join(encoded[i : i + 76] + CRLF for i in range(0, len(encoded), 76))
 
 
 def message(headers: list[tuple[str, str | bytes]], body: bytes, *, newline: bytes = CRLF) -> bytes:
@@ -111,28 +114,44 @@ def message(headers: list[tuple[str, str | bytes]], body: bytes, *, newline: byt
     return newline.join(lines) + newline + newline + body
 
 
-def std_headers(subject: str | bytes = "Test", *, from_: str | bytes = "Taro <taro@example.jp>",
-                to: str | bytes = "hanako@example.jp") -> list[tuple[str, str | bytes]]:
+def std_headers(
+    subject: str | bytes = "Test",
+    *,
+    from_: str | bytes = "Taro <taro@example.jp>",
+    to: str | bytes = "hanako@example.jp",
+) -> list[tuple[str, str | bytes]]:
     """From, To, Date, Subject, Message-ID, MIME-Version: the usual top of a message."""
-    return [("From", from_), ("To", to), ("Date", DATE), ("Subject", subject),
-            ("Message-ID", "<corpus@example.jp>"), ("MIME-Version", "1.0")]
+    return [
+        ("From", from_),
+        ("To", to),
+        ("Date", DATE),
+        ("Subject", subject),
+        ("Message-ID", "<corpus@example.jp>"),
+        ("MIME-Version", "1.0"),
+    ]
 
 
-def headed(subject: str | bytes,
-           *extra: tuple[str, str | bytes]) -> list[tuple[str, str | bytes]]:
+def headed(subject: str | bytes, *extra: tuple[str, str | bytes]) -> list[tuple[str, str | bytes]]:
     """``std_headers(subject)`` followed by ``extra`` fields (usually Content-Type ones)."""
     return [*std_headers(subject), *extra]
 
 
-def shown(subject: str, body: str, *, from_: str = "Taro <taro@example.jp>",
-          to: str = "hanako@example.jp", tail: str = "") -> str:
+def shown(
+    subject: str,
+    body: str,
+    *,
+    from_: str = "Taro <taro@example.jp>",
+    to: str = "hanako@example.jp",
+    tail: str = "",
+) -> str:
     """The expected rendering of a message built with ``std_headers``."""
     text = f"From: {from_}\nTo: {to}\nDate: {DATE_SHOWN}\nSubject: {subject}\n\n{body}\n"
     return text + (f"\n{tail}\n" if tail else "")
 
 
-def multipart(boundary: str, parts: list[bytes], *, preamble: bytes = b"",
-              close: bool = True) -> bytes:
+def multipart(
+    boundary: str, parts: list[bytes], *, preamble: bytes = b"", close: bool = True
+) -> bytes:
     """A multipart body from complete parts (each is header lines, blank line, body)."""
     out = preamble
     for part in parts:

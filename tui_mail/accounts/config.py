@@ -28,7 +28,15 @@ AuthMechanism = Literal[
 ]
 TLS_MODES: tuple[TlsMode, ...] = ("implicit", "starttls", "none")
 AUTH_MECHANISMS: tuple[AuthMechanism, ...] = (
-    "auto", "user", "apop", "plain", "login", "cram-md5", "scram-sha-256", "xoauth2", "oauthbearer",
+    "auto",
+    "user",
+    "apop",
+    "plain",
+    "login",
+    "cram-md5",
+    "scram-sha-256",
+    "xoauth2",
+    "oauthbearer",
 )
 OAUTH_MECHANISMS: frozenset[str] = frozenset({"xoauth2", "oauthbearer"})
 MAX_ACCOUNT_NAME = 64
@@ -146,8 +154,12 @@ def parse_config(text: str, path: Path) -> Config:
 
 
 _TYPE_WORDS: dict[type, str] = {
-    str: "a string", int: "an integer", bool: "true or false", float: "a number",
-    dict: "a table", list: "an array",
+    str: "a string",
+    int: "an integer",
+    bool: "true or false",
+    float: "a number",
+    dict: "a table",
+    list: "an array",
 }
 
 
@@ -160,8 +172,17 @@ def _has_control(text: str) -> bool:
 
 
 _KNOWN_KEYS = (
-    "host", "port", "tls", "user", "auth", "password_command", "oauth_token_command", "cafile",
-    "allow_plaintext", "default", "prefer_html",
+    "host",
+    "port",
+    "tls",
+    "user",
+    "auth",
+    "password_command",
+    "oauth_token_command",
+    "cafile",
+    "allow_plaintext",
+    "default",
+    "prefer_html",
 )
 
 
@@ -175,8 +196,9 @@ class _Checker:
     def error(self, key: KeyPath, problem: str) -> ConfigError:
         line = line_of(self.lines, key)
         where = f"{self.path}:{line}" if line is not None else str(self.path)
-        dotted = ".".join(part if re.fullmatch(r"[A-Za-z0-9_-]+", part) else repr(part)
-                          for part in key)
+        dotted = ".".join(
+            part if re.fullmatch(r"[A-Za-z0-9_-]+", part) else repr(part) for part in key
+        )
         return ConfigError(f"{where}: {dotted}: {problem}")
 
     def config(self, document: dict[str, object]) -> Config:
@@ -254,25 +276,33 @@ class _Checker:
                 'only used with auth = "xoauth2" or "oauthbearer"',
             )
         return Account(
-            name=name, host=host, port=port, tls=tls, user=user, auth=auth,
-            password_command=password_command, oauth_token_command=token_command,
-            cafile=cafile, allow_plaintext=allow_plaintext, default=is_default,
+            name=name,
+            host=host,
+            port=port,
+            tls=tls,
+            user=user,
+            auth=auth,
+            password_command=password_command,
+            oauth_token_command=token_command,
+            cafile=cafile,
+            allow_plaintext=allow_plaintext,
+            default=is_default,
             prefer_html=prefer_html,
         )
 
     @staticmethod
     def _unknown_key_problem(key: str) -> str:
         if key.lower() in {"password", "pass", "passwd", "secret", "token"}:
-            return ("unknown key; passwords do not belong in the config file: "
-                    "use password_command or the keyring")
+            return (
+                "unknown key; passwords do not belong in the config file: "
+                "use password_command or the keyring"
+            )
         return "unknown key (known: " + ", ".join(_KNOWN_KEYS) + ")"
 
     def typed(self, where: KeyPath, table: dict[str, object], key: str, kind: type) -> object:
         value = table[key]
         if type(value) is not kind:  # exact: TOML true must not pass as the integer 1
-            raise self.error(
-                (*where, key), f"must be {_TYPE_WORDS[kind]}, not {_type_word(value)}"
-            )
+            raise self.error((*where, key), f"must be {_TYPE_WORDS[kind]}, not {_type_word(value)}")
         return value
 
     def text(self, where: KeyPath, table: dict[str, object], key: str) -> str:
@@ -287,7 +317,11 @@ class _Checker:
         return self.text(where, table, key) if key in table else None
 
     def choice(
-        self, where: KeyPath, table: dict[str, object], key: str, allowed: tuple[str, ...],
+        self,
+        where: KeyPath,
+        table: dict[str, object],
+        key: str,
+        allowed: tuple[str, ...],
         fallback: str,
     ) -> str:
         if key not in table:

@@ -51,8 +51,7 @@ class Provider:
             notes.append(
                 f"{self.name} refuses your normal password over POP: create an app password "
                 "in the account's security settings and use that"
-                + (f", or an OAuth2 token (scope {self.oauth_scope})." if self.oauth_scope
-                   else ".")
+                + (f", or an OAuth2 token (scope {self.oauth_scope})." if self.oauth_scope else ".")
             )
         if self.recent_mode:
             notes.append(
@@ -74,20 +73,41 @@ class Provider:
 
 
 GMAIL = Provider(
-    key="gmail", name="Gmail", host="pop.gmail.com",
+    key="gmail",
+    name="Gmail",
+    host="pop.gmail.com",
     domains=frozenset({"gmail.com", "googlemail.com"}),
-    oauth_scope=GMAIL_SCOPE, app_passwords=True, retr_hides_messages=True, recent_mode=True,
+    oauth_scope=GMAIL_SCOPE,
+    app_passwords=True,
+    retr_hides_messages=True,
+    recent_mode=True,
 )
 MICROSOFT = Provider(
-    key="outlook", name="Microsoft 365 / Outlook.com", host="outlook.office365.com",
-    domains=frozenset({"outlook.com", "hotmail.com", "live.com", "msn.com", "hotmail.co.uk",
-                       "outlook.jp", "hotmail.co.jp", "live.jp"}),
-    oauth_only=True, oauth_scope=MICROSOFT_POP_SCOPE,
+    key="outlook",
+    name="Microsoft 365 / Outlook.com",
+    host="outlook.office365.com",
+    domains=frozenset(
+        {
+            "outlook.com",
+            "hotmail.com",
+            "live.com",
+            "msn.com",
+            "hotmail.co.uk",
+            "outlook.jp",
+            "hotmail.co.jp",
+            "live.jp",
+        }
+    ),
+    oauth_only=True,
+    oauth_scope=MICROSOFT_POP_SCOPE,
 )
 YAHOO = Provider(
-    key="yahoo", name="Yahoo Mail", host="pop.mail.yahoo.com",
-    domains=frozenset({"yahoo.com", "ymail.com", "rocketmail.com", "yahoo.co.uk", "yahoo.fr",
-                       "yahoo.de"}),
+    key="yahoo",
+    name="Yahoo Mail",
+    host="pop.mail.yahoo.com",
+    domains=frozenset(
+        {"yahoo.com", "ymail.com", "rocketmail.com", "yahoo.co.uk", "yahoo.fr", "yahoo.de"}
+    ),
     app_passwords=True,
 )
 PROVIDERS: tuple[Provider, ...] = (GMAIL, MICROSOFT, YAHOO)

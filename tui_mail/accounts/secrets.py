@@ -104,8 +104,10 @@ class SecretProvider:
         if cached is not None and not refresh:
             return cached
         value = run_secret_command(
-            account.oauth_token_command, setting="oauth_token_command",
-            account_name=account.name, timeout=self._command_timeout,
+            account.oauth_token_command,
+            setting="oauth_token_command",
+            account_name=account.name,
+            timeout=self._command_timeout,
         ).strip()
         if not value:
             raise SecretError(
@@ -138,8 +140,10 @@ class SecretProvider:
         if account.password_command is not None:
             secret = Secret(
                 run_secret_command(
-                    account.password_command, setting="password_command",
-                    account_name=account.name, timeout=self._command_timeout,
+                    account.password_command,
+                    setting="password_command",
+                    account_name=account.name,
+                    timeout=self._command_timeout,
                 ),
                 "password_command",
             )
@@ -251,12 +255,14 @@ class SecretProvider:
         path = self._config_path or config_file_path()
         return (
             f"To avoid typing the password, add to [accounts.{account.name}] in {path} a "
-            f"command that prints it, e.g. password_command = \"pass show mail/{account.name}\""
+            f'command that prints it, e.g. password_command = "pass show mail/{account.name}"'
         )
 
     def _no_password_text(self, account: Account) -> str:
-        where = "no password_command, no keyring entry" if self.keyring_usable() else (
-            "no password_command and no system keyring"
+        where = (
+            "no password_command, no keyring entry"
+            if self.keyring_usable()
+            else ("no password_command and no system keyring")
         )
         return (
             f"no password for account {account.name!r} ({where}) and no terminal to ask on. "

@@ -20,11 +20,18 @@ if TYPE_CHECKING:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``tui-mail check``."""
-    parser.add_argument("--account", dest="check_account", metavar="NAME",
-                        help="account to check (default: the default account)")
+    parser.add_argument(
+        "--account",
+        dest="check_account",
+        metavar="NAME",
+        help="account to check (default: the default account)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--accept-uid-change", action="store_true",
-                        help="accept a server-wide UID change (after a server migration)")
+    parser.add_argument(
+        "--accept-uid-change",
+        action="store_true",
+        help="accept a server-wide UID change (after a server migration)",
+    )
 
 
 @dataclass(frozen=True)
@@ -62,8 +69,9 @@ def run(args: argparse.Namespace) -> int:
         report_failure(f"--log {args.log}: {exc.strerror or exc}")
         return 2
     try:
-        report = asyncio.run(_check(account, accept_mass_change=args.accept_uid_change,
-                                    protocol_log=log))
+        report = asyncio.run(
+            _check(account, accept_mass_change=args.accept_uid_change, protocol_log=log)
+        )
     except KeyboardInterrupt:
         return 130
     except MassChangeFound as exc:
@@ -89,8 +97,9 @@ class MassChangeFound(Exception):
     """Most UIDs changed at once; applying that silently would flood the ledger."""
 
 
-async def _check(account: Account, *, accept_mass_change: bool,
-                 protocol_log: ProtocolLog | None) -> CheckReport:
+async def _check(
+    account: Account, *, accept_mass_change: bool, protocol_log: ProtocolLog | None
+) -> CheckReport:
     from tui_mail.accounts import SecretProvider
     from tui_mail.session.connect import open_session
     from tui_mail.session.sync import sync_mailbox
@@ -114,5 +123,10 @@ async def _check(account: Account, *, accept_mass_change: bool,
             await client.quit()
     finally:
         await client.abort()
-    return CheckReport(account=account.name, new=result.new, unread=result.unread,
-                       messages=result.total, weak_identity=result.weak_identity)
+    return CheckReport(
+        account=account.name,
+        new=result.new,
+        unread=result.unread,
+        messages=result.total,
+        weak_identity=result.weak_identity,
+    )

@@ -57,8 +57,9 @@ def _run(args: argparse.Namespace, log: ProtocolLogWriter) -> int:
     except ConfigError as exc:
         print(f"tui-mail: {exc}", file=sys.stderr)
         return 2
-    secrets = SecretProvider(prompt=terminal_prompt, confirm=_confirm,
-                             notify=lambda text: print(text, file=sys.stderr))
+    secrets = SecretProvider(
+        prompt=terminal_prompt, confirm=_confirm, notify=lambda text: print(text, file=sys.stderr)
+    )
     try:
         secrets.secret(account)  # ask now, on the plain terminal; the session reuses it
     except SecretError as exc:
@@ -74,11 +75,15 @@ def _first_run(log: ProtocolLogWriter, *, mouse: bool) -> int:
 
     result = run_setup(config_path=config_file_path(), protocol_log=log, mouse=mouse)
     if result is None:
-        print("tui-mail: no account is set up yet. Run `tui-mail setup`, or write the "
-              f"config file by hand ({config_file_path()}; see the README).", file=sys.stderr)
+        print(
+            "tui-mail: no account is set up yet. Run `tui-mail setup`, or write the "
+            f"config file by hand ({config_file_path()}; see the README).",
+            file=sys.stderr,
+        )
         return 1
-    print(f"tui-mail: saved account {result.account.name!r} in {config_file_path()}",
-          file=sys.stderr)
+    print(
+        f"tui-mail: saved account {result.account.name!r} in {config_file_path()}", file=sys.stderr
+    )
     return _open_reader(result.account, result.secrets, None, log, mouse=mouse)
 
 
@@ -101,15 +106,23 @@ def _confirm(question: str) -> bool:
         return False
 
 
-def _open_reader(account: Account, secrets: SecretProvider, data_dir: Path | None,
-                 log: ProtocolLogWriter, *, mouse: bool) -> int:
+def _open_reader(
+    account: Account,
+    secrets: SecretProvider,
+    data_dir: Path | None,
+    log: ProtocolLogWriter,
+    *,
+    mouse: bool,
+) -> int:
     from tui_mail.session.mail_session import MailSession
     from tui_mail.store import Store
     from tui_mail.ui.app import run_app
     from tui_mail.ui.rendering import MailRenderer
 
-    log.note(f"account {account.name}: {account.host}:{account.port} tls={account.tls} "
-             f"auth={account.auth}")
+    log.note(
+        f"account {account.name}: {account.host}:{account.port} tls={account.tls} "
+        f"auth={account.auth}"
+    )
     with Store.for_account(account, data_dir=data_dir) as store:
         session = MailSession(account, store, secrets, protocol_log=log)
         renderer = MailRenderer(prefer_html=account.prefer_html)
@@ -126,8 +139,14 @@ def _demo_account() -> Iterator[tuple[Account, Path, SecretProvider]]:
         raise SystemExit(f"tui-mail: no sample mail found in {DEMO_MAIL}")
     server = POP3TestServer(messages, user="demo", password="demo")  # noqa: S106 - sample account
     with tempfile.TemporaryDirectory(prefix="tui-mail-demo-") as tmp, server.background():
-        account = Account(name="demo", host=server.host, port=server.port, tls="none",
-                          user="demo", allow_plaintext=True)
+        account = Account(
+            name="demo",
+            host=server.host,
+            port=server.port,
+            tls="none",
+            user="demo",
+            allow_plaintext=True,
+        )
         secrets = SecretProvider()
         secrets.accept_typed_password(account, server.password, remember=False)
         yield account, Path(tmp), secrets

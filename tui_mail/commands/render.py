@@ -19,10 +19,12 @@ from tui_mail.mail.source import MAX_READ_BYTES
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``tui-mail render``."""
     parser.add_argument("file", metavar="FILE", help="a message (.eml); - reads standard input")
-    parser.add_argument("--html", action="store_true",
-                        help="prefer the HTML alternative over plain text")
-    parser.add_argument("--utc", action="store_true",
-                        help="show the date in UTC instead of local time")
+    parser.add_argument(
+        "--html", action="store_true", help="prefer the HTML alternative over plain text"
+    )
+    parser.add_argument(
+        "--utc", action="store_true", help="show the date in UTC instead of local time"
+    )
 
 
 def _render(stream: BinaryIO, args: argparse.Namespace) -> str:
@@ -68,7 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="tui-mail render",
         description="Print a message as the preview pane shows it "
-                    f"(standard input is read up to {MAX_READ_BYTES >> 20} MiB).")
+        f"(standard input is read up to {MAX_READ_BYTES >> 20} MiB).",
+    )
     add_arguments(parser)
     return run(parser.parse_args(argv))
 

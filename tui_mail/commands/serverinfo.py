@@ -20,8 +20,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``tui-mail serverinfo``."""
     parser.add_argument("host", help="server name or address")
     parser.add_argument("--port", type=int, help="port (default: 995 for implicit TLS, else 110)")
-    parser.add_argument("--tls", choices=TLS_CHOICES, default="implicit",
-                        help="implicit TLS (default), STLS upgrade, or none")
+    parser.add_argument(
+        "--tls",
+        choices=TLS_CHOICES,
+        default="implicit",
+        help="implicit TLS (default), STLS upgrade, or none",
+    )
     parser.add_argument("--cafile", help="extra CA certificate(s) to trust (PEM)")
     parser.add_argument("--timeout", type=float, default=20.0, help="seconds (default 20)")
 
@@ -77,12 +81,17 @@ def _certificate_lines(cert: dict[str, Any] | None) -> list[str]:
     summary = certificate_summary(cert)
     if summary is None:
         return []
-    lines = [f"subject:      {_printable(summary.subject)}",
-             f"issuer:       {_printable(summary.issuer)}"]
+    lines = [
+        f"subject:      {_printable(summary.subject)}",
+        f"issuer:       {_printable(summary.issuer)}",
+    ]
     if summary.expires:
         lines.append(f"expires:      {summary.expires}")
-    alt_names = [value for kind, value in (cert or {}).get("subjectAltName", ())
-                 if kind in ("DNS", "IP Address")]
+    alt_names = [
+        value
+        for kind, value in (cert or {}).get("subjectAltName", ())
+        if kind in ("DNS", "IP Address")
+    ]
     if alt_names:
         lines.append(f"names:        {_printable(', '.join(alt_names))}")
     return lines

@@ -24,8 +24,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         current = existing_config(path)
     except ConfigError as exc:
-        print(f"tui-mail: {exc}\ntui-mail: fix the file (or move it away) and run "
-              "`tui-mail setup` again", file=sys.stderr)
+        print(
+            f"tui-mail: {exc}\ntui-mail: fix the file (or move it away) and run "
+            "`tui-mail setup` again",
+            file=sys.stderr,
+        )
         return 2
     log = open_protocol_log(args.log)
     if log is None:
@@ -33,9 +36,12 @@ def run(args: argparse.Namespace) -> int:
     from tui_mail.ui.setup_app import run_setup
 
     try:
-        result = run_setup(config_path=path,
-                           taken_names=tuple(current.accounts) if current else (),
-                           protocol_log=log, mouse=not args.no_mouse)
+        result = run_setup(
+            config_path=path,
+            taken_names=tuple(current.accounts) if current else (),
+            protocol_log=log,
+            mouse=not args.no_mouse,
+        )
     finally:
         log.close()
     if result is None:
@@ -43,6 +49,5 @@ def run(args: argparse.Namespace) -> int:
         return 1
     account = result.account
     how = "tui-mail" if account.default else f"tui-mail --account {account.name}"
-    print(f"Saved account {account.name!r} in {path} (readable only by you).\n"
-          f"Read it with: {how}")
+    print(f"Saved account {account.name!r} in {path} (readable only by you).\nRead it with: {how}")
     return 0

@@ -20,11 +20,17 @@ if TYPE_CHECKING:
     from tui_mail.mail.sanitize import sanitize_text
 
 _WHERE = {
-    "DEFAULT_LIMITS": "limits", "Limits": "limits",
-    "Attachment": "model", "Link": "model", "RenderedMessage": "model",
-    "HeaderSummary": "headers", "summarize_headers": "headers",
-    "render_message": "render", "sanitize_text": "sanitize",
-    "safe_filename": "attachments", "save_attachment": "attachments",
+    "DEFAULT_LIMITS": "limits",
+    "Limits": "limits",
+    "Attachment": "model",
+    "Link": "model",
+    "RenderedMessage": "model",
+    "HeaderSummary": "headers",
+    "summarize_headers": "headers",
+    "render_message": "render",
+    "sanitize_text": "sanitize",
+    "safe_filename": "attachments",
+    "save_attachment": "attachments",
 }
 
 __all__ = [

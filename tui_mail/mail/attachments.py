@@ -30,20 +30,34 @@ from tui_mail.mail.source import RawMessage, open_source
 from tui_mail.mail.structure import Part, parse_message
 from tui_mail.mail.transfer import iter_decoded
 
-BODY_TEXT_TYPES = frozenset({
-    "text/plain", "text/html", "text/enriched", "text/markdown", "text/x-markdown",
-    "text/rfc822-headers", "message/delivery-status", "message/disposition-notification",
-    "message/global-delivery-status", "message/global-disposition-notification",
-    "message/global-headers",
-})
+BODY_TEXT_TYPES = frozenset(
+    {
+        "text/plain",
+        "text/html",
+        "text/enriched",
+        "text/markdown",
+        "text/x-markdown",
+        "text/rfc822-headers",
+        "message/delivery-status",
+        "message/disposition-notification",
+        "message/global-delivery-status",
+        "message/global-disposition-notification",
+        "message/global-headers",
+    }
+)
 MAX_NAME_BYTES = 200
 _UNSAFE_NAME = re.compile(
-    "[\\x00-\\x1f\\x7f-\\x9f<>:\"|?*\\ud800-\\udfff"
+    '[\\x00-\\x1f\\x7f-\\x9f<>:"|?*\\ud800-\\udfff'
     + "".join(f"{re.escape(chr(low))}-{re.escape(chr(high))}" for low, high in FORMAT_RANGES)
     + "]"
 )
-_OPEN_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(
-    os, "O_CLOEXEC", 0)
+_OPEN_FLAGS = (
+    os.O_WRONLY
+    | os.O_CREAT
+    | os.O_EXCL
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+)
 
 
 def is_body_text(part: Part, limits: Limits) -> bool:
@@ -83,10 +97,14 @@ def attachment_note(part: Part, limits: Limits) -> str:
     """Why a listed part is not shown in the body ("" for ordinary attachments)."""
     if part.skipped is not None:
         return f"not shown: {part.skipped}"
-    if (part.content_type in BODY_TEXT_TYPES and part.info.disposition != "attachment"
-            and part.decoded_size()[0] > limits.max_text_part_bytes):
-        return (f"not shown: larger than the {describe_size(limits.max_text_part_bytes)} "
-                "display limit")
+    if (
+        part.content_type in BODY_TEXT_TYPES
+        and part.info.disposition != "attachment"
+        and part.decoded_size()[0] > limits.max_text_part_bytes
+    ):
+        return (
+            f"not shown: larger than the {describe_size(limits.max_text_part_bytes)} display limit"
+        )
     if part.content_type == "message/external-body":
         return "content stored elsewhere; never fetched"
     return ""
@@ -97,14 +115,16 @@ def describe_attachments(parts: list[Part], limits: Limits) -> list[Attachment]:
     entries = []
     for index, part in enumerate(parts, 1):
         size, exact = part.decoded_size()
-        entries.append(Attachment(
-            index=index,
-            filename=sanitize_text(part.info.filename or "", single_line=True)[:500],
-            content_type=sanitize_text(part.content_type, single_line=True)[:200],
-            size=size,
-            size_exact=exact,
-            note=sanitize_text(attachment_note(part, limits), single_line=True),
-        ))
+        entries.append(
+            Attachment(
+                index=index,
+                filename=sanitize_text(part.info.filename or "", single_line=True)[:500],
+                content_type=sanitize_text(part.content_type, single_line=True)[:200],
+                size=size,
+                size_exact=exact,
+                note=sanitize_text(attachment_note(part, limits), single_line=True),
+            )
+        )
     return entries
 
 
@@ -164,9 +184,15 @@ def _write_all(fd: int, chunks: Iterable[bytes]) -> None:
         os.fsync(stream.fileno())
 
 
-def save_attachment(raw: RawMessage, index: int, directory: Path, *,
-                    filename: str | None = None, overwrite: bool = False,
-                    limits: Limits = DEFAULT_LIMITS) -> Path:
+def save_attachment(
+    raw: RawMessage,
+    index: int,
+    directory: Path,
+    *,
+    filename: str | None = None,
+    overwrite: bool = False,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Path:
     """Save attachment ``index`` (1-based, as listed) into ``directory``; return the path.
 
     ``filename`` replaces the sender's name (it is made safe too). Raises IndexError for a
@@ -181,8 +207,7 @@ def save_attachment(raw: RawMessage, index: int, directory: Path, *,
             raise IndexError(f"no attachment #{index}: the message has {len(parts)}")
         part = parts[index - 1]
         name = safe_filename(filename if filename is not None else _default_name(part, index))
-        chunks = iter_decoded(part.buf, part.body_start, part.body_end,
-                              part.info.transfer_encoding)
+        chunks = iter_decoded(part.buf, part.body_start, part.body_end, part.info.transfer_encoding)
         if overwrite:
             return _replace_file(directory, name, chunks)
         return _create_file(directory, name, chunks)

@@ -52,13 +52,29 @@ for _codec, _labels in {
         _ALIASES[_label] = _codec
 
 # Codecs that are not mail charsets: they would turn text into something else entirely.
-_REFUSED = {"unicode_escape", "raw_unicode_escape", "undefined", "idna", "punycode", "mbcs",
-            "oem", "charmap"}
+_REFUSED = {
+    "unicode_escape",
+    "raw_unicode_escape",
+    "undefined",
+    "idna",
+    "punycode",
+    "mbcs",
+    "oem",
+    "charmap",
+}
 _JAPANESE = {ISO2022JP, CP932, EUC_JP}
-_DISPLAY = {ISO2022JP: "ISO-2022-JP", CP932: "Shift_JIS (CP932)", EUC_JP: "EUC-JP",
-            UTF8: "UTF-8", ASCII: "US-ASCII", WESTERN: "windows-1252"}
-_WIDE_UNICODE = {codecs.lookup(name).name for name in (
-    "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be", "utf-7")}
+_DISPLAY = {
+    ISO2022JP: "ISO-2022-JP",
+    CP932: "Shift_JIS (CP932)",
+    EUC_JP: "EUC-JP",
+    UTF8: "UTF-8",
+    ASCII: "US-ASCII",
+    WESTERN: "windows-1252",
+}
+_WIDE_UNICODE = {
+    codecs.lookup(name).name
+    for name in ("utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be", "utf-7")
+}
 _EIGHT_BIT = re.compile(rb"[\x80-\xff]")
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
 
@@ -169,8 +185,9 @@ def decode_bytes(data: bytes, declared: str | None) -> Decoded:
 
     if codec in (None, ASCII, ISO2022JP) and b"\x1b" in data and looks_like_iso2022jp(data):
         # JIS text with 8-bit pieces, e.g. a mailing-list footer added in UTF-8.
-        return _with_replacements(decode_iso2022jp(data), ISO2022JP,
-                                  "ISO-2022-JP text mixed with 8-bit bytes")
+        return _with_replacements(
+            decode_iso2022jp(data), ISO2022JP, "ISO-2022-JP text mixed with 8-bit bytes"
+        )
     utf8_ok = codec not in _WIDE_UNICODE and (
         _UTF8_MULTIBYTE.search(data) is not None and is_valid_utf8(data)
     )
@@ -191,8 +208,9 @@ def decode_bytes(data: bytes, declared: str | None) -> Decoded:
         if text is not None and not _clearly_better(guess, text):
             return Decoded(text, codec)
         if guess is not None:
-            return Decoded(guess[1], guess[0],
-                           f"labelled {label} but the text is {display_name(guess[0])}")
+            return Decoded(
+                guess[1], guess[0], f"labelled {label} but the text is {display_name(guess[0])}"
+            )
         return _with_replacements(_lenient(data, codec), codec, None)
 
     if codec in (None, ASCII):
@@ -217,8 +235,11 @@ def _clearly_better(guess: tuple[str, str] | None, declared_text: str) -> bool:
     """
     if guess is None:
         return False
-    return (count_kana(guess[1]) >= 2 and count_kana(declared_text) == 0
-            and japanese_score(declared_text) < 0)
+    return (
+        count_kana(guess[1]) >= 2
+        and count_kana(declared_text) == 0
+        and japanese_score(declared_text) < 0
+    )
 
 
 def _shown_as(unknown: str | None, codec: str) -> str | None:

@@ -15,9 +15,26 @@ _COMMON = re.compile(
     r"\s+([+-])(\d{2})(\d{2})\s*(?:\([^()]*\))?\s*"
 )
 _ZONE_WORD = re.compile(r"\s([A-Za-z]{3,5})\s*(?:\([^)]*\))?\s*$")
-_ZONES = {"JST": 9, "KST": 9, "HKT": 8, "SGT": 8, "CET": 1, "MET": 1, "CEST": 2, "MEST": 2,
-          "EET": 2, "EEST": 3, "WET": 0, "WEST": 1, "BST": 1, "AEST": 10, "AEDT": 11,
-          "NZST": 12, "NZDT": 13, "IST": 5}  # IST: India, the commonest use in mail
+_ZONES = {
+    "JST": 9,
+    "KST": 9,
+    "HKT": 8,
+    "SGT": 8,
+    "CET": 1,
+    "MET": 1,
+    "CEST": 2,
+    "MEST": 2,
+    "EET": 2,
+    "EEST": 3,
+    "WET": 0,
+    "WEST": 1,
+    "BST": 1,
+    "AEST": 10,
+    "AEDT": 11,
+    "NZST": 12,
+    "NZDT": 13,
+    "IST": 5,
+}  # IST: India, the commonest use in mail
 
 
 def _common_form(text: str) -> datetime | None:
@@ -37,8 +54,9 @@ def _common_form(text: str) -> datetime | None:
     else:
         offset_zone = timezone(offset) if offset else UTC
     try:
-        return datetime(int(year), month, int(day), int(hour), int(minute), int(second or 0),
-                        tzinfo=offset_zone)
+        return datetime(
+            int(year), month, int(day), int(hour), int(minute), int(second or 0), tzinfo=offset_zone
+        )
     except ValueError:
         return None
 
@@ -54,7 +72,7 @@ def parse_date(text: str) -> datetime | None:
     zone = _ZONE_WORD.search(text)
     if zone and zone.group(1).upper() in _ZONES:
         hours = _ZONES[zone.group(1).upper()]
-        text = f"{text[:zone.start()]} +{hours:02d}00"
+        text = f"{text[: zone.start()]} +{hours:02d}00"
     try:
         parsed = parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError, OverflowError):
@@ -77,6 +95,8 @@ def format_date(value: datetime, tz: tzinfo | None) -> str:
     minutes = int(offset.total_seconds() // 60)
     sign = "+" if minutes >= 0 else "-"
     minutes = abs(minutes)
-    return (f"{_DAYS[local.weekday()]}, {local.day:02d} {_MONTHS[local.month - 1]} "
-            f"{local.year:04d} {local.hour:02d}:{local.minute:02d}:{local.second:02d} "
-            f"{sign}{minutes // 60:02d}{minutes % 60:02d}")
+    return (
+        f"{_DAYS[local.weekday()]}, {local.day:02d} {_MONTHS[local.month - 1]} "
+        f"{local.year:04d} {local.hour:02d}:{local.minute:02d}:{local.second:02d} "
+        f"{sign}{minutes // 60:02d}{minutes % 60:02d}"
+    )

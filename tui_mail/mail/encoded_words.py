@@ -61,7 +61,7 @@ def decode_encoded_words(text: str) -> tuple[str, list[str]]:
         pending_charset = None
 
     for match in _ENCODED_WORD.finditer(text):
-        gap = text[position:match.start()]
+        gap = text[position : match.start()]
         data = _word_bytes(match.group(2), match.group(3))
         if data is None:  # not decodable: keep it as the sender wrote it
             continue

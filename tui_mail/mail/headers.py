@@ -63,9 +63,11 @@ def _wanted_fields(raw: bytes) -> dict[bytes, bytes]:
             if colon > 0:
                 name = line[:colon].rstrip(b" \t").lower()
                 if name in _NAMES and name not in found:
-                    current = found[name] = [line[colon + 1:]]
-    return {name: b"".join(piece.rstrip(b"\r") for piece in pieces).strip()
-            for name, pieces in found.items()}
+                    current = found[name] = [line[colon + 1 :]]
+    return {
+        name: b"".join(piece.rstrip(b"\r") for piece in pieces).strip()
+        for name, pieces in found.items()
+    }
 
 
 def summarize_headers(raw_headers: bytes) -> HeaderSummary:
@@ -85,6 +87,5 @@ def summarize_headers(raw_headers: bytes) -> HeaderSummary:
     date = parse_date(found[b"date"].decode("ascii", "replace")) if b"date" in found else None
     message_id = None
     if b"message-id" in found:
-        message_id = one_line(found[b"message-id"].decode("utf-8", "replace"),
-                              SENDER_LIMIT) or None
+        message_id = one_line(found[b"message-id"].decode("utf-8", "replace"), SENDER_LIMIT) or None
     return HeaderSummary(date, sender, subject, from_address, message_id)

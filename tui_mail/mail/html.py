@@ -20,20 +20,81 @@ from typing import Any
 from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 from lxml import html as lxml_html  # type: ignore[import-untyped, unused-ignore]
 
-_SKIP = {"head", "script", "style", "title", "template", "iframe", "object", "embed", "svg",
-         "math", "canvas", "audio", "video", "map", "meta", "link", "base", "frameset"}
-_PARAGRAPH = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "table", "dl", "blockquote",
-              "address", "figure", "form", "fieldset", "hr"}
-_BLOCK = {"div", "li", "dt", "dd", "tr", "ul", "ol", "article", "aside", "footer", "header",
-          "nav", "section", "main", "figcaption", "legend", "details", "summary", "center",
-          "caption", "body", "html", "tbody", "thead", "tfoot", "option"}
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|mso-hide\s*:\s*all",
-                           re.IGNORECASE)
+_SKIP = {
+    "head",
+    "script",
+    "style",
+    "title",
+    "template",
+    "iframe",
+    "object",
+    "embed",
+    "svg",
+    "math",
+    "canvas",
+    "audio",
+    "video",
+    "map",
+    "meta",
+    "link",
+    "base",
+    "frameset",
+}
+_PARAGRAPH = {
+    "p",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "pre",
+    "table",
+    "dl",
+    "blockquote",
+    "address",
+    "figure",
+    "form",
+    "fieldset",
+    "hr",
+}
+_BLOCK = {
+    "div",
+    "li",
+    "dt",
+    "dd",
+    "tr",
+    "ul",
+    "ol",
+    "article",
+    "aside",
+    "footer",
+    "header",
+    "nav",
+    "section",
+    "main",
+    "figcaption",
+    "legend",
+    "details",
+    "summary",
+    "center",
+    "caption",
+    "body",
+    "html",
+    "tbody",
+    "thead",
+    "tfoot",
+    "option",
+}
+_HIDDEN_STYLE = re.compile(
+    r"display\s*:\s*none|visibility\s*:\s*hidden|mso-hide\s*:\s*all", re.IGNORECASE
+)
 _INVISIBLE = "\u200b\u200c\u034f\ufeff\u2060"
 _FILLER_RUN = re.compile(f"[\\s\u00a0{_INVISIBLE}]{{2,}}")
 _WHITESPACE = re.compile(r"[ \t\n\r\f]+")
-_META_CHARSET = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?\s*([A-Za-z0-9._:-]{1,40})",
-                           re.IGNORECASE)
+_META_CHARSET = re.compile(
+    rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?\s*([A-Za-z0-9._:-]{1,40})", re.IGNORECASE
+)
 
 
 def sniff_html_charset(data: bytes) -> str | None:
@@ -79,6 +140,7 @@ def _collapse_filler(text: str) -> str:
 
     A lone zero-width character between letters is left for the sanitiser to show.
     """
+
     def replace(match: re.Match[str]) -> str:
         run = match.group(0)
         invisible = sum(1 for char in run if char in _INVISIBLE)
@@ -187,8 +249,9 @@ def _is_hidden(element: Any) -> bool:
 
 
 def _parse(html: str) -> Any:
-    parser = lxml_html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True,
-                                  no_network=True, recover=True)
+    parser = lxml_html.HTMLParser(
+        encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True, recover=True
+    )
     data = html.replace("\x00", "\ufffd").encode("utf-8", "replace")
     try:
         return lxml_html.document_fromstring(data, parser=parser)
@@ -228,8 +291,9 @@ def html_to_text(html: str, links: LinkRegistry) -> str:
     return writer.result()
 
 
-def _start(writer: _Writer, tag: str, element: Any, lists: list[_ListState],
-           anchors: list[str | None]) -> None:
+def _start(
+    writer: _Writer, tag: str, element: Any, lists: list[_ListState], anchors: list[str | None]
+) -> None:
     if tag in _PARAGRAPH:
         writer.request(2)
     elif tag in _BLOCK:
@@ -264,8 +328,13 @@ def _start(writer: _Writer, tag: str, element: Any, lists: list[_ListState],
         anchors.append(element.get("href"))
 
 
-def _end(writer: _Writer, tag: str, lists: list[_ListState], anchors: list[str | None],
-         links: LinkRegistry) -> None:
+def _end(
+    writer: _Writer,
+    tag: str,
+    lists: list[_ListState],
+    anchors: list[str | None],
+    links: LinkRegistry,
+) -> None:
     if tag in ("ul", "ol"):
         if lists and lists.pop().indented and writer.prefixes:
             writer.prefixes.pop()

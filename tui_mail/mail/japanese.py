@@ -19,9 +19,7 @@ from functools import cache
 REPLACEMENT = "\ufffd"
 
 # Designations and shifts we understand (ISO-2022-JP, -1, -2004/-3 planes, CP50221/2 kana).
-_ESCAPE = re.compile(
-    rb"\x1b\([BJIH]|\x1b\$[@B]|\x1b\$\((?:[@BDOPQ])|\x1b&@\x1b\$B|\x0e|\x0f"
-)
+_ESCAPE = re.compile(rb"\x1b\([BJIH]|\x1b\$[@B]|\x1b\$\((?:[@BDOPQ])|\x1b&@\x1b\$B|\x0e|\x0f")
 # Escapes that only the wider ISO-2022-JP-2 repertoire (Chinese, Korean, G2 sets) uses.
 _FOREIGN_ESCAPE = re.compile(rb"\x1b\$A|\x1b\$\(C|\x1b\.[AF]|\x1bN")
 _JIS_TOKEN = re.compile(rb"[\x21-\x7e]{2}|[\x00-\xff]")
@@ -117,9 +115,15 @@ def _decode_double(segment: bytes, table: dict[bytes, str]) -> list[str]:
 
 
 _DOUBLE_MODES = {
-    b"\x1b$@": "x0208", b"\x1b$B": "x0208", b"\x1b&@\x1b$B": "x0208",
-    b"\x1b$(@": "x0208", b"\x1b$(B": "x0208",
-    b"\x1b$(D": "x0212", b"\x1b$(O": "x0213-1", b"\x1b$(Q": "x0213-1", b"\x1b$(P": "x0213-2",
+    b"\x1b$@": "x0208",
+    b"\x1b$B": "x0208",
+    b"\x1b&@\x1b$B": "x0208",
+    b"\x1b$(@": "x0208",
+    b"\x1b$(B": "x0208",
+    b"\x1b$(D": "x0212",
+    b"\x1b$(O": "x0213-1",
+    b"\x1b$(Q": "x0213-1",
+    b"\x1b$(P": "x0213-2",
 }
 _SINGLE_MODES = {b"\x1b(B": "ascii", b"\x1b(J": "roman", b"\x1b(H": "roman", b"\x1b(I": "kana"}
 
@@ -140,7 +144,7 @@ def _decode_with_tables(data: bytes) -> str:
     shifted_from: str | None = None
     position = 0
     for match in _ESCAPE.finditer(data):
-        out.extend(_decode_run(data[position:match.start()], mode))
+        out.extend(_decode_run(data[position : match.start()], mode))
         code = match.group(0)
         if code == b"\x0e":
             if shifted_from is None:
@@ -220,8 +224,7 @@ def decode_euc_jp(data: bytes) -> str:
         elif token[0] == 0x8E:
             out.append(chr(0xFF61 + token[1] - 0xA1))
         elif token[0] == 0x8F:
-            out.append(_jis0212_table().get(bytes((token[1] & 0x7F, token[2] & 0x7F)),
-                                            REPLACEMENT))
+            out.append(_jis0212_table().get(bytes((token[1] & 0x7F, token[2] & 0x7F)), REPLACEMENT))
         else:
             out.append(table.get(bytes((token[0] & 0x7F, token[1] & 0x7F)), REPLACEMENT))
     return "".join(out)

@@ -53,8 +53,13 @@ class RenderedMessage:
 
     def header_lines(self) -> list[tuple[str, str]]:
         """(label, value) of the headers shown, in order; empty ones left out."""
-        fields = [("From", self.from_), ("To", self.to), ("Cc", self.cc),
-                  ("Date", self.date_text), ("Subject", self.subject)]
+        fields = [
+            ("From", self.from_),
+            ("To", self.to),
+            ("Cc", self.cc),
+            ("Date", self.date_text),
+            ("Subject", self.subject),
+        ]
         return [(label, value) for label, value in fields if value]
 
     def as_text(self) -> str:
@@ -65,11 +70,14 @@ class RenderedMessage:
         if self.body:
             sections.append(self.body)
         if self.attachments:
-            sections.append("Attachments:\n" + "\n".join(
-                f"  {attachment.describe()}" for attachment in self.attachments))
+            sections.append(
+                "Attachments:\n"
+                + "\n".join(f"  {attachment.describe()}" for attachment in self.attachments)
+            )
         if self.links:
-            sections.append("Links:\n" + "\n".join(
-                f"  [{link.number}] {link.url}" for link in self.links))
+            sections.append(
+                "Links:\n" + "\n".join(f"  [{link.number}] {link.url}" for link in self.links)
+            )
         if self.defects:
             sections.append("Notes:\n" + "\n".join(f"  - {defect}" for defect in self.defects))
         return "\n\n".join(sections) + "\n"

@@ -33,8 +33,9 @@ class ContentInfo:
     delsp: bool = False
 
 
-def _header_message(content_type: bytes | None, disposition: bytes | None,
-                    default_type: str) -> Message:
+def _header_message(
+    content_type: bytes | None, disposition: bytes | None, default_type: str
+) -> Message:
     message = Message()
     message.set_default_type(default_type)
     if content_type is not None:
@@ -78,8 +79,13 @@ def decode_param(value: str | tuple[str, str, str] | None) -> tuple[str | None, 
     return text, problems
 
 
-def content_info(content_type: bytes | None, disposition: bytes | None,
-                 transfer_encoding: bytes | None, *, default_type: str) -> ContentInfo:
+def content_info(
+    content_type: bytes | None,
+    disposition: bytes | None,
+    transfer_encoding: bytes | None,
+    *,
+    default_type: str,
+) -> ContentInfo:
     """Parse the three content headers of a part (raw bytes, possibly absent or broken)."""
     message = _header_message(content_type, disposition, default_type)
     ctype = message.get_content_type()
@@ -87,8 +93,10 @@ def content_info(content_type: bytes | None, disposition: bytes | None,
     if content_type is not None:
         declared = content_type.split(b";", 1)[0].strip()
         if declared and declared.count(b"/") != 1:
-            problems.append(f"unreadable Content-Type \u201c{declared.decode('latin-1')}\u201d; "
-                            f"shown as {ctype}")
+            problems.append(
+                f"unreadable Content-Type \u201c{declared.decode('latin-1')}\u201d; "
+                f"shown as {ctype}"
+            )
     charset_raw = _raw_param(message, "charset", "content-type")
     charset = charset_raw[2] if isinstance(charset_raw, tuple) else charset_raw
     boundary_raw = _raw_param(message, "boundary", "content-type")

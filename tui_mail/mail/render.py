@@ -73,8 +73,13 @@ class _HeaderView:
         return one_line(format_addresses(pairs), limit)
 
     def lines(self) -> list[str]:
-        fields = [("From", self.from_), ("To", self.to), ("Cc", self.cc),
-                  ("Date", self.date_text), ("Subject", self.subject)]
+        fields = [
+            ("From", self.from_),
+            ("To", self.to),
+            ("Cc", self.cc),
+            ("Date", self.date_text),
+            ("Subject", self.subject),
+        ]
         return [f"{label}: {value}" for label, value in fields if value]
 
 
@@ -96,8 +101,9 @@ class _Renderer:
         body = "\n\n".join(piece for piece in pieces if piece.strip())
         if len(body) > self.limits.max_body_chars:
             body = body[: self.limits.max_body_chars]
-            self.problems.append(f"body longer than {self.limits.max_body_chars:,} characters; "
-                                 "the rest is not shown")
+            self.problems.append(
+                f"body longer than {self.limits.max_body_chars:,} characters; the rest is not shown"
+            )
         defects = headers.problems + self._part_defects(self.root) + self.problems
         return RenderedMessage(
             from_=headers.from_,
@@ -108,10 +114,11 @@ class _Renderer:
             subject=headers.subject,
             body=sanitize_text(body),
             attachments=tuple(describe_attachments(self.attachments, self.limits)),
-            links=tuple(Link(number, sanitize_text(url, single_line=True))
-                        for number, url in enumerate(self.links.urls, 1)),
-            defects=tuple(sanitize_text(text, single_line=True)
-                          for text in dict.fromkeys(defects)),
+            links=tuple(
+                Link(number, sanitize_text(url, single_line=True))
+                for number, url in enumerate(self.links.urls, 1)
+            ),
+            defects=tuple(sanitize_text(text, single_line=True) for text in dict.fromkeys(defects)),
         )
 
     def _part_defects(self, part: Part) -> list[str]:
@@ -127,8 +134,10 @@ class _Renderer:
         number = self.numbers.get(id(part))
         where = f"; it is attachment #{number}" if number else ""
         about = "" if exact else "about "
-        return (f"[{part.label} ({part.content_type}, {about}{describe_size(size)}) "
-                f"not shown: {why}{where}]")
+        return (
+            f"[{part.label} ({part.content_type}, {about}{describe_size(size)}) "
+            f"not shown: {why}{where}]"
+        )
 
     def _visit(self, part: Part, out: list[str]) -> None:
         if part.skipped is not None:
@@ -164,8 +173,10 @@ class _Renderer:
         elif subtype == "signed":
             self._visit(children[0], out)
         elif subtype == "encrypted":
-            out.append("[encrypted message: this reader does not decrypt; the parts are "
-                       "listed as attachments]")
+            out.append(
+                "[encrypted message: this reader does not decrypt; the parts are "
+                "listed as attachments]"
+            )
         else:
             for child in children:
                 self._visit(child, out)
@@ -199,8 +210,11 @@ class _Renderer:
             if not matches:
                 continue
             chosen = matches[-1]
-            if kind == "plain" and not self.prefer_html and self._blank(chosen) and any(
-                found == "html" for found, _child in kinds
+            if (
+                kind == "plain"
+                and not self.prefer_html
+                and self._blank(chosen)
+                and any(found == "html" for found, _child in kinds)
             ):
                 continue
             return chosen
@@ -213,8 +227,13 @@ class _Renderer:
         return not text.strip()
 
 
-def render_message(raw: RawMessage, *, prefer_html: bool = False, tz: tzinfo | None = None,
-                   limits: Limits = DEFAULT_LIMITS) -> RenderedMessage:
+def render_message(
+    raw: RawMessage,
+    *,
+    prefer_html: bool = False,
+    tz: tzinfo | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> RenderedMessage:
     """Render a raw message (bytes, or a binary stream) for display; never raises for mail.
 
     ``tz``: the zone for the Date line (the local zone when None). A regular file passed

@@ -70,8 +70,9 @@ def _child_path(parent: str, index: int) -> str:
     return f"{parent}.{index}" if parent else str(index)
 
 
-def scan_headers(buf: Buffer, start: int, end: int,
-                 limits: Limits) -> tuple[list[tuple[str, bytes]], int, list[str]]:
+def scan_headers(
+    buf: Buffer, start: int, end: int, limits: Limits
+) -> tuple[list[tuple[str, bytes]], int, list[str]]:
     """Header fields of the block at ``start``; returns (fields, body start, defects)."""
     headers: list[tuple[str, bytes]] = []
     defects: list[str] = []
@@ -88,7 +89,7 @@ def scan_headers(buf: Buffer, start: int, end: int,
             if match is not None:
                 if len(headers) < limits.max_headers:
                     name = match.group(1).decode("ascii").lower()
-                    headers.append((name, line[match.end():].strip()))
+                    headers.append((name, line[match.end() :].strip()))
                 else:
                     dropped += 1
             pieces.clear()
@@ -105,11 +106,13 @@ def scan_headers(buf: Buffer, start: int, end: int,
         if line_end - position > limits.max_header_block_bytes:
             # Never copy a giant line: a header (or continuation) is dropped; anything else
             # starts the body, as below.
-            line = buf[position:position + 1024]
+            line = buf[position : position + 1024]
             if line[:1] in (b" ", b"\t") or _HEADER_NAME.match(line):
                 finish_field()
-                defects.append(f"a header line longer than "
-                               f"{limits.max_header_block_bytes // 1024} KiB is ignored")
+                defects.append(
+                    f"a header line longer than "
+                    f"{limits.max_header_block_bytes // 1024} KiB is ignored"
+                )
                 position = line_end
                 continue
         else:
@@ -117,8 +120,10 @@ def scan_headers(buf: Buffer, start: int, end: int,
         if not line:
             return done(line_end)
         if position - start > limits.max_header_block_bytes:
-            defects.append(f"header block larger than {limits.max_header_block_bytes // 1024} "
-                           "KiB; the rest of it is ignored")
+            defects.append(
+                f"header block larger than {limits.max_header_block_bytes // 1024} "
+                "KiB; the rest of it is ignored"
+            )
             return done(_skip_to_blank_line(buf, position, end))
         if line[:1] in (b" ", b"\t"):
             if pieces:  # a continuation before any field has nothing to continue
@@ -127,8 +132,10 @@ def scan_headers(buf: Buffer, start: int, end: int,
             finish_field()
             pieces.append(line)
         elif not (first and line.startswith(b"From ")):
-            defects.append("header block not ended by an empty line; the body starts at "
-                           "the first line that is not a header")
+            defects.append(
+                "header block not ended by an empty line; the body starts at "
+                "the first line that is not a header"
+            )
             return done(position)
         first = False
         position = line_end
@@ -136,12 +143,13 @@ def scan_headers(buf: Buffer, start: int, end: int,
 
 
 def _skip_to_blank_line(buf: Buffer, position: int, end: int) -> int:
-    found = [i for i in (buf.find(b"\n\n", position, end), buf.find(b"\n\r\n", position, end))
-             if i >= 0]
+    found = [
+        i for i in (buf.find(b"\n\n", position, end), buf.find(b"\n\r\n", position, end)) if i >= 0
+    ]
     if not found:
         return end
     i = min(found)
-    return i + (2 if buf[i + 1:i + 2] == b"\n" else 3)
+    return i + (2 if buf[i + 1 : i + 2] == b"\n" else 3)
 
 
 def _delimiter_at(buf: Buffer, at: int, end: int, delimiter: bytes) -> tuple[int, bool] | None:
@@ -164,8 +172,9 @@ def _delimiter_at(buf: Buffer, at: int, end: int, delimiter: bytes) -> tuple[int
     return None
 
 
-def split_multipart(buf: Buffer, start: int, end: int,
-                    boundary: bytes) -> tuple[list[tuple[int, int]], bool] | None:
+def split_multipart(
+    buf: Buffer, start: int, end: int, boundary: bytes
+) -> tuple[list[tuple[int, int]], bool] | None:
     """Body regions between boundary lines, and whether the closing line was found.
 
     None when no boundary line appears at all.
@@ -192,7 +201,9 @@ def split_multipart(buf: Buffer, start: int, end: int,
             continue
         found_any = True
         if current is not None:
-            content_end = index - 1 if index > current and buf[index - 1:index] == b"\r" else index
+            content_end = (
+                index - 1 if index > current and buf[index - 1 : index] == b"\r" else index
+            )
             regions.append((current, max(current, content_end)))
         position, closed = found
         current = None if closed else position
@@ -208,18 +219,25 @@ def parse_message(buf: Buffer, limits: Limits) -> Part:
     return _parse(_Context(limits), buf, 0, len(buf), "", 0, "text/plain")
 
 
-def _parse(ctx: _Context, buf: Buffer, start: int, end: int, path: str, depth: int,
-           default_type: str) -> Part:
+def _parse(
+    ctx: _Context, buf: Buffer, start: int, end: int, path: str, depth: int, default_type: str
+) -> Part:
     ctx.parts += 1
     headers, body_start, defects = scan_headers(buf, start, end, ctx.limits)
     values = dict(reversed(headers))  # first occurrence wins
-    info = content_info(values.get("content-type"), values.get("content-disposition"),
-                        values.get("content-transfer-encoding"), default_type=default_type)
+    info = content_info(
+        values.get("content-type"),
+        values.get("content-disposition"),
+        values.get("content-transfer-encoding"),
+        default_type=default_type,
+    )
     part = Part(buf, path, depth, headers, body_start, end, info, defects=defects)
     part.defects.extend(info.problems)
     if not is_known_encoding(info.transfer_encoding):
-        part.defects.append(f"unknown Content-Transfer-Encoding \u201c{info.transfer_encoding}"
-                            "\u201d; content shown as it is")
+        part.defects.append(
+            f"unknown Content-Transfer-Encoding \u201c{info.transfer_encoding}"
+            "\u201d; content shown as it is"
+        )
     maintype = info.content_type.split("/", 1)[0]
     if maintype == "multipart":
         _parse_multipart(ctx, part)
@@ -248,17 +266,31 @@ def _parse_multipart(ctx: _Context, part: Part) -> None:
         return
     regions, closed = split
     if not closed:
-        part.defects.append(f"{part.info.content_type} ends without its closing boundary "
-                            "(the message may be cut short)")
-    child_default = "message/rfc822" if part.info.content_type == "multipart/digest" else (
-        "text/plain")
+        part.defects.append(
+            f"{part.info.content_type} ends without its closing boundary "
+            "(the message may be cut short)"
+        )
+    child_default = (
+        "message/rfc822" if part.info.content_type == "multipart/digest" else ("text/plain")
+    )
     for index, (start, end) in enumerate(regions, 1):
         if ctx.parts >= limits.max_parts:
-            part.defects.append(f"more than {limits.max_parts} MIME parts; "
-                                f"{len(regions) - index + 1} part(s) here not shown")
+            part.defects.append(
+                f"more than {limits.max_parts} MIME parts; "
+                f"{len(regions) - index + 1} part(s) here not shown"
+            )
             break
-        part.children.append(_parse(ctx, part.buf, start, end, _child_path(part.path, index),
-                                    part.depth + 1, child_default))
+        part.children.append(
+            _parse(
+                ctx,
+                part.buf,
+                start,
+                end,
+                _child_path(part.path, index),
+                part.depth + 1,
+                child_default,
+            )
+        )
 
 
 def _parse_embedded(ctx: _Context, part: Part) -> None:
@@ -275,8 +307,10 @@ def _parse_embedded(ctx: _Context, part: Part) -> None:
     else:
         size, _exact = part.decoded_size()
         if size > limits.max_embedded_decode_bytes:
-            part.skipped = ("encoded attached message larger than "
-                            f"{describe_size(limits.max_embedded_decode_bytes)}")
+            part.skipped = (
+                "encoded attached message larger than "
+                f"{describe_size(limits.max_embedded_decode_bytes)}"
+            )
             return
         buf = decode_region(part.buf, part.body_start, part.body_end, cte)
         start, end = 0, len(buf)

@@ -17,8 +17,17 @@ Buffer = bytes | mmap.mmap
 CHUNK = 1 << 20
 _B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 _NOT_B64 = bytes(sorted(set(range(256)) - set(_B64_ALPHABET)))
-_KNOWN = {"7bit", "8bit", "binary", "base64", "quoted-printable", "x-uuencode", "uuencode",
-          "x-uue", "uue"}
+_KNOWN = {
+    "7bit",
+    "8bit",
+    "binary",
+    "base64",
+    "quoted-printable",
+    "x-uuencode",
+    "uuencode",
+    "x-uue",
+    "uue",
+}
 _UU = {"x-uuencode", "uuencode", "x-uue", "uue"}
 QP_EXACT_LIMIT = 8 << 20
 
@@ -29,7 +38,7 @@ def is_known_encoding(cte: str) -> bool:
 
 def _chunks(buf: Buffer, start: int, end: int, size: int = CHUNK) -> Iterator[bytes]:
     for offset in range(start, end, size):
-        yield buf[offset:min(offset + size, end)]
+        yield buf[offset : min(offset + size, end)]
 
 
 def _line_chunks(buf: Buffer, start: int, end: int) -> Iterator[bytes]:

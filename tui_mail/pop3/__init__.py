@@ -7,5 +7,4 @@ from tui_mail.pop3.tls import TLSMode, default_port, make_ssl_context
 #: ``await connect(host, ...)`` is ``POP3Client.connect(host, ...)``.
 connect = POP3Client.connect
 
-__all__ = ["Capabilities", "POP3Client", "TLSMode", "connect", "default_port",
-           "make_ssl_context"]
+__all__ = ["Capabilities", "POP3Client", "TLSMode", "connect", "default_port", "make_ssl_context"]

@@ -67,8 +67,9 @@ class POP3Client:
     :meth:`quit` commits deletions.
     """
 
-    def __init__(self, connection: Connection, *, allow_plaintext: bool,
-                 pipeline_window: int) -> None:
+    def __init__(
+        self, connection: Connection, *, allow_plaintext: bool, pipeline_window: int
+    ) -> None:
         self._conn = connection
         self._lock = asyncio.Lock()
         self._allow_plaintext = allow_plaintext
@@ -81,11 +82,19 @@ class POP3Client:
         self.encrypted = False
 
     @classmethod
-    async def connect(cls, host: str, port: int | None = None, *,
-                      tls: TLSMode | str = "implicit", cafile: str | Path | None = None,
-                      ssl_context: ssl.SSLContext | None = None, allow_plaintext: bool = False,
-                      timeout: float = 30.0, pipeline_window: int = 64,
-                      protocol_log: ProtocolLog | None = None) -> POP3Client:
+    async def connect(
+        cls,
+        host: str,
+        port: int | None = None,
+        *,
+        tls: TLSMode | str = "implicit",
+        cafile: str | Path | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+        allow_plaintext: bool = False,
+        timeout: float = 30.0,
+        pipeline_window: int = 64,
+        protocol_log: ProtocolLog | None = None,
+    ) -> POP3Client:
         """Connect, read the greeting, ask CAPA; with STARTTLS, upgrade and ask CAPA again.
 
         ``timeout`` bounds each wait for the server (connect, handshake, every read): a
@@ -99,10 +108,13 @@ class POP3Client:
             context = ssl_context or make_ssl_context(cafile)
             ensure_verifying(context)
         connection = await Connection.open(
-            host, port, context=context if mode is TLSMode.IMPLICIT else None,
-            timeout=timeout, protocol_log=protocol_log)
-        client = cls(connection, allow_plaintext=allow_plaintext,
-                     pipeline_window=pipeline_window)
+            host,
+            port,
+            context=context if mode is TLSMode.IMPLICIT else None,
+            timeout=timeout,
+            protocol_log=protocol_log,
+        )
+        client = cls(connection, allow_plaintext=allow_plaintext, pipeline_window=pipeline_window)
         try:
             await client._start(context if mode is TLSMode.STARTTLS else None)
         except BaseException:
@@ -114,13 +126,14 @@ class POP3Client:
         self._record_tls()
         self._conn.parser.expect(Expect.SINGLE)  # the greeting answers the connection itself
         greeting = await self._conn.status("the greeting")
-        text = decode_text(greeting.raw[3 if greeting.ok else 4:]).strip()
+        text = decode_text(greeting.raw[3 if greeting.ok else 4 :]).strip()
         if not greeting.ok:
             if greeting.code is not None:
                 await self._conn.raise_for(greeting, "the greeting")
             self._conn.abort()
-            raise ConnectionLost(f"server refused the connection: {greeting.text}",
-                                 server_text=greeting.text)
+            raise ConnectionLost(
+                f"server refused the connection: {greeting.text}", server_text=greeting.text
+            )
         self.greeting = text
         match = _APOP_TIMESTAMP_RE.search(text)
         self.apop_timestamp = match.group(0) if match else None
@@ -130,8 +143,9 @@ class POP3Client:
             status = await self._conn.status("STLS")
             if not status.ok:
                 self._conn.abort()
-                raise NotSupported(f"server refused STLS ({status.text}); not continuing "
-                                   "without TLS")
+                raise NotSupported(
+                    f"server refused STLS ({status.text}); not continuing without TLS"
+                )
             await self._conn.start_tls(starttls_context)
             self._record_tls()
             self.capabilities = Capabilities()
@@ -182,17 +196,24 @@ class POP3Client:
         """Authenticate; returns the mechanism used (lower-case). Refreshes capabilities."""
         chosen = mechanism.lower()
         if chosen not in (*KNOWN_MECHANISMS, "auto"):
-            raise InvalidArgument(f"unknown login mechanism {mechanism!r}; choose one of "
-                                  f"auto, {', '.join(KNOWN_MECHANISMS)}")
+            raise InvalidArgument(
+                f"unknown login mechanism {mechanism!r}; choose one of "
+                f"auto, {', '.join(KNOWN_MECHANISMS)}"
+            )
         if not self.encrypted and not self._allow_plaintext:
-            raise PlaintextNotAllowed("refusing to log in over an unencrypted connection: use "
-                                      "TLS, or allow plaintext explicitly")
+            raise PlaintextNotAllowed(
+                "refusing to log in over an unencrypted connection: use "
+                "TLS, or allow plaintext explicitly"
+            )
         if any(ch in _UNSAFE_IN_CREDENTIALS for ch in user + secret):
             raise InvalidArgument("user name or secret contains CR, LF or NUL")
         if chosen == "auto":
             caps = self.capabilities
-            picked = choose_auto(caps.sasl, apop_timestamp=self.apop_timestamp,
-                                 user_offered=caps.user or not caps.sasl)
+            picked = choose_auto(
+                caps.sasl,
+                apop_timestamp=self.apop_timestamp,
+                user_offered=caps.user or not caps.sasl,
+            )
             if picked is None:
                 raise NotSupported("the server offers no login method tui-mail supports")
             chosen = picked
@@ -234,8 +255,9 @@ class POP3Client:
 
     async def _login_sasl(self, name: str, user: str, secret: str) -> None:
         try:
-            mechanism = create_mechanism(name, user, secret, host=self._conn.host,
-                                         port=self._conn.port)
+            mechanism = create_mechanism(
+                name, user, secret, host=self._conn.host, port=self._conn.port
+            )
         except ValueError as exc:
             raise InvalidArgument(str(exc)) from None
         first = mechanism.initial_response()
@@ -288,8 +310,7 @@ class POP3Client:
         self._conn.abort()
         raise ProtocolError(f"{what} cancelled: {failure.reason}; connection dropped")
 
-    async def _auth_refused(self, status: Status, mechanism: Mechanism, what: str
-                            ) -> NoReturn:
+    async def _auth_refused(self, status: Status, mechanism: Mechanism, what: str) -> NoReturn:
         hint = mechanism.failure_hint
         try:
             await self._conn.raise_for(status, what)
@@ -321,8 +342,9 @@ class POP3Client:
     async def list(self) -> dict[int, int]:
         """Message number -> size in octets, for every message."""
         data = await self._listing("LIST")
-        return {number: _numbers(rest, 1, "LIST")[0]
-                for number, rest in _scan_listing(data, "LIST")}
+        return {
+            number: _numbers(rest, 1, "LIST")[0] for number, rest in _scan_listing(data, "LIST")
+        }
 
     async def list_and_uidl(self) -> tuple[dict[int, int], dict[int, str] | ServerError]:
         """LIST and UIDL in one round trip when the server pipelines (every login needs both).
@@ -347,12 +369,15 @@ class POP3Client:
                 uidl_data = await self._conn.collect("UIDL")
             else:
                 uidl_error = server_error(self._conn.redact(uidl_status.text), uidl_status.code)
-        sizes = {number: _numbers(rest, 1, "LIST")[0]
-                 for number, rest in _scan_listing(list_data, "LIST")}
+        sizes = {
+            number: _numbers(rest, 1, "LIST")[0]
+            for number, rest in _scan_listing(list_data, "LIST")
+        }
         if not uidl_status.ok:
             return sizes, uidl_error
-        return sizes, {number: _uid(rest, "UIDL")
-                       for number, rest in _scan_listing(uidl_data, "UIDL")}
+        return sizes, {
+            number: _uid(rest, "UIDL") for number, rest in _scan_listing(uidl_data, "UIDL")
+        }
 
     async def list_one(self, number: int) -> int:
         """The size of one message."""
@@ -376,8 +401,9 @@ class POP3Client:
         """Headers plus ``lines`` body lines of one message, unstuffed, CRLF line endings."""
         return await self._listing("TOP", _number(number), _count(lines))
 
-    async def retr(self, number: int, sink: BinaryIO,
-                   progress: Callable[[int], None] | None = None) -> int:
+    async def retr(
+        self, number: int, sink: BinaryIO, progress: Callable[[int], None] | None = None
+    ) -> int:
         """Stream one whole message into ``sink`` (memory stays flat); returns bytes written."""
         async with self._exclusive("RETR"):
             self._conn.send([encode_command("RETR", _number(number))], Expect.MULTI)
@@ -392,8 +418,9 @@ class POP3Client:
                     progress(written)
             return written
 
-    def top_many(self, numbers: Iterable[int], lines: int = 0
-                 ) -> AsyncGenerator[tuple[int, bytes], None]:
+    def top_many(
+        self, numbers: Iterable[int], lines: int = 0
+    ) -> AsyncGenerator[tuple[int, bytes], None]:
         """``TOP n lines`` for each number, pipelined when the server allows, in given order.
 
         A -ERR for one message raises its ServerError from the iterator. Leaving early is
@@ -406,8 +433,9 @@ class POP3Client:
         """Whole messages as bytes, pipelined like :meth:`top_many` (for small messages)."""
         return self._fetch_many("RETR", numbers, ())
 
-    async def _fetch_many(self, verb: str, numbers: Iterable[int], extra: tuple[str, ...]
-                          ) -> AsyncGenerator[tuple[int, bytes], None]:
+    async def _fetch_many(
+        self, verb: str, numbers: Iterable[int], extra: tuple[str, ...]
+    ) -> AsyncGenerator[tuple[int, bytes], None]:
         async with self._exclusive(verb):
             window = self._window if self.capabilities.pipelining else 1
             refill_at = window - max(1, window // 4)  # top up in batches, one write each
@@ -462,8 +490,12 @@ class POP3Client:
     async def __aenter__(self) -> POP3Client:
         return self
 
-    async def __aexit__(self, exc_type: type[BaseException] | None,
-                        exc: BaseException | None, tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         await self.abort()
 
 

@@ -93,8 +93,15 @@ class _StreamProtocol(asyncio.Protocol):
 class Connection:
     """One POP3 byte stream. Not safe for concurrent use: the client serialises access."""
 
-    def __init__(self, protocol: _StreamProtocol, *, host: str, port: int, timeout: float,
-                 protocol_log: ProtocolLog | None) -> None:
+    def __init__(
+        self,
+        protocol: _StreamProtocol,
+        *,
+        host: str,
+        port: int,
+        timeout: float,
+        protocol_log: ProtocolLog | None,
+    ) -> None:
         assert protocol.transport is not None
         self._protocol = protocol
         self._transport: asyncio.Transport = protocol.transport
@@ -108,20 +115,32 @@ class Connection:
         self.closed = False
 
     @classmethod
-    async def open(cls, host: str, port: int, *, context: ssl.SSLContext | None,
-                   timeout: float, protocol_log: ProtocolLog | None) -> Connection:
+    async def open(
+        cls,
+        host: str,
+        port: int,
+        *,
+        context: ssl.SSLContext | None,
+        timeout: float,
+        protocol_log: ProtocolLog | None,
+    ) -> Connection:
         """Connect (with implicit TLS if ``context``), mapping failures to POP3 errors."""
         loop = asyncio.get_running_loop()
         protocol = _StreamProtocol(ResponseParser())
         try:
             async with asyncio.timeout(timeout):
                 await loop.create_connection(
-                    lambda: protocol, host, port, ssl=context,
+                    lambda: protocol,
+                    host,
+                    port,
+                    ssl=context,
                     server_hostname=host if context else None,
-                    ssl_handshake_timeout=timeout if context else None)
+                    ssl_handshake_timeout=timeout if context else None,
+                )
         except TimeoutError:
-            raise CommandTimeout(f"timed out connecting to {host}:{port} "
-                                 f"after {timeout:g} s") from None
+            raise CommandTimeout(
+                f"timed out connecting to {host}:{port} after {timeout:g} s"
+            ) from None
         except ssl.SSLError as exc:
             raise describe_tls_error(exc, host, port) from exc
         except ConnectionRefusedError:
@@ -148,8 +167,12 @@ class Connection:
         try:
             async with asyncio.timeout(self.timeout):
                 transport = await loop.start_tls(
-                    self._transport, self._protocol, context, server_hostname=self.host,
-                    ssl_handshake_timeout=self.timeout)
+                    self._transport,
+                    self._protocol,
+                    context,
+                    server_hostname=self.host,
+                    ssl_handshake_timeout=self.timeout,
+                )
         except TimeoutError:
             self.abort()
             raise CommandTimeout(f"TLS handshake with {self.host}:{self.port} timed out") from None
@@ -158,8 +181,9 @@ class Connection:
             raise describe_tls_error(exc, self.host, self.port) from exc
         except (OSError, RuntimeError) as exc:  # reset or closed during the handshake
             self.abort()
-            raise ConnectionLost(f"connection to {self.host}:{self.port} lost during the TLS "
-                                 "handshake") from exc
+            raise ConnectionLost(
+                f"connection to {self.host}:{self.port} lost during the TLS handshake"
+            ) from exc
         if transport is None:
             self.abort()
             raise ConnectionLost("connection closed during the TLS handshake")
@@ -218,8 +242,9 @@ class Connection:
                 self.abort()
                 text = self.redact(event.server_text)
                 detail = f": {text}" if text else ""
-                raise ConnectionLost(f"connection closed by server during {what}{detail}",
-                                     server_text=text)
+                raise ConnectionLost(
+                    f"connection closed by server during {what}{detail}", server_text=text
+                )
             return event
 
     async def _wait(self, what: str) -> None:
@@ -228,8 +253,10 @@ class Connection:
                 await self._protocol.wait_for_data()
         except TimeoutError:
             self.abort()
-            raise CommandTimeout(f"no answer to {what} from {self.host} within "
-                                 f"{self.timeout:g} s; connection dropped") from None
+            raise CommandTimeout(
+                f"no answer to {what} from {self.host} within "
+                f"{self.timeout:g} s; connection dropped"
+            ) from None
 
     async def status(self, what: str) -> Status:
         """Read a +OK/-ERR line (a SASL challenge here is out of sequence)."""
@@ -286,8 +313,9 @@ class Connection:
                 pass
         if status.code is None and self.parser.eof and self.parser.buffered == 0:
             self.abort()
-            raise ConnectionLost(f"server ended the session during {what}: {text}",
-                                 server_text=text)
+            raise ConnectionLost(
+                f"server ended the session during {what}: {text}", server_text=text
+            )
         if self.parser.eof:
             self.abort()
         raise server_error(text, status.code)
@@ -345,4 +373,3 @@ class Connection:
         if not self.closed:
             self.closed = True
             self._transport.close()
-

@@ -97,8 +97,14 @@ class UTF8Required(ServerError):
 
 _BY_CODE: dict[str, type[ServerError]] = {
     cls.code: cls
-    for cls in (AuthFailed, MailboxInUse, LoginDelayed, TemporaryFailure, PermanentFailure,
-                UTF8Required)
+    for cls in (
+        AuthFailed,
+        MailboxInUse,
+        LoginDelayed,
+        TemporaryFailure,
+        PermanentFailure,
+        UTF8Required,
+    )
 }
 
 

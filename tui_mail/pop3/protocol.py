@@ -151,7 +151,7 @@ def parse_status(line: bytes) -> Status:
     match = _CODE_RE.match(text)
     if match:
         code = match.group(1).upper()
-        text = text[match.end():]
+        text = text[match.end() :]
     return Status(ok=ok, text=text, code=code, raw=line)
 
 

@@ -45,8 +45,9 @@ def apop_digest(timestamp: str, secret: str) -> str:
     return hashlib.md5(data, usedforsecurity=False).hexdigest()
 
 
-def choose_auto(offered_sasl: Sequence[str], *, apop_timestamp: str | None,
-                user_offered: bool) -> str | None:
+def choose_auto(
+    offered_sasl: Sequence[str], *, apop_timestamp: str | None, user_offered: bool
+) -> str | None:
     """The strongest method among those offered, per :data:`AUTO_PREFERENCE`, or None."""
     offered = {name.lower() for name in offered_sasl}
     for name in AUTO_PREFERENCE:
@@ -67,15 +68,19 @@ def saslprep(text: str) -> str:
     Raises ValueError (without echoing the text) for prohibited characters or bad bidi.
     """
     mapped = "".join(
-        " " if stringprep.in_table_c12(ch) else ch
-        for ch in text
-        if not stringprep.in_table_b1(ch)
+        " " if stringprep.in_table_c12(ch) else ch for ch in text if not stringprep.in_table_b1(ch)
     )
     normal = unicodedata.normalize("NFKC", mapped)
     prohibited = (
-        stringprep.in_table_c12, stringprep.in_table_c21, stringprep.in_table_c22,
-        stringprep.in_table_c3, stringprep.in_table_c4, stringprep.in_table_c5,
-        stringprep.in_table_c6, stringprep.in_table_c7, stringprep.in_table_c8,
+        stringprep.in_table_c12,
+        stringprep.in_table_c21,
+        stringprep.in_table_c22,
+        stringprep.in_table_c3,
+        stringprep.in_table_c4,
+        stringprep.in_table_c5,
+        stringprep.in_table_c6,
+        stringprep.in_table_c7,
+        stringprep.in_table_c8,
         stringprep.in_table_c9,
     )
     if any(check(ch) for ch in normal for check in prohibited):
@@ -224,8 +229,9 @@ class ScramSHA256(Mechanism):
 
     def check_success(self) -> None:
         if not self._verified:
-            raise SaslFailure("server accepted SCRAM login without proving it knows the "
-                              "password", untrusted=True)
+            raise SaslFailure(
+                "server accepted SCRAM login without proving it knows the password", untrusted=True
+            )
 
     def _client_final(self, challenge: bytes) -> bytes:
         try:
@@ -244,8 +250,11 @@ class ScramSHA256(Mechanism):
             raise SaslFailure("SCRAM iteration count is not a number")
         iterations = int(iterations_text)
         if not SCRAM_MIN_ITERATIONS <= iterations <= SCRAM_MAX_ITERATIONS:
-            raise SaslFailure(f"SCRAM iteration count {iterations} outside "
-                              f"{SCRAM_MIN_ITERATIONS}..{SCRAM_MAX_ITERATIONS}", untrusted=True)
+            raise SaslFailure(
+                f"SCRAM iteration count {iterations} outside "
+                f"{SCRAM_MIN_ITERATIONS}..{SCRAM_MAX_ITERATIONS}",
+                untrusted=True,
+            )
         salt = _b64decode_challenge(salt_b64.encode("ascii"))
         password = _prepared(self._secret).encode("utf-8")
         salted = hashlib.pbkdf2_hmac("sha256", password, salt, iterations)
@@ -270,8 +279,11 @@ class ScramSHA256(Mechanism):
         except binascii.Error:
             claimed = b""
         if not claimed or not hmac.compare_digest(claimed, self._server_signature):
-            raise SaslFailure("SCRAM server signature is wrong: the server does not know the "
-                              "password (possible impostor)", untrusted=True)
+            raise SaslFailure(
+                "SCRAM server signature is wrong: the server does not know the "
+                "password (possible impostor)",
+                untrusted=True,
+            )
         self._verified = True
         return b""
 
@@ -360,8 +372,9 @@ _MECHANISMS: Final[dict[str, type[Mechanism]]] = {
 }
 
 
-def create_mechanism(name: str, user: str, secret: str, *, host: str = "",
-                     port: int = 0) -> Mechanism:
+def create_mechanism(
+    name: str, user: str, secret: str, *, host: str = "", port: int = 0
+) -> Mechanism:
     """Instantiate the SASL mechanism called ``name`` (lower-case, as in KNOWN_MECHANISMS)."""
     for field in (user, secret):
         if any(ch in field for ch in "\0\x01\r\n"):

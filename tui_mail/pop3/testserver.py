@@ -167,7 +167,9 @@ class POP3TestServer:
         return await self.start()
 
     async def __aexit__(
-        self, kind: type[BaseException] | None, error: BaseException | None,
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
         await self.stop()
@@ -178,7 +180,8 @@ class POP3TestServer:
         # The session runs in a task of its own that stop() may cancel; cancelling the task
         # asyncio.start_server created instead makes Python 3.11 log a spurious traceback.
         task = asyncio.create_task(
-            Session(self._settings, self.faults, reader, writer, record).run())
+            Session(self._settings, self.faults, reader, writer, record).run()
+        )
         self._tasks.add(task)
         try:
             await task
@@ -210,8 +213,9 @@ class POP3TestServer:
             await stop_requested.wait()
             await self.stop()
 
-        thread = threading.Thread(target=asyncio.run, args=(serve(),), daemon=True,
-                                  name=f"pop3-testserver-{id(self):x}")
+        thread = threading.Thread(
+            target=asyncio.run, args=(serve(),), daemon=True, name=f"pop3-testserver-{id(self):x}"
+        )
         thread.start()
         started.wait()
         if failure:
@@ -231,7 +235,8 @@ class POP3TestServer:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m tui_mail.pop3.testserver",
-        description="Serve a Maildir or .eml files over POP3 on 127.0.0.1 (for tests and demos).")
+        description="Serve a Maildir or .eml files over POP3 on 127.0.0.1 (for tests and demos).",
+    )
     parser.add_argument("--maildir", type=Path, help="Maildir to serve (cur/ and new/)")
     parser.add_argument("messages", nargs="*", type=Path, help="message files to serve")
     parser.add_argument("--port", type=int, default=0, help="port (default: any free one)")
@@ -241,16 +246,37 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--tls", choices=TLS_MODES, default="none")
     parser.add_argument("--cert", type=Path, help="PEM certificate chain (with --tls)")
     parser.add_argument("--key", type=Path, help="PEM private key (with --tls)")
-    parser.add_argument("--capa", action="append", default=[], metavar="LINE",
-                        help='extra CAPA line, e.g. "EXPIRE 0" (repeatable)')
-    parser.add_argument("--delete-files", action="store_true",
-                        help="remove Maildir files of messages deleted at QUIT")
+    parser.add_argument(
+        "--capa",
+        action="append",
+        default=[],
+        metavar="LINE",
+        help='extra CAPA line, e.g. "EXPIRE 0" (repeatable)',
+    )
+    parser.add_argument(
+        "--delete-files",
+        action="store_true",
+        help="remove Maildir files of messages deleted at QUIT",
+    )
     parser.add_argument("--require-tls-for-login", action="store_true")
-    for flag in ("no-capa", "no-uidl", "no-top", "no-pipelining", "no-apop", "late-capabilities",
-                 "odd-uidl-spacing", "long-uids"):
+    for flag in (
+        "no-capa",
+        "no-uidl",
+        "no-top",
+        "no-pipelining",
+        "no-apop",
+        "late-capabilities",
+        "odd-uidl-spacing",
+        "long-uids",
+    ):
         parser.add_argument(f"--{flag}", action="store_true", help="fault: " + flag)
-    parser.add_argument("--long-line", type=int, default=0, metavar="OCTETS",
-                        help="fault: add a header line this long to every message")
+    parser.add_argument(
+        "--long-line",
+        type=int,
+        default=0,
+        metavar="OCTETS",
+        help="fault: add a header line this long to every message",
+    )
     return parser
 
 
@@ -262,15 +288,30 @@ def _server_from_args(args: argparse.Namespace) -> POP3TestServer:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(args.cert, args.key)
     faults = Faults(
-        no_capa=args.no_capa, no_uidl=args.no_uidl, no_top=args.no_top,
-        no_pipelining=args.no_pipelining, no_apop=args.no_apop,
-        late_capabilities=args.late_capabilities, odd_uidl_spacing=args.odd_uidl_spacing,
-        long_uids=args.long_uids, long_line=args.long_line)
+        no_capa=args.no_capa,
+        no_uidl=args.no_uidl,
+        no_top=args.no_top,
+        no_pipelining=args.no_pipelining,
+        no_apop=args.no_apop,
+        late_capabilities=args.late_capabilities,
+        odd_uidl_spacing=args.odd_uidl_spacing,
+        long_uids=args.long_uids,
+        long_line=args.long_line,
+    )
     return POP3TestServer(
-        [path.read_bytes() for path in args.messages], maildir=args.maildir,
-        delete_files=args.delete_files, user=args.user, password=args.password,
-        token=args.token, tls=args.tls, ssl_context=context, extra_capabilities=args.capa,
-        require_tls_for_login=args.require_tls_for_login, faults=faults, port=args.port)
+        [path.read_bytes() for path in args.messages],
+        maildir=args.maildir,
+        delete_files=args.delete_files,
+        user=args.user,
+        password=args.password,
+        token=args.token,
+        tls=args.tls,
+        ssl_context=context,
+        extra_capabilities=args.capa,
+        require_tls_for_login=args.require_tls_for_login,
+        faults=faults,
+        port=args.port,
+    )
 
 
 async def _serve_from_command_line(server: POP3TestServer) -> None:

@@ -146,8 +146,9 @@ def scram_sha_256(credentials: Credentials, initial: bytes | None) -> SaslExchan
         proof = base64.b64decode(proof_b64, validate=True)
     except binascii.Error:
         return None
-    salted = hashlib.pbkdf2_hmac("sha256", credentials.password.encode("utf-8"), salt,
-                                 SCRAM_ITERATIONS)
+    salted = hashlib.pbkdf2_hmac(
+        "sha256", credentials.password.encode("utf-8"), salt, SCRAM_ITERATIONS
+    )
     client_key = hmac.new(salted, b"Client Key", "sha256").digest()
     stored_key = hashlib.sha256(client_key).digest()
     auth_message = f"{client_first_bare},{server_first},{without_proof}".encode()
@@ -155,8 +156,10 @@ def scram_sha_256(credentials: Credentials, initial: bytes | None) -> SaslExchan
     if len(proof) != len(signature):
         return None
     recovered_key = bytes(a ^ b for a, b in zip(proof, signature, strict=True))
-    if not (hmac.compare_digest(hashlib.sha256(recovered_key).digest(), stored_key)
-            & _same(user, credentials.user)):
+    if not (
+        hmac.compare_digest(hashlib.sha256(recovered_key).digest(), stored_key)
+        & _same(user, credentials.user)
+    ):
         return None
     server_key = hmac.new(salted, b"Server Key", "sha256").digest()
     server_signature = hmac.new(server_key, auth_message, "sha256").digest()

@@ -52,8 +52,11 @@ class ErrorFault(At):
 
     def response(self) -> str:
         """The -ERR line to send, without CRLF."""
-        text = self.text if self.text is not None else DEFAULT_ERROR_TEXTS.get(
-            self.code or "", "Command failed.")
+        text = (
+            self.text
+            if self.text is not None
+            else DEFAULT_ERROR_TEXTS.get(self.code or "", "Command failed.")
+        )
         return f"-ERR [{self.code}] {text}" if self.code else f"-ERR {text}"
 
 

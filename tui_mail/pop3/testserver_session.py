@@ -34,7 +34,8 @@ MAX_COMMAND = 255
 MAX_LINE = 64 * 1024
 """Longest line read at all: SASL continuation lines carry OAuth tokens, far over 255 octets."""
 _PLAINTEXT_REFUSED = (
-    "-ERR [AUTH] Plaintext authentication disallowed on non-secure (SSL/TLS) connections.")
+    "-ERR [AUTH] Plaintext authentication disallowed on non-secure (SSL/TLS) connections."
+)
 _AUTH_FAILED = "-ERR [AUTH] Authentication failed."
 
 #: What a command handler produces: a response to send, or a coroutine that talks itself.
@@ -234,14 +235,28 @@ class Session:
         self.record.commands.append(self._redacted(verb, args))
         handlers: dict[str, Callable[[list[str]], Response]]
         if self._state is _State.AUTHORIZATION:
-            handlers = {"CAPA": self._capa, "USER": self._user, "PASS": self._pass,
-                        "APOP": self._apop, "AUTH": self._auth, "STLS": self._stls,
-                        "QUIT": self._quit}
+            handlers = {
+                "CAPA": self._capa,
+                "USER": self._user,
+                "PASS": self._pass,
+                "APOP": self._apop,
+                "AUTH": self._auth,
+                "STLS": self._stls,
+                "QUIT": self._quit,
+            }
         else:
-            handlers = {"CAPA": self._capa, "STAT": self._stat, "LIST": self._list,
-                        "RETR": self._retr, "DELE": self._dele, "NOOP": self._noop,
-                        "RSET": self._rset, "TOP": self._top, "UIDL": self._uidl,
-                        "QUIT": self._quit}
+            handlers = {
+                "CAPA": self._capa,
+                "STAT": self._stat,
+                "LIST": self._list,
+                "RETR": self._retr,
+                "DELE": self._dele,
+                "NOOP": self._noop,
+                "RSET": self._rset,
+                "TOP": self._top,
+                "UIDL": self._uidl,
+                "QUIT": self._quit,
+            }
         handler = handlers.get(verb)
         if handler is None:
             wrong_state = verb in {"STAT", "LIST", "RETR", "DELE", "NOOP", "RSET", "TOP", "UIDL"}
@@ -299,8 +314,9 @@ class Session:
                 lines.append("SASL " + " ".join(mechanisms))
         lines += settings.extra_capabilities
         lines.append("IMPLEMENTATION tui-mail-testserver")
-        return _multiline("+OK Capability list follows", "".join(
-            line + "\r\n" for line in lines).encode("utf-8"))
+        return _multiline(
+            "+OK Capability list follows", "".join(line + "\r\n" for line in lines).encode("utf-8")
+        )
 
     def _user(self, args: list[str]) -> str:
         if self._plaintext_refused():
@@ -447,8 +463,11 @@ class Session:
     def _list(self, args: list[str]) -> str | bytes:
         if args:
             index = self._message(args)
-            return index if isinstance(index, str) else (
-                f"+OK {index + 1} {len(self._entries[index].data)}")
+            return (
+                index
+                if isinstance(index, str)
+                else (f"+OK {index + 1} {len(self._entries[index].data)}")
+            )
         body = "".join(f"{n} {len(e.data)}\r\n" for n, e in self._live())
         return _multiline(f"+OK {len(self._live())} messages:", body.encode("ascii"))
 
@@ -458,8 +477,11 @@ class Session:
         gap, tail = ("   ", " ") if self._faults.odd_uidl_spacing else (" ", "")
         if args:
             index = self._message(args)
-            return index if isinstance(index, str) else (
-                f"+OK {index + 1}{gap}{self._entries[index].uid}{tail}")
+            return (
+                index
+                if isinstance(index, str)
+                else (f"+OK {index + 1}{gap}{self._entries[index].uid}{tail}")
+            )
         body = "".join(f"{n}{gap}{e.uid}{tail}\r\n" for n, e in self._live())
         return _multiline("+OK", body.encode("ascii"))
 

@@ -54,16 +54,21 @@ def make_ssl_context(cafile: str | Path | None = None) -> ssl.SSLContext:
 def ensure_verifying(context: ssl.SSLContext) -> None:
     """Refuse a caller-supplied context that would accept any certificate."""
     if context.verify_mode != ssl.CERT_REQUIRED or not context.check_hostname:
-        raise InvalidArgument("ssl_context must verify certificates and host names "
-                              "(CERT_REQUIRED, check_hostname)")
+        raise InvalidArgument(
+            "ssl_context must verify certificates and host names (CERT_REQUIRED, check_hostname)"
+        )
 
 
 def describe_tls_error(exc: BaseException, host: str, port: int) -> TLSFailure:
     """A TLSFailure with words a user can act on."""
     if isinstance(exc, ssl.SSLCertVerificationError):
         reason = exc.verify_message or str(exc)
-        return TLSFailure(f"certificate of {host}:{port} not trusted: {reason} "
-                          "(add its CA with cafile if it is yours)")
+        return TLSFailure(
+            f"certificate of {host}:{port} not trusted: {reason} "
+            "(add its CA with cafile if it is yours)"
+        )
     reason = getattr(exc, "reason", None) or str(exc) or type(exc).__name__
-    return TLSFailure(f"TLS handshake with {host}:{port} failed: {reason} "
-                      "(is this a TLS port? try tls=\"starttls\" on port 110)")
+    return TLSFailure(
+        f"TLS handshake with {host}:{port} failed: {reason} "
+        '(is this a TLS port? try tls="starttls" on port 110)'
+    )

@@ -37,11 +37,22 @@ async def open_session(
     return await _login(account, secrets, timeout, protocol_log, refresh=True)
 
 
-async def _login(account: Account, secrets: SecretProvider, timeout: float,
-                 protocol_log: ProtocolLog | None, *, refresh: bool) -> POP3Client:
+async def _login(
+    account: Account,
+    secrets: SecretProvider,
+    timeout: float,
+    protocol_log: ProtocolLog | None,
+    *,
+    refresh: bool,
+) -> POP3Client:
     client = await POP3Client.connect(
-        account.host, account.port, tls=account.tls, cafile=account.cafile,
-        allow_plaintext=account.allow_plaintext, timeout=timeout, protocol_log=protocol_log,
+        account.host,
+        account.port,
+        tls=account.tls,
+        cafile=account.cafile,
+        allow_plaintext=account.allow_plaintext,
+        timeout=timeout,
+        protocol_log=protocol_log,
         pipeline_window=PIPELINE_WINDOW,
     )
     try:

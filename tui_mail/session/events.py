@@ -83,6 +83,12 @@ class Notice:
 
 
 SessionEvent = (
-    StateChanged | ListReplaced | SummariesUpdated | Progress | BodyReady | BodyFailed
-    | DeletionsApplied | Notice
+    StateChanged
+    | ListReplaced
+    | SummariesUpdated
+    | Progress
+    | BodyReady
+    | BodyFailed
+    | DeletionsApplied
+    | Notice
 )

@@ -92,10 +92,12 @@ async def _weak_identity(
     unique = unique_uids(by_number)
     listing = {uid: (number, sizes[number]) for number, uid in unique.items()}
     headers = {uid: fetched[number] for number, uid in unique.items()}
-    bodies = {uid: whole_messages[number] for number, uid in unique.items()
-              if number in whole_messages}
-    return MailboxIdentity(listing=listing, weak=True, headers=headers, bodies=bodies,
-                           used_retr=used_retr)
+    bodies = {
+        uid: whole_messages[number] for number, uid in unique.items() if number in whole_messages
+    }
+    return MailboxIdentity(
+        listing=listing, weak=True, headers=headers, bodies=bodies, used_retr=used_retr
+    )
 
 
 async def iter_header_blocks(

@@ -37,13 +37,20 @@ class LoginReport:
         return f"Login accepted: {count} ({size}) on the server."
 
 
-async def check_login(account: Account, secrets: SecretProvider, *,
-                      timeout: float = LOGIN_CHECK_TIMEOUT,
-                      protocol_log: ProtocolLog | None = None) -> LoginReport:
+async def check_login(
+    account: Account,
+    secrets: SecretProvider,
+    *,
+    timeout: float = LOGIN_CHECK_TIMEOUT,
+    protocol_log: ProtocolLog | None = None,
+) -> LoginReport:
     """Log in as the reader would; raises what :func:`open_session` raises on failure."""
     if protocol_log is not None:
-        protocol_log("#", f"set-up: test login to {account.host}:{account.port} "
-                          f"(tls={account.tls}, auth={account.auth})")
+        protocol_log(
+            "#",
+            f"set-up: test login to {account.host}:{account.port} "
+            f"(tls={account.tls}, auth={account.auth})",
+        )
     client = await open_session(account, secrets, timeout=timeout, protocol_log=protocol_log)
     try:
         messages, octets = await client.stat()

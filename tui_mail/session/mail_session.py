@@ -67,8 +67,16 @@ PROGRESS_MIN_BYTES = 256 * 1024  # smaller bodies arrive too fast to need a prog
 
 
 # Errors after which connecting again cannot help (and, for [AUTH], would lock accounts).
-_HOPELESS = (AuthFailed, SecretError, TLSFailure, PlaintextNotAllowed, PermanentFailure,
-             NotSupported, InvalidArgument, UTF8Required)
+_HOPELESS = (
+    AuthFailed,
+    SecretError,
+    TLSFailure,
+    PlaintextNotAllowed,
+    PermanentFailure,
+    NotSupported,
+    InvalidArgument,
+    UTF8Required,
+)
 
 
 @dataclass(frozen=True)
@@ -258,8 +266,10 @@ class MailSession:
         if not account.uses_oauth:
             known = await asyncio.to_thread(self._secrets.lookup_password, account)
             if known is None:
-                raise SecretError("no usable password (it was refused or never typed); quit "
-                                  "and start tui-mail again to type it")
+                raise SecretError(
+                    "no usable password (it was refused or never typed); quit "
+                    "and start tui-mail again to type it"
+                )
         return await open_session(account, self._secrets, protocol_log=self._protocol_log)
 
     def _connect_failed(self, exc: Exception) -> None:
@@ -314,19 +324,28 @@ class MailSession:
             self.store.set_meta("login_delay", str(caps.login_delay))
             if caps.login_delay >= self._check_interval:  # the server sets the interval: say so
                 minutes = f"{caps.login_delay / 60:g} min"
-                self._report(StateChanged(
-                    ConnectionState.ONLINE,
-                    f"{self._tls_words(client)}; new mail every {minutes} (LOGIN-DELAY)"))
+                self._report(
+                    StateChanged(
+                        ConnectionState.ONLINE,
+                        f"{self._tls_words(client)}; new mail every {minutes} (LOGIN-DELAY)",
+                    )
+                )
         provider = provider_for_host(self.account.host)
         if provider is not None and provider.retr_hides_messages and not self._gmail_warned:
             self._gmail_warned = True
-            self._report(Notice(
-                f"{provider.name}: a message you open here is hidden from other POP clients "
-                "if this session then deletes marked mail (QUIT); tui-mail keeps its copy.",
-                "warning"))
+            self._report(
+                Notice(
+                    f"{provider.name}: a message you open here is hidden from other POP clients "
+                    "if this session then deletes marked mail (QUIT); tui-mail keeps its copy.",
+                    "warning",
+                )
+            )
         if caps.expire == 0:
-            self._report(Notice(
-                "This server deletes messages once they are downloaded (EXPIRE 0).", "warning"))
+            self._report(
+                Notice(
+                    "This server deletes messages once they are downloaded (EXPIRE 0).", "warning"
+                )
+            )
 
     async def _noop(self) -> None:
         assert self._client is not None
@@ -348,17 +367,25 @@ class MailSession:
 
         result = await sync_mailbox(self._client, self.store, on_rows=rows, on_progress=progress)
         if result.mass_change is not None:
-            self._report(Notice(
-                f"{result.mass_change.describe()}. Nothing was recorded; run "
-                "`tui-mail check --accept-uid-change` if the server was migrated.", "warning"))
+            self._report(
+                Notice(
+                    f"{result.mass_change.describe()}. Nothing was recorded; run "
+                    "`tui-mail check --accept-uid-change` if the server was migrated.",
+                    "warning",
+                )
+            )
             await self._disconnect()
             self._report(StateChanged(ConnectionState.OFFLINE, "the server's UIDs changed"))
             return
         self._identity = result.identity
         if result.weak_identity:
-            self._report(Notice(
-                "The server has no UIDL: messages are recognised by their headers, which "
-                "is weaker (identical copies look alike).", "warning"))
+            self._report(
+                Notice(
+                    "The server has no UIDL: messages are recognised by their headers, which "
+                    "is weaker (identical copies look alike).",
+                    "warning",
+                )
+            )
         self._report(ListReplaced(self.store.summaries()))
         self._report(Progress("headers", result.headers_fetched, result.headers_fetched))
 

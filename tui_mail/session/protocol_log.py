@@ -31,11 +31,31 @@ LOG_FILE_NAME = "protocol.log"
 
 # Commands whose arguments (all, or from the second on) are credentials, whatever the caller
 # logged. AUTH keeps its mechanism name; an initial response after it is a secret.
-_SECRET_ARGUMENTS = re.compile(r"^(?P<keep>(?:PASS|APOP \S+|AUTH \S+))\s+(?P<secret>.+)$",
-                               re.IGNORECASE)
+_SECRET_ARGUMENTS = re.compile(
+    r"^(?P<keep>(?:PASS|APOP \S+|AUTH \S+))\s+(?P<secret>.+)$", re.IGNORECASE
+)
 _CONTINUATION = re.compile(r"^\+(?:\s.*)?$")
-_COMMANDS = frozenset({"USER", "PASS", "APOP", "AUTH", "CAPA", "STLS", "STAT", "LIST", "UIDL",
-                       "TOP", "RETR", "DELE", "NOOP", "RSET", "QUIT", "UTF8", "LANG"})
+_COMMANDS = frozenset(
+    {
+        "USER",
+        "PASS",
+        "APOP",
+        "AUTH",
+        "CAPA",
+        "STLS",
+        "STAT",
+        "LIST",
+        "UIDL",
+        "TOP",
+        "RETR",
+        "DELE",
+        "NOOP",
+        "RSET",
+        "QUIT",
+        "UTF8",
+        "LANG",
+    }
+)
 
 
 def default_log_path() -> Path:
@@ -79,8 +99,11 @@ def scrub(direction: str, line: str) -> str:
 def open_private_append(path: Path) -> TextIO:
     """Open ``path`` for appending, created 0600 and tightened to 0600; refuses symlinks."""
     ensure_private_dir(path.parent, tighten_existing=False)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC,
-                 PRIVATE_FILE_MODE)
+    fd = os.open(
+        path,
+        os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC,
+        PRIVATE_FILE_MODE,
+    )
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
@@ -101,8 +124,13 @@ class ProtocolLogWriter:
     session: a full disk must not stop anyone reading mail.
     """
 
-    def __init__(self, path: Path, *, enabled: bool = True,
-                 clock: Clock = lambda: datetime.now().astimezone()) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        enabled: bool = True,
+        clock: Clock = lambda: datetime.now().astimezone(),
+    ) -> None:
         self.path = Path(path).expanduser()
         self._clock = clock
         self._lock = threading.Lock()
@@ -122,8 +150,11 @@ class ProtocolLogWriter:
             if enabled and self._file is None:
                 self._file = open_private_append(self.path)
                 self.failure = None
-                self._write_locked("#", f"tui-mail {__version__}: protocol log started "
-                                        "(secrets shown as ***, message data as its size)")
+                self._write_locked(
+                    "#",
+                    f"tui-mail {__version__}: protocol log started "
+                    "(secrets shown as ***, message data as its size)",
+                )
             elif not enabled and self._file is not None:
                 self._write_locked("#", "protocol log stopped")
                 self._close_locked()

@@ -105,8 +105,9 @@ class ServerReport:
 
     @property
     def offers_oauth(self) -> bool:
-        return bool(self.oauth_mechanisms) or (self.provider is not None
-                                               and self.provider.oauth_scope is not None)
+        return bool(self.oauth_mechanisms) or (
+            self.provider is not None and self.provider.oauth_scope is not None
+        )
 
     def oauth_auth(self) -> AuthMechanism:
         """XOAUTH2 unless the server offers only OAUTHBEARER."""
@@ -131,14 +132,16 @@ class ServerReport:
         else:
             lines.append("TLS:    none: the password would cross the network readable")
         methods = [m.upper() for m in self.password_methods] + [
-            m.upper() for m in self.oauth_mechanisms]
+            m.upper() for m in self.oauth_mechanisms
+        ]
         lines.append("Login:  " + (", ".join(methods) or "no method announced"))
         lines.extend(f"Before: {note}" for note in self.skipped)
         return lines
 
 
-def server_advice(caps: Capabilities, *, tls: TlsMode, provider: Provider | None,
-                  logged_in: bool = False) -> list[Advice]:
+def server_advice(
+    caps: Capabilities, *, tls: TlsMode, provider: Provider | None, logged_in: bool = False
+) -> list[Advice]:
     """What the user should know about this server before reading mail from it.
 
     ``caps`` after login are authoritative (EXPIRE/LOGIN-DELAY may be per user, and Gmail
@@ -146,30 +149,49 @@ def server_advice(caps: Capabilities, *, tls: TlsMode, provider: Provider | None
     """
     notes: list[Advice] = []
     if tls == "none":
-        notes.append(Advice(
-            "This server offers no encryption: your password and mail would cross the network "
-            "readable. Use it only on a network you trust.", warning=True))
+        notes.append(
+            Advice(
+                "This server offers no encryption: your password and mail would cross the network "
+                "readable. Use it only on a network you trust.",
+                warning=True,
+            )
+        )
     if caps.expire == 0:
-        notes.append(Advice(
-            "This server removes retrieved mail (EXPIRE 0): a message you open is downloaded, "
-            "and the server may delete it once a session ends normally (tui-mail ends one that "
-            "way only when it deletes the messages you marked). tui-mail keeps its own copy "
-            "in the local cache.", warning=True))
+        notes.append(
+            Advice(
+                "This server removes retrieved mail (EXPIRE 0): a message you open is downloaded, "
+                "and the server may delete it once a session ends normally (tui-mail ends one that "
+                "way only when it deletes the messages you marked). tui-mail keeps its own copy "
+                "in the local cache.",
+                warning=True,
+            )
+        )
     elif isinstance(caps.expire, int):
         days = "1 day" if caps.expire == 1 else f"{caps.expire} days"
-        notes.append(Advice(
-            f"This server removes retrieved mail {days} after it was first downloaded "
-            f"(EXPIRE {caps.expire}). tui-mail keeps its own copy of what you opened in the "
-            "local cache.", warning=True))
+        notes.append(
+            Advice(
+                f"This server removes retrieved mail {days} after it was first downloaded "
+                f"(EXPIRE {caps.expire}). tui-mail keeps its own copy of what you opened in the "
+                "local cache.",
+                warning=True,
+            )
+        )
     if caps.login_delay:
-        notes.append(Advice(
-            f"The server allows one login every {duration_words(caps.login_delay)} (LOGIN-DELAY "
-            f"{caps.login_delay}): tui-mail looks for new mail no more often than that, and "
-            "the status bar says why."))
+        notes.append(
+            Advice(
+                f"The server allows one login every {duration_words(caps.login_delay)} (LOGIN-DELAY "
+                f"{caps.login_delay}): tui-mail looks for new mail no more often than that, and "
+                "the status bar says why."
+            )
+        )
     if logged_in and not caps.uidl:
-        notes.append(Advice(
-            "The server has no UIDL: tui-mail recognises messages by their headers, which is "
-            "weaker (identical copies look alike).", warning=True))
+        notes.append(
+            Advice(
+                "The server has no UIDL: tui-mail recognises messages by their headers, which is "
+                "weaker (identical copies look alike).",
+                warning=True,
+            )
+        )
     if provider is not None:
         notes.extend(Advice(text) for text in provider.advice())
     return notes
@@ -222,9 +244,14 @@ def probe_plan(port: int | None) -> list[tuple[int, TlsMode]]:
     return [(port, "implicit"), (port, "starttls"), (port, "none")]
 
 
-async def probe_server(host: str, port: int | None = None, *, cafile: str | None = None,
-                       timeout: float = DEFAULT_PROBE_TIMEOUT,
-                       protocol_log: ProtocolLog | None = None) -> ServerReport:
+async def probe_server(
+    host: str,
+    port: int | None = None,
+    *,
+    cafile: str | None = None,
+    timeout: float = DEFAULT_PROBE_TIMEOUT,
+    protocol_log: ProtocolLog | None = None,
+) -> ServerReport:
     """Find how ``host`` speaks POP3; raises :class:`ProbeFailed` with the reasons."""
     skipped: list[str] = []
     unreachable_ports: set[int] = set()
@@ -235,18 +262,26 @@ async def probe_server(host: str, port: int | None = None, *, cafile: str | None
         if protocol_log is not None:
             protocol_log("#", f"set-up: looking at {host}:{where}")
         try:
-            client = await POP3Client.connect(host, attempt_port, tls=tls, cafile=cafile,
-                                              timeout=timeout, protocol_log=protocol_log)
+            client = await POP3Client.connect(
+                host,
+                attempt_port,
+                tls=tls,
+                cafile=cafile,
+                timeout=timeout,
+                protocol_log=protocol_log,
+            )
         except TLSFailure as exc:
             if _is_certificate_problem(exc):
                 cause = exc.__cause__
-                reason = (cause.verify_message if isinstance(cause, ssl.SSLCertVerificationError)
-                          else "") or "not trusted"
+                reason = (
+                    cause.verify_message if isinstance(cause, ssl.SSLCertVerificationError) else ""
+                ) or "not trusted"
                 raise ProbeFailed(
                     f"The certificate of {host}:{attempt_port} is not trusted ({reason}). If "
                     "the server is yours, enter its CA file (for a self-signed certificate: "
                     "the certificate itself) under CA file; `tui-mail serverinfo "
-                    f"{host} --port {attempt_port}` shows what it presents.", certificate=True,
+                    f"{host} --port {attempt_port}` shows what it presents.",
+                    certificate=True,
                 ) from None
             skipped.append(f"{where}: {describe_error(exc)}")
             continue
@@ -267,13 +302,20 @@ async def probe_server(host: str, port: int | None = None, *, cafile: str | None
     raise ProbeFailed(f"no POP3 server answered at {host}: " + "; ".join(skipped))
 
 
-def _report(client: POP3Client, host: str, port: int, tls: TlsMode,
-            skipped: tuple[str, ...]) -> ServerReport:
+def _report(
+    client: POP3Client, host: str, port: int, tls: TlsMode, skipped: tuple[str, ...]
+) -> ServerReport:
     return ServerReport(
-        host=host, port=port, tls=tls, greeting=client.greeting,
-        capabilities=client.capabilities, apop=client.apop_timestamp is not None,
-        tls_version=client.tls_version, certificate=certificate_summary(client.peer_certificate),
-        provider=provider_for_host(host), skipped=skipped,
+        host=host,
+        port=port,
+        tls=tls,
+        greeting=client.greeting,
+        capabilities=client.capabilities,
+        apop=client.apop_timestamp is not None,
+        tls_version=client.tls_version,
+        certificate=certificate_summary(client.peer_certificate),
+        provider=provider_for_host(host),
+        skipped=skipped,
     )
 
 
@@ -307,8 +349,11 @@ def certificate_summary(cert: dict[str, Any] | None) -> CertificateSummary | Non
         when = datetime.fromtimestamp(ssl.cert_time_to_seconds(not_after), tz=UTC)
         days = (when - datetime.now(tz=UTC)).days
         expires = f"{when:%Y-%m-%d} ({f'in {days} days' if days >= 0 else 'EXPIRED'})"
-    return CertificateSummary(subject=_name(cert.get("subject", ())),
-                              issuer=_name(cert.get("issuer", ())), expires=expires)
+    return CertificateSummary(
+        subject=_name(cert.get("subject", ())),
+        issuer=_name(cert.get("issuer", ())),
+        expires=expires,
+    )
 
 
 def _name(rdns: Any) -> str:

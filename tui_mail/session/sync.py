@@ -30,7 +30,6 @@ class SyncResult:
     mass_change: MassChange | None = None
     used_retr: bool = False  # the server has no TOP: whole messages were fetched
 
-
     @property
     def applied(self) -> bool:
         return self.mass_change is None
@@ -50,8 +49,13 @@ async def sync_mailbox(
     result = store.reconcile(identity.listing, accept_mass_change=accept_mass_change)
     if not result.applied:
         return SyncResult(
-            new=len(result.new), unread=result.unread, total=result.total, headers_fetched=0,
-            weak_identity=identity.weak, identity=identity, mass_change=result.mass_change,
+            new=len(result.new),
+            unread=result.unread,
+            total=result.total,
+            headers_fetched=0,
+            weak_identity=identity.weak,
+            identity=identity,
+            mass_change=result.mass_change,
         )
     store.set_identity("weak" if identity.weak else "strong")
     need = result.need_headers  # newest first
@@ -59,7 +63,7 @@ async def sync_mailbox(
     used_retr = identity.used_retr
     if identity.weak:
         for start in range(0, len(need), batch_size):
-            chunk = need[start:start + batch_size]
+            chunk = need[start : start + batch_size]
             _commit(store, [(uid, identity.headers[uid]) for uid in chunk], on_rows)
         for uid, message in identity.bodies.items():
             if not store.bodies.contains(uid):
@@ -67,11 +71,16 @@ async def sync_mailbox(
         fetched = len(need)
     elif need:
         fetched, used_retr = await _fetch_new_headers(
-            client, store, identity, need, on_rows, on_progress, batch_size)
+            client, store, identity, need, on_rows, on_progress, batch_size
+        )
     store.record_sync()
     return SyncResult(
-        new=len(result.new), unread=store.unread_count(), total=result.total,
-        headers_fetched=fetched, weak_identity=identity.weak, identity=identity,
+        new=len(result.new),
+        unread=store.unread_count(),
+        total=result.total,
+        headers_fetched=fetched,
+        weak_identity=identity.weak,
+        identity=identity,
         used_retr=used_retr,
     )
 
@@ -110,8 +119,11 @@ async def _fetch_new_headers(
     return done, used_retr
 
 
-def _commit(store: Store, batch: list[tuple[str, bytes]],
-            on_rows: Callable[[list[MessageSummary]], None] | None) -> None:
+def _commit(
+    store: Store,
+    batch: list[tuple[str, bytes]],
+    on_rows: Callable[[list[MessageSummary]], None] | None,
+) -> None:
     rows = store.add_headers(batch)
     if on_rows is not None and rows:
         on_rows(rows)

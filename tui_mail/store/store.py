@@ -60,7 +60,7 @@ def account_dir_name(host: str, port: int, user: str) -> str:
 
 def _chunks(items: list[str], size: int = 500) -> Iterable[list[str]]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 class Store:
@@ -117,7 +117,10 @@ class Store:
     ) -> Store:
         """The store of a configured account (renaming the account keeps its store)."""
         return cls.open(
-            account.host, account.port, account.user, data_dir=data_dir,
+            account.host,
+            account.port,
+            account.user,
+            data_dir=data_dir,
             body_cache_bytes=body_cache_bytes,
         )
 
@@ -128,7 +131,9 @@ class Store:
         return self
 
     def __exit__(
-        self, kind: type[BaseException] | None, value: BaseException | None,
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
         self.close()
@@ -137,8 +142,11 @@ class Store:
         host, port, user = identity
         wanted = {"host": host, "port": str(port), "user": user}
         with self._db.write() as db:
-            stored = dict(db.execute("SELECT key, value FROM meta WHERE key IN "
-                                     "('host', 'port', 'user')").fetchall())
+            stored = dict(
+                db.execute(
+                    "SELECT key, value FROM meta WHERE key IN ('host', 'port', 'user')"
+                ).fetchall()
+            )
             if not stored:
                 db.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", wanted.items())
             elif stored != wanted:
@@ -167,7 +175,7 @@ class Store:
 
     @property
     def identity(self) -> IdentityStrength:
-        """"weak" when UIDs are hashes of headers + size (server without UIDL), else "strong"."""
+        """ "weak" when UIDs are hashes of headers + size (server without UIDL), else "strong"."""
         return "weak" if self.get_meta("identity") == "weak" else "strong"
 
     def set_identity(self, strength: IdentityStrength) -> None:
@@ -216,9 +224,14 @@ class Store:
             )
             if diff.mass_change is not None and not accept_mass_change:
                 return ReconcileResult(
-                    new=diff.new, returned=diff.returned, vanished=diff.vanished,
-                    need_headers=[], total=len(listing), unread=self._unread(db),
-                    mass_change=diff.mass_change, applied=False,
+                    new=diff.new,
+                    returned=diff.returned,
+                    vanished=diff.vanished,
+                    need_headers=[],
+                    total=len(listing),
+                    unread=self._unread(db),
+                    mass_change=diff.mass_change,
+                    applied=False,
                 )
             new = set(diff.new)
             db.executemany(
@@ -243,7 +256,8 @@ class Store:
                 "DELETE FROM ledger WHERE gone_since < ?", (now - GONE_RETENTION,)
             ).rowcount
             need_headers = [
-                uid for (uid,) in db.execute(
+                uid
+                for (uid,) in db.execute(
                     "SELECT l.uid FROM ledger l LEFT JOIN headers h ON h.uid = l.uid "
                     "WHERE l.gone_since IS NULL AND h.uid IS NULL "
                     "ORDER BY l.server_order DESC"
@@ -252,9 +266,15 @@ class Store:
             unread = self._unread(db)
         self.bodies.remove_files(body_files)  # after the commit: a crash leaves only orphans
         return ReconcileResult(
-            new=diff.new, returned=diff.returned, vanished=diff.vanished,
-            need_headers=need_headers, total=len(listing), unread=unread,
-            mass_change=diff.mass_change, applied=True, pruned=pruned,
+            new=diff.new,
+            returned=diff.returned,
+            vanished=diff.vanished,
+            need_headers=need_headers,
+            total=len(listing),
+            unread=unread,
+            mass_change=diff.mass_change,
+            applied=True,
+            pruned=pruned,
         )
 
     @staticmethod
@@ -271,7 +291,8 @@ class Store:
             db.execute(f"DELETE FROM headers WHERE uid IN ({marks})", chunk)  # noqa: S608
             db.execute(f"DELETE FROM pending_deletions WHERE uid IN ({marks})", chunk)  # noqa: S608
             names.extend(
-                name for (name,) in db.execute(
+                name
+                for (name,) in db.execute(
                     f"DELETE FROM bodies WHERE uid IN ({marks}) RETURNING file_name",  # noqa: S608
                     chunk,
                 ).fetchall()
@@ -350,7 +371,8 @@ class Store:
         for chunk in _chunks(uids):
             marks = ",".join("?" * len(chunk))
             for uid, gone_since in db.execute(
-                f"SELECT uid, gone_since FROM ledger WHERE uid IN ({marks})", chunk  # noqa: S608
+                f"SELECT uid, gone_since FROM ledger WHERE uid IN ({marks})",
+                chunk,  # noqa: S608
             ):
                 found[uid] = gone_since is None
         return found
@@ -361,8 +383,7 @@ class Store:
         """Every message on the server at the last reconcile, oldest first (server order)."""
         with self._db.read() as db:
             rows = db.execute(
-                f"SELECT {_SUMMARY_COLUMNS} WHERE l.gone_since IS NULL "
-                "ORDER BY l.server_order"
+                f"SELECT {_SUMMARY_COLUMNS} WHERE l.gone_since IS NULL ORDER BY l.server_order"
             ).fetchall()
         return _build_summaries(rows)
 
@@ -376,11 +397,13 @@ class Store:
         rows: list[tuple[Any, ...]] = []
         for chunk in _chunks(uids):
             marks = ",".join("?" * len(chunk))
-            rows.extend(db.execute(
-                f"SELECT {_SUMMARY_COLUMNS} WHERE l.gone_since IS NULL "
-                f"AND l.uid IN ({marks}) ORDER BY l.server_order",
-                chunk,
-            ).fetchall())
+            rows.extend(
+                db.execute(
+                    f"SELECT {_SUMMARY_COLUMNS} WHERE l.gone_since IS NULL "
+                    f"AND l.uid IN ({marks}) ORDER BY l.server_order",
+                    chunk,
+                ).fetchall()
+            )
         return _build_summaries(rows)
 
     # -- pending deletions -------------------------------------------------------------
@@ -397,9 +420,7 @@ class Store:
 
     def unmark_for_deletion(self, uids: Iterable[str]) -> None:
         with self._db.write() as db:
-            db.executemany(
-                "DELETE FROM pending_deletions WHERE uid = ?", ((uid,) for uid in uids)
-            )
+            db.executemany("DELETE FROM pending_deletions WHERE uid = ?", ((uid,) for uid in uids))
 
     def pending_deletions(self) -> list[str]:
         """UIDs marked for deletion, in server order."""
@@ -438,8 +459,17 @@ def _build_summaries(rows: Iterable[tuple[Any, ...]]) -> list[MessageSummary]:
     summaries: list[MessageSummary] = []
     append = summaries.append
     for uid, size, epoch, offset, sender, subject, read, marked, order, loaded in rows:
-        append(MessageSummary(
-            uid, size, None if epoch is None else to_date(epoch, offset), sender or "",
-            subject or "", not read, bool(marked), order, bool(loaded),
-        ))
+        append(
+            MessageSummary(
+                uid,
+                size,
+                None if epoch is None else to_date(epoch, offset),
+                sender or "",
+                subject or "",
+                not read,
+                bool(marked),
+                order,
+                bool(loaded),
+            )
+        )
     return summaries

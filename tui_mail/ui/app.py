@@ -458,7 +458,10 @@ def run_app(
     ``mouse=False`` (``--no-mouse``) turns mouse reporting off, which helps over SSH.
     """
     app = TuiMailApp(
-        session, account_name=session.account_name, renderer=renderer, keymap=keymap,
+        session,
+        account_name=session.account_name,
+        renderer=renderer,
+        keymap=keymap,
         protocol_log=protocol_log,
     )
     app.run(mouse=mouse)

@@ -18,8 +18,9 @@ LIST_BINDINGS: list[Binding] = [
     Binding("G,end", "cursor_last", "Last message", id="list.last"),
     Binding("ctrl+f", "cursor_page_down", "Page down in the list", id="list.page_down"),
     Binding("ctrl+b", "cursor_page_up", "Page up in the list", id="list.page_up"),
-    Binding("space,pagedown", "app.preview_page_down", "Scroll preview down",
-            id="list.preview_down"),
+    Binding(
+        "space,pagedown", "app.preview_page_down", "Scroll preview down", id="list.preview_down"
+    ),
     Binding("pageup", "app.preview_page_up", "Scroll preview up", id="list.preview_up"),
 ]
 
@@ -46,12 +47,17 @@ SCREEN_BINDINGS: list[Binding] = [
     Binding("o", "app.cycle_sort", "Sort: date, sender, size, server order", id="mail.sort"),
     Binding("z", "app.toggle_full_preview", "Preview full screen on/off", id="mail.zoom"),
     Binding("r", "app.check_mail", "Check for new mail", id="mail.refresh"),
-    Binding("dollar_sign", "app.apply_deletions", "Delete marked now and reconnect",
-            id="mail.apply"),
+    Binding(
+        "dollar_sign", "app.apply_deletions", "Delete marked now and reconnect", id="mail.apply"
+    ),
     Binding("q", "app.request_quit", "Quit (asks before deleting marked)", id="mail.quit"),
     Binding("x", "app.quit_keep", "Quit without deleting anything", id="mail.exit"),
-    Binding("L", "app.toggle_protocol_log", "Protocol log on/off (secrets as ***)",
-            id="mail.protocol_log"),
+    Binding(
+        "L",
+        "app.toggle_protocol_log",
+        "Protocol log on/off (secrets as ***)",
+        id="mail.protocol_log",
+    ),
     Binding("question_mark", "app.show_keys", "Show keys", id="mail.help"),
 ]
 

@@ -42,8 +42,9 @@ class MessageRenderer(Protocol):
 
     def render(self, message: Path) -> RenderedView: ...
 
-    def save_attachment(self, message: Path, index: int, target: Path, *,
-                        overwrite: bool) -> Path: ...
+    def save_attachment(
+        self, message: Path, index: int, target: Path, *, overwrite: bool
+    ) -> Path: ...
 
 
 class MailRenderer:
@@ -56,12 +57,12 @@ class MailRenderer:
         with message.open("rb") as stream:
             return render_message(stream, prefer_html=self.prefer_html)
 
-    def save_attachment(self, message: Path, index: int, target: Path, *,
-                        overwrite: bool) -> Path:
+    def save_attachment(self, message: Path, index: int, target: Path, *, overwrite: bool) -> Path:
         """Write attachment ``index`` (as listed) to ``target`` as a 0600 file.
 
         Without ``overwrite`` an existing file is kept and ``name (1).ext`` is used instead.
         """
         with message.open("rb") as stream:
-            return save_attachment(stream, index, target.parent, filename=target.name,
-                                   overwrite=overwrite)
+            return save_attachment(
+                stream, index, target.parent, filename=target.name, overwrite=overwrite
+            )

@@ -70,8 +70,9 @@ class SaveActions(App[None]):
 
         def write(choice: SaveChoice) -> Path:
             choice.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            return renderer.save_attachment(shown.path, index, choice.path,
-                                            overwrite=choice.overwrite)
+            return renderer.save_attachment(
+                shown.path, index, choice.path, overwrite=choice.overwrite
+            )
 
         self.push_screen(SavePrompt(title, default), lambda choice: self._save(choice, write))
 
@@ -110,4 +111,3 @@ class SaveActions(App[None]):
         else:
             text, severity = f"Saved {saved}", "information"
         self.call_from_thread(self.notify, one_line(text), severity=severity, markup=False)
-

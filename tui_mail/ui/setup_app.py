@@ -34,7 +34,8 @@ def run_setup(
     mouse: bool = True,
 ) -> SetupResult | None:
     """Show the set-up screen until the account is saved (or the user leaves)."""
-    app = SetupApp(SetupScreen(config_path=config_path, taken_names=taken_names,
-                               protocol_log=protocol_log))
+    app = SetupApp(
+        SetupScreen(config_path=config_path, taken_names=taken_names, protocol_log=protocol_log)
+    )
     app.run(mouse=mouse)
     return app.return_value

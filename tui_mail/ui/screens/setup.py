@@ -50,16 +50,24 @@ from tui_mail.ui.setup_form import (
     suggest_name,
 )
 
-INTRO = ("Add a POP3 account. Enter moves to the next field; Esc leaves without saving. "
-         "You can also write the config file by hand (see the README).")
-OAUTH_HELP = ("OAuth2: give a command that prints a fresh access token on its first line, "
-              "for example an oauth2 helper script; it runs each time tui-mail logs in. "
-              "The README explains how to get tokens for Gmail and Microsoft 365.")
+INTRO = (
+    "Add a POP3 account. Enter moves to the next field; Esc leaves without saving. "
+    "You can also write the config file by hand (see the README)."
+)
+OAUTH_HELP = (
+    "OAuth2: give a command that prints a fresh access token on its first line, "
+    "for example an oauth2 helper script; it runs each time tui-mail logs in. "
+    "The README explains how to get tokens for Gmail and Microsoft 365."
+)
 # Enter in a field moves to the next one, or runs the step the field completes.
 NEXT_FIELD = {"address": "server", "server": "user", "user": "cafile"}
-FIELD_ACTION = {"cafile": "check_server", "password": "test_login",
-                "password_command": "test_login", "token_command": "test_login",
-                "name": "save"}
+FIELD_ACTION = {
+    "cafile": "check_server",
+    "password": "test_login",
+    "password_command": "test_login",
+    "token_command": "test_login",
+    "name": "save",
+}
 SERVER_FIELDS = frozenset({"address", "server", "cafile"})
 LOGIN_FIELDS = frozenset({"user", "password", "password_command", "token_command"})
 
@@ -121,8 +129,7 @@ class SetupScreen(Screen[SetupResult | None]):
         self._taken = frozenset(taken_names)
         self._protocol_log = protocol_log
         self._probe_timeout = probe_timeout
-        self._new_secrets = secrets_factory or (
-            lambda: SecretProvider(config_path=config_path))
+        self._new_secrets = secrets_factory or (lambda: SecretProvider(config_path=config_path))
         self._prefilled: dict[str, str] = {}
         self._login_kind: LoginKind = "password"
         self.report: ServerReport | None = None
@@ -134,15 +141,25 @@ class SetupScreen(Screen[SetupResult | None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="form"):
             yield Static(Content(INTRO), id="intro")
-            yield _row("E-mail address", Input(id="address", placeholder="you@example.org",
-                                               compact=True))
-            yield _row("Server", Input(id="server", compact=True,
-                                       placeholder="pop.example.org (or host:port)"))
+            yield _row(
+                "E-mail address", Input(id="address", placeholder="you@example.org", compact=True)
+            )
+            yield _row(
+                "Server",
+                Input(id="server", compact=True, placeholder="pop.example.org (or host:port)"),
+            )
             yield _row("User name", Input(id="user", compact=True))
-            yield Checkbox(Content("Gmail recent mode: the last 30 days, whoever downloaded "
-                                   "them"), id="recent", compact=True)
-            yield _row("CA file", Input(id="cafile", compact=True,
-                                        placeholder="only for a private CA or self-signed"))
+            yield Checkbox(
+                Content("Gmail recent mode: the last 30 days, whoever downloaded them"),
+                id="recent",
+                compact=True,
+            )
+            yield _row(
+                "CA file",
+                Input(
+                    id="cafile", compact=True, placeholder="only for a private CA or self-signed"
+                ),
+            )
             yield Button(Content("Check server"), id="check", compact=True)
             yield Static(id="report")
             yield Vertical(id="advice")
@@ -150,20 +167,34 @@ class SetupScreen(Screen[SetupResult | None]):
                 yield RadioSet(
                     RadioButton(Content("Password"), id="login-password", value=True),
                     RadioButton(Content("OAuth2 token from a command"), id="login-oauth"),
-                    id="login-kind", compact=True,
+                    id="login-kind",
+                    compact=True,
                 )
                 with Vertical(id="password-fields"):
                     yield _row("Password", Input(id="password", password=True, compact=True))
-                    yield _row("or command", Input(
-                        id="password_command", compact=True,
-                        placeholder="optional, prints it: pass show mail/work"))
+                    yield _row(
+                        "or command",
+                        Input(
+                            id="password_command",
+                            compact=True,
+                            placeholder="optional, prints it: pass show mail/work",
+                        ),
+                    )
                 with Vertical(id="token-fields"):
                     yield Static(Content(OAUTH_HELP), id="token-help")
-                    yield _row("Token command", Input(
-                        id="token_command", compact=True,
-                        placeholder="prints an access token: oauth2-helper work"))
-                yield Checkbox(Content("Log in without encryption (trusted network only)"),
-                               id="allow_plaintext", compact=True)
+                    yield _row(
+                        "Token command",
+                        Input(
+                            id="token_command",
+                            compact=True,
+                            placeholder="prints an access token: oauth2-helper work",
+                        ),
+                    )
+                yield Checkbox(
+                    Content("Log in without encryption (trusted network only)"),
+                    id="allow_plaintext",
+                    compact=True,
+                )
                 yield Button(Content("Test login"), id="test", compact=True)
                 yield Vertical(id="login-result")
                 yield _row("Account name", Input(id="name", compact=True))
@@ -205,9 +236,13 @@ class SetupScreen(Screen[SetupResult | None]):
 
     def _fields(self) -> SetupFields:
         return SetupFields(
-            address=self._value("address"), user=self._value("user"),
-            cafile=self._value("cafile"), name=self._value("name"), login=self._login_kind,
-            password=self._value("password"), password_command=self._value("password_command"),
+            address=self._value("address"),
+            user=self._value("user"),
+            cafile=self._value("cafile"),
+            name=self._value("name"),
+            login=self._login_kind,
+            password=self._value("password"),
+            password_command=self._value("password_command"),
             token_command=self._value("token_command"),
             allow_plaintext=self.query_one("#allow_plaintext", Checkbox).value,
         )
@@ -289,8 +324,11 @@ class SetupScreen(Screen[SetupResult | None]):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        actions = {"check": self.action_check_server, "test": self.action_test_login,
-                   "save": self.action_save}
+        actions = {
+            "check": self.action_check_server,
+            "test": self.action_test_login,
+            "save": self.action_save,
+        }
         action = actions.get(event.button.id or "")
         if action is not None:
             action()
@@ -311,15 +349,23 @@ class SetupScreen(Screen[SetupResult | None]):
             return
         self._forget_report()
         self.say(f"Checking {host}… (no password is sent)")
-        self.run_worker(self._probe(host, port, cafile_path), group="setup-probe",
-                        exclusive=True, exit_on_error=False)
+        self.run_worker(
+            self._probe(host, port, cafile_path),
+            group="setup-probe",
+            exclusive=True,
+            exit_on_error=False,
+        )
 
     async def _probe(self, host: str, port: int | None, cafile: Path | None) -> None:
         asked = (self._value("server"), self._value("cafile"))
         try:
-            report = await probe_server(host, port, cafile=str(cafile) if cafile else None,
-                                        timeout=self._probe_timeout,
-                                        protocol_log=self._protocol_log)
+            report = await probe_server(
+                host,
+                port,
+                cafile=str(cafile) if cafile else None,
+                timeout=self._probe_timeout,
+                protocol_log=self._protocol_log,
+            )
         except ProbeFailed as failure:
             self._show_report_error(str(failure))
             what = "certificate not trusted" if failure.certificate else "no usable answer"
@@ -346,28 +392,35 @@ class SetupScreen(Screen[SetupResult | None]):
         widget = self.query_one("#report", Static)
         widget.remove_class("-error")
         widget.update(Content("\n".join(one_line(line) for line in report.summary_lines())))
-        self._show_advice(server_advice(report.capabilities, tls=report.tls,
-                                        provider=report.provider))
+        self._show_advice(
+            server_advice(report.capabilities, tls=report.tls, provider=report.provider)
+        )
         if not report.offers_password and not report.offers_oauth:
             self.say("The server offers no login method tui-mail supports.", error=True)
             return
-        kind: LoginKind = "oauth" if report.prefers_oauth or not report.offers_password else (
-            "password")
+        kind: LoginKind = (
+            "oauth" if report.prefers_oauth or not report.offers_password else ("password")
+        )
         kinds = self.query_one("#login-kind", RadioSet)
         kinds.display = report.offers_password and report.offers_oauth
-        self.query_one("#login-oauth" if kind == "oauth" else "#login-password",
-                       RadioButton).value = True
+        self.query_one(
+            "#login-oauth" if kind == "oauth" else "#login-password", RadioButton
+        ).value = True
         self._show_login_kind(kind)
         plaintext = self.query_one("#allow_plaintext", Checkbox)
         plaintext.display = report.tls == "none"
         self.query_one("#login").add_class("-shown")
         if kind == "oauth":
-            self.say(f"Server OK (login: {report.oauth_auth().upper()}). Enter the token "
-                     "command; Enter tests it.")
+            self.say(
+                f"Server OK (login: {report.oauth_auth().upper()}). Enter the token "
+                "command; Enter tests it."
+            )
             self._reveal(widget, "token_command")
         else:
-            self.say(f"Server OK (login: {report.password_auth_words()}). Type the password; "
-                     "Enter tests it.")
+            self.say(
+                f"Server OK (login: {report.password_auth_words()}). Type the password; "
+                "Enter tests it."
+            )
             self._reveal(widget, "password")
 
     def _reveal(self, top: Widget, field: str) -> None:
@@ -386,8 +439,10 @@ class SetupScreen(Screen[SetupResult | None]):
         box = self.query_one(where, Vertical)
         box.remove_children()
         box.mount_all(
-            Static(Content(one_line(note.text)),
-                   classes="advice -warning" if note.warning else "advice")
+            Static(
+                Content(one_line(note.text)),
+                classes="advice -warning" if note.warning else "advice",
+            )
             for note in notes
         )
 
@@ -419,8 +474,9 @@ class SetupScreen(Screen[SetupResult | None]):
                 return
         self._forget_login()
         self.say(f"Logging in to {account.host} as {account.user}…")
-        self.run_worker(self._login(account, secrets), group="setup-login", exclusive=True,
-                        exit_on_error=False)
+        self.run_worker(
+            self._login(account, secrets), group="setup-login", exclusive=True, exit_on_error=False
+        )
 
     async def _login(self, account: Account, secrets: SecretProvider) -> None:
         asked = replace(self._fields(), name="")
@@ -445,8 +501,9 @@ class SetupScreen(Screen[SetupResult | None]):
         self._show_advice(notes, "#login-result")
         assert self.report is not None
         caps = merge_capabilities(self.report.capabilities, result.capabilities)
-        self._show_advice(server_advice(caps, tls=self.report.tls,
-                                        provider=self.report.provider, logged_in=True))
+        self._show_advice(
+            server_advice(caps, tls=self.report.tls, provider=self.report.provider, logged_in=True)
+        )
         self._reveal(self.query_one("#login-result", Vertical), "name")
         self.say("Login OK. Check the account name and press Enter to save.")
 
@@ -456,7 +513,8 @@ class SetupScreen(Screen[SetupResult | None]):
         self._show_advice([why], "#login-result")
         self.say(status, error=True)
         self.call_after_refresh(
-            lambda: self.query_one("#form", VerticalScroll).scroll_to_widget(box, animate=False))
+            lambda: self.query_one("#form", VerticalScroll).scroll_to_widget(box, animate=False)
+        )
 
     def _forget_login(self) -> None:
         self.login = None
@@ -466,8 +524,7 @@ class SetupScreen(Screen[SetupResult | None]):
 
     def action_save(self) -> None:
         if self._tested is None or self.report is None:
-            self.say("Test the login first (Enter in the password or token field).",
-                     error=True)
+            self.say("Test the login first (Enter in the password or token field).", error=True)
             return
         tested, secrets = self._tested
         try:
@@ -485,4 +542,3 @@ class SetupScreen(Screen[SetupResult | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
-

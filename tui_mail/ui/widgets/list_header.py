@@ -16,8 +16,10 @@ _SORTED_COLUMN = {SortOrder.DATE: "Date", SortOrder.SENDER: "From", SortOrder.SI
 def header_text(width: int, order: SortOrder, filter_text: str) -> str:
     """The header as plain text; the filter is user input, so it is only measured, never parsed."""
     columns = column_layout(width)
-    arrow = {name: (name + "▼" if _SORTED_COLUMN.get(order) == name else name)
-             for name in ("Date", "From", "Size")}
+    arrow = {
+        name: (name + "▼" if _SORTED_COLUMN.get(order) == name else name)
+        for name in ("Date", "From", "Size")
+    }
     notes = f"sort: {order.value}"
     if filter_text:
         notes = f"filter: {one_line(filter_text)} · {notes}"

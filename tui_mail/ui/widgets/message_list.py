@@ -243,7 +243,8 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
             row_style += self.get_component_rich_style("message-list--marked", partial=True)
         cursor = (
             self.get_component_rich_style("message-list--cursor", partial=True)
-            if is_cursor else Style()
+            if is_cursor
+            else Style()
         )
         mark_style = self.get_component_rich_style("message-list--mark", partial=True)
         meta_style = self.get_component_rich_style("message-list--meta", partial=True)
