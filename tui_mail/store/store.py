@@ -371,8 +371,8 @@ class Store:
         for chunk in _chunks(uids):
             marks = ",".join("?" * len(chunk))
             for uid, gone_since in db.execute(
-                f"SELECT uid, gone_since FROM ledger WHERE uid IN ({marks})",
-                chunk,  # noqa: S608
+                f"SELECT uid, gone_since FROM ledger WHERE uid IN ({marks})",  # noqa: S608
+                chunk,
             ):
                 found[uid] = gone_since is None
         return found
