@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, cast
 
-from tui_mail.accounts.paths import config_file_path
+from tui_mail.accounts.paths import config_file_path, data_root
+from tui_mail.accounts.sending import SENDING_KEYS, Sending, check_sending
 from tui_mail.accounts.toml_lines import KeyPath, key_lines, line_of
 
 TlsMode = Literal["implicit", "starttls", "none"]
@@ -71,6 +72,13 @@ class Account:
     allow_plaintext: bool = False
     default: bool = False
     prefer_html: bool = False  # show the HTML part of multipart/alternative mail, as text
+    sending: Sending = field(default_factory=Sending)  # from, smtp, maildir, charset, signature
+
+    def maildir_path(self, data_dir: Path | None = None) -> Path:
+        """The account's Maildir: ``maildir`` if set, else ``DATA_DIR/mail/ACCOUNT``."""
+        if self.sending.maildir is not None:
+            return self.sending.maildir
+        return data_root(data_dir) / "mail" / self.name
 
     @property
     def uses_oauth(self) -> bool:
@@ -183,6 +191,7 @@ _KNOWN_KEYS = (
     "allow_plaintext",
     "default",
     "prefer_html",
+    *SENDING_KEYS,
 )
 
 
@@ -250,6 +259,7 @@ class _Checker:
         allow_plaintext = self.flag(where, table, "allow_plaintext")
         is_default = self.flag(where, table, "default")
         prefer_html = self.flag(where, table, "prefer_html")
+        sending = check_sending(self, where, table)
 
         if tls == "none" and not allow_plaintext:
             raise self.error(
@@ -288,6 +298,7 @@ class _Checker:
             allow_plaintext=allow_plaintext,
             default=is_default,
             prefer_html=prefer_html,
+            sending=sending,
         )
 
     @staticmethod
@@ -345,13 +356,20 @@ class _Checker:
         return value
 
     def cafile(self, where: KeyPath, table: dict[str, object]) -> Path | None:
-        if "cafile" not in table:
+        return self.path_value(where, table, "cafile", must_exist=True)
+
+    def path_value(
+        self, where: KeyPath, table: dict[str, object], key: str, *, must_exist: bool
+    ) -> Path | None:
+        """A path setting, relative to the config file (not the cwd); ``~`` expanded."""
+        if key not in table:
             return None
-        path = Path(self.text(where, table, "cafile")).expanduser()
+        path = Path(self.text(where, table, key)).expanduser()
         if not path.is_absolute():
-            path = self.path.parent / path  # relative to the config file, not the cwd
-        if not path.is_file():
-            raise self.error((*where, "cafile"), "no such file")
-        if not os.access(path, os.R_OK):
-            raise self.error((*where, "cafile"), "file is not readable")
+            path = self.path.parent / path
+        if must_exist:
+            if not path.is_file():
+                raise self.error((*where, key), "no such file")
+            if not os.access(path, os.R_OK):
+                raise self.error((*where, key), "file is not readable")
         return path
