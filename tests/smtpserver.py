@@ -125,4 +125,5 @@ class SmtpServer:
         return self
 
     def stop(self) -> None:
-        self.controller.stop()
+        if self.controller._thread is not None:  # stopping twice is fine
+            self.controller.stop()

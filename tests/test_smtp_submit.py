@@ -244,3 +244,46 @@ def test_smtp_target_defaults_to_the_pop3_secrets_chain(tmp_path: Path) -> None:
     assert target.secret_account.keyring_user == f"{USER}@127.0.0.1:587"
     with pytest.raises(SubmissionError):
         smtp_target(parse_config('[accounts.a]\nhost = "h"\nuser = "u"\n', tmp_path / "c").account())
+
+
+def test_serverinfo_smtp_shows_starttls_auth_and_certificate(
+    smtp: SmtpServer, certs: CertFiles, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tui_mail.cli import main
+
+    status = main(["serverinfo", "--smtp", "127.0.0.1", "--port", str(smtp.port), "--cafile", str(certs.cafile)])
+    out = capsys.readouterr().out
+    assert status == 0, out
+    assert "(SMTP, STARTTLS)" in out and "TLSv1." in out
+    assert "before STARTTLS:" in out and "  STARTTLS" in out
+    assert "login:        LOGIN, PLAIN" in out
+    assert "8BITMIME offered" in out
+    assert "tui-mail test" in out or "subject:" in out
+
+
+def test_send_command_submits_a_prepared_message(
+    smtp: SmtpServer, certs: CertFiles, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tui_mail.cli import main
+
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[accounts.work]\nhost = "pop.example.org"\nuser = "{USER}"\n'
+        f'password_command = "printf {PASSWORD}"\nfrom = "Alice <alice@example.org>"\n'
+        f'maildir = "{tmp_path / "Mail"}"\n'
+        f'[accounts.work.smtp]\nhost = "127.0.0.1"\nport = {smtp.port}\ncafile = "{certs.cafile}"\n'
+    )
+    config.chmod(0o600)
+    monkeypatch.setenv("TUI_MAIL_CONFIG", str(config))
+    message = tmp_path / "m.eml"
+    message.write_bytes(b"From: Alice <alice@example.org>\nTo: bob@example.net\nBcc: x@example.net\nSubject: cron\n\nnightly report\n")
+    assert main(["send", str(message)]) == 0
+    [got] = smtp.received
+    assert got.rcpt_tos == ["bob@example.net", "x@example.net"]
+    assert b"Bcc" not in got.data and b"Message-ID: <" in got.data and b"\r\nDate: " in b"\r\n" + got.data
+    assert len(files_in(tmp_path / "Mail" / ".Sent")) == 1
+    assert files_in(tmp_path / "Mail" / ".Drafts") == []
+    smtp.stop()
+    assert main(["send", str(message)]) == 1
+    assert "kept in Drafts" in capsys.readouterr().err
+    assert len(files_in(tmp_path / "Mail" / ".Drafts")) == 1
