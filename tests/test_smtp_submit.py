@@ -36,7 +36,9 @@ def smtp(certs: CertFiles) -> Iterator[SmtpServer]:
         server.stop()
 
 
-def make_account(tmp_path: Path, port: int, cafile: Path | None, extra: str = "", smtp_extra: str = "") -> Account:
+def make_account(
+    tmp_path: Path, port: int, cafile: Path | None, extra: str = "", smtp_extra: str = ""
+) -> Account:
     ca = f'cafile = "{cafile}"\n' if cafile else ""
     text = f"""
 [accounts.work]
@@ -59,10 +61,16 @@ def outbox_for(account: Account, tmp_path: Path, log: ProtocolLogWriter | None =
 
 
 def files_in(folder: Path) -> list[Path]:
-    return [p for sub in ("new", "cur") for p in sorted((folder / sub).glob("*"))] if folder.exists() else []
+    return (
+        [p for sub in ("new", "cur") for p in sorted((folder / sub).glob("*"))]
+        if folder.exists()
+        else []
+    )
 
 
-def test_send_goes_through_starttls_and_auth_and_lands_in_sent(smtp: SmtpServer, certs: CertFiles, tmp_path: Path) -> None:
+def test_send_goes_through_starttls_and_auth_and_lands_in_sent(
+    smtp: SmtpServer, certs: CertFiles, tmp_path: Path
+) -> None:
     account = make_account(tmp_path, smtp.port, certs.cafile)
     log = ProtocolLogWriter(tmp_path / "protocol.log")
     outbox = outbox_for(account, tmp_path, log)
@@ -109,7 +117,9 @@ def test_server_down_keeps_the_draft_with_the_reason_then_continuing_sends_it(
     port = free_port()
     account = make_account(tmp_path, port, certs.cafile)
     outbox = outbox_for(account, tmp_path)
-    draft = Draft(from_="Alice <alice@example.org>", to="bob@example.net", subject="hi", body="text\n")
+    draft = Draft(
+        from_="Alice <alice@example.org>", to="bob@example.net", subject="hi", body="text\n"
+    )
     outcome = outbox.send(draft)
     assert not outcome.sent
     assert "connection refused" in outcome.text
@@ -130,7 +140,9 @@ def test_server_down_keeps_the_draft_with_the_reason_then_continuing_sends_it(
     assert outbox.list_drafts() == []
 
 
-def test_untrusted_certificate_is_refused_and_the_draft_stays(smtp: SmtpServer, tmp_path: Path) -> None:
+def test_untrusted_certificate_is_refused_and_the_draft_stays(
+    smtp: SmtpServer, tmp_path: Path
+) -> None:
     account = make_account(tmp_path, smtp.port, None)  # no cafile: the test CA is unknown
     outcome = outbox_for(account, tmp_path).send(
         Draft(from_="alice@example.org", to="bob@example.net", subject="x", body="y\n")
@@ -141,8 +153,12 @@ def test_untrusted_certificate_is_refused_and_the_draft_stays(smtp: SmtpServer, 
     assert len(files_in(tmp_path / "Mail" / ".Drafts")) == 1
 
 
-def test_wrong_password_is_an_auth_failure_in_words(smtp: SmtpServer, certs: CertFiles, tmp_path: Path) -> None:
-    account = make_account(tmp_path, smtp.port, certs.cafile, smtp_extra='password_command = "printf wrong"\n')
+def test_wrong_password_is_an_auth_failure_in_words(
+    smtp: SmtpServer, certs: CertFiles, tmp_path: Path
+) -> None:
+    account = make_account(
+        tmp_path, smtp.port, certs.cafile, smtp_extra='password_command = "printf wrong"\n'
+    )
     outcome = outbox_for(account, tmp_path).send(
         Draft(from_="alice@example.org", to="bob@example.net", subject="x", body="y\n")
     )
@@ -173,7 +189,9 @@ def test_no_login_over_a_link_without_starttls(tmp_path: Path, certs: CertFiles)
 def test_implicit_tls_on_its_own_port(certs: CertFiles, tmp_path: Path) -> None:
     server = SmtpServer(certs.server_context(), implicit=True).start()
     try:
-        account = make_account(tmp_path, server.port, certs.cafile, smtp_extra='tls = "implicit"\nauth = "login"\n')
+        account = make_account(
+            tmp_path, server.port, certs.cafile, smtp_extra='tls = "implicit"\nauth = "login"\n'
+        )
         outcome = outbox_for(account, tmp_path).send(
             Draft(from_="alice@example.org", to="bob@example.net", subject="x", body="y\n")
         )
@@ -183,10 +201,17 @@ def test_implicit_tls_on_its_own_port(certs: CertFiles, tmp_path: Path) -> None:
         server.stop()
 
 
-def test_every_recipient_refused_keeps_the_draft(smtp: SmtpServer, certs: CertFiles, tmp_path: Path) -> None:
+def test_every_recipient_refused_keeps_the_draft(
+    smtp: SmtpServer, certs: CertFiles, tmp_path: Path
+) -> None:
     account = make_account(tmp_path, smtp.port, certs.cafile)
     outcome = outbox_for(account, tmp_path).send(
-        Draft(from_="alice@example.org", to="a@refused.example, b@refused.example", subject="x", body="y\n")
+        Draft(
+            from_="alice@example.org",
+            to="a@refused.example, b@refused.example",
+            subject="x",
+            body="y\n",
+        )
     )
     assert not outcome.sent
     assert outcome.refused.keys() == {"a@refused.example", "b@refused.example"}
@@ -228,7 +253,9 @@ def test_japanese_reply_round_trip(smtp: SmtpServer, certs: CertFiles, tmp_path:
 
 
 def test_given_secret_skips_the_chain(smtp: SmtpServer, certs: CertFiles, tmp_path: Path) -> None:
-    account = make_account(tmp_path, smtp.port, certs.cafile, smtp_extra='password_command = "false"\n')
+    account = make_account(
+        tmp_path, smtp.port, certs.cafile, smtp_extra='password_command = "false"\n'
+    )
     outcome = outbox_for(account, tmp_path).send(
         Draft(from_="alice@example.org", to="bob@example.net", subject="x", body="y\n"),
         secret=Secret(PASSWORD, "prompt"),
@@ -243,7 +270,9 @@ def test_smtp_target_defaults_to_the_pop3_secrets_chain(tmp_path: Path) -> None:
     assert target.secret_account.password_command == f"printf {PASSWORD}"
     assert target.secret_account.keyring_user == f"{USER}@127.0.0.1:587"
     with pytest.raises(SubmissionError):
-        smtp_target(parse_config('[accounts.a]\nhost = "h"\nuser = "u"\n', tmp_path / "c").account())
+        smtp_target(
+            parse_config('[accounts.a]\nhost = "h"\nuser = "u"\n', tmp_path / "c").account()
+        )
 
 
 def test_serverinfo_smtp_shows_starttls_auth_and_certificate(
@@ -251,7 +280,17 @@ def test_serverinfo_smtp_shows_starttls_auth_and_certificate(
 ) -> None:
     from tui_mail.cli import main
 
-    status = main(["serverinfo", "--smtp", "127.0.0.1", "--port", str(smtp.port), "--cafile", str(certs.cafile)])
+    status = main(
+        [
+            "serverinfo",
+            "--smtp",
+            "127.0.0.1",
+            "--port",
+            str(smtp.port),
+            "--cafile",
+            str(certs.cafile),
+        ]
+    )
     out = capsys.readouterr().out
     assert status == 0, out
     assert "(SMTP, STARTTLS)" in out and "TLSv1." in out
@@ -262,7 +301,11 @@ def test_serverinfo_smtp_shows_starttls_auth_and_certificate(
 
 
 def test_send_command_submits_a_prepared_message(
-    smtp: SmtpServer, certs: CertFiles, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    smtp: SmtpServer,
+    certs: CertFiles,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     from tui_mail.cli import main
 
@@ -276,11 +319,17 @@ def test_send_command_submits_a_prepared_message(
     config.chmod(0o600)
     monkeypatch.setenv("TUI_MAIL_CONFIG", str(config))
     message = tmp_path / "m.eml"
-    message.write_bytes(b"From: Alice <alice@example.org>\nTo: bob@example.net\nBcc: x@example.net\nSubject: cron\n\nnightly report\n")
+    message.write_bytes(
+        b"From: Alice <alice@example.org>\nTo: bob@example.net\nBcc: x@example.net\nSubject: cron\n\nnightly report\n"
+    )
     assert main(["send", str(message)]) == 0
     [got] = smtp.received
     assert got.rcpt_tos == ["bob@example.net", "x@example.net"]
-    assert b"Bcc" not in got.data and b"Message-ID: <" in got.data and b"\r\nDate: " in b"\r\n" + got.data
+    assert (
+        b"Bcc" not in got.data
+        and b"Message-ID: <" in got.data
+        and b"\r\nDate: " in b"\r\n" + got.data
+    )
     assert len(files_in(tmp_path / "Mail" / ".Sent")) == 1
     assert files_in(tmp_path / "Mail" / ".Drafts") == []
     smtp.stop()

@@ -82,7 +82,8 @@ def check_sending(checker: _Checker, where: KeyPath, table: dict[str, object]) -
         _name, address = parseaddr(from_address)
         if "@" not in address or any(ch.isspace() for ch in address):
             raise checker.error(
-                (*where, "from"), 'write it as "Name <address@example.org>" or "address@example.org"'
+                (*where, "from"),
+                'write it as "Name <address@example.org>" or "address@example.org"',
             )
     maildir = checker.path_value(where, table, "maildir", must_exist=False)
     signature = checker.path_value(where, table, "signature", must_exist=True)
@@ -134,7 +135,8 @@ def _check_smtp(checker: _Checker, where: KeyPath, table: object) -> SmtpSetting
         )
     if auth in OAUTH_MECHANISMS and password_command is not None:
         raise checker.error(
-            (*where, "password_command"), f"not used with auth = {auth!r} (tokens come from oauth_token_command)"
+            (*where, "password_command"),
+            f"not used with auth = {auth!r} (tokens come from oauth_token_command)",
         )
     return SmtpSettings(
         host=host,

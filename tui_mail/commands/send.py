@@ -62,7 +62,9 @@ def run(args: argparse.Namespace) -> int:
         report_failure(f"cannot open the log {args.log}: {error.strerror or error}")
         return 2
     try:
-        outbox = Outbox(account, account.maildir_path(), Submitter(target, secrets, protocol_log=log))
+        outbox = Outbox(
+            account, account.maildir_path(), Submitter(target, secrets, protocol_log=log)
+        )
         outcome = outbox.send_prepared(data)
     except MaildirError as error:
         report_failure(f"not sent: the draft could not be stored first ({error})")

@@ -80,7 +80,9 @@ def _run_smtp(args: argparse.Namespace) -> int:
         lines.append(f"tls:          {report.tls_version}")
         lines.extend(_certificate_lines(report.certificate))
     else:
-        lines.append("tls:          none (the login and the mail would cross the network in the clear)")
+        lines.append(
+            "tls:          none (the login and the mail would cross the network in the clear)"
+        )
     if report.before_tls:
         lines.append("before STARTTLS:")
         lines.extend(f"  {line}" for line in report.before_tls)
@@ -89,12 +91,17 @@ def _run_smtp(args: argparse.Namespace) -> int:
     methods = report.auth_methods
     usable = [m for m in methods if m in ("PLAIN", "LOGIN", "XOAUTH2", "OAUTHBEARER")]
     lines.append(
-        "login:        " + (", ".join(methods) if methods else "no AUTH offered")
+        "login:        "
+        + (", ".join(methods) if methods else "no AUTH offered")
         + (f" (tui-mail can use: {', '.join(usable)})" if usable else "")
     )
     lines.append(
-        "8bit:         " + ("8BITMIME offered: 8-bit text is sent as it is"
-        if report.offers("8BITMIME") else "no 8BITMIME: 8-bit text is sent quoted-printable")
+        "8bit:         "
+        + (
+            "8BITMIME offered: 8-bit text is sent as it is"
+            if report.offers("8BITMIME")
+            else "no 8BITMIME: 8-bit text is sent quoted-printable"
+        )
     )
     sys.stdout.write("\n".join(_printable(line) for line in lines) + "\n")
     return 0

@@ -115,7 +115,8 @@ def from_editor_text(draft: Draft, text: str) -> tuple[Draft, list[str]]:
         if not colon or canonical is None:
             shown = name.strip()[:40] or line[:40]
             problems.append(
-                f"header line {shown!r} is not one of " + ", ".join(EDITABLE_FIELDS)
+                f"header line {shown!r} is not one of "
+                + ", ".join(EDITABLE_FIELDS)
                 + " (the body starts after the first blank line)"
             )
             current = None

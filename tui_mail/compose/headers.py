@@ -12,7 +12,7 @@ import base64
 import re
 import secrets
 import time
-from email.utils import formataddr, format_datetime, getaddresses, localtime
+from email.utils import format_datetime, formataddr, getaddresses, localtime
 
 from tui_mail.accounts.sending import Charset
 
@@ -139,7 +139,7 @@ def format_mailbox(name: str, address: str, charset: Charset) -> list[str]:
     if not name:
         return [address]
     if name.isascii():
-        return formataddr((name, address)).rsplit(" ", 1)[:-1] + [f"<{address}>"]
+        return [*formataddr((name, address)).rsplit(" ", 1)[:-1], f"<{address}>"]
     return [*encoded_words(name, charset), f"<{address}>"]
 
 

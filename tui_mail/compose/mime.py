@@ -66,7 +66,9 @@ def _body_part(body: str, charset: Charset, eight_bit_ok: bool) -> tuple[bytes, 
     if charset == "iso-2022-jp":
         raw = body.encode("iso2022_jp")
         if not _long_lines(raw):
-            head = 'Content-Type: text/plain; charset="ISO-2022-JP"\nContent-Transfer-Encoding: 7bit\n'
+            head = (
+                'Content-Type: text/plain; charset="ISO-2022-JP"\nContent-Transfer-Encoding: 7bit\n'
+            )
             return head.encode() + b"\n" + raw, False
         charset = "utf-8"  # a line too long for 7bit: fall through to quoted-printable
     head = 'Content-Type: text/plain; charset="UTF-8"\n'

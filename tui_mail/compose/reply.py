@@ -71,10 +71,20 @@ def read_original(path: Path, *, prefer_html: bool = False) -> Original:
     rendered = render_message(raw, prefer_html=prefer_html)
     with open_source(raw) as buf:
         root = parse_message(buf, DEFAULT_LIMITS)
-        headers = {name: root.header(name) for name in (
-            "from", "to", "cc", "reply-to", "mail-followup-to", "message-id", "references",
-            "in-reply-to", "subject",
-        )}
+        headers = {
+            name: root.header(name)
+            for name in (
+                "from",
+                "to",
+                "cc",
+                "reply-to",
+                "mail-followup-to",
+                "message-id",
+                "references",
+                "in-reply-to",
+                "subject",
+            )
+        }
 
     def pairs(name: str) -> list[tuple[str, str]]:
         value = headers[name]

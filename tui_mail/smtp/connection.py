@@ -14,6 +14,7 @@ import ssl
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from tui_mail.pop3.tls import ensure_verifying, make_ssl_context
 
@@ -36,7 +37,10 @@ def verifying_context(cafile: Path | None) -> ssl.SSLContext:
     return context
 
 
-class _Logged:
+_MAXLINE: int = getattr(smtplib, "_MAXLINE", 8192)
+
+
+class _Logged(smtplib.SMTP):
     """Protocol logging and bounded replies, mixed into SMTP and SMTP_SSL."""
 
     protocol_log: ProtocolLog | None = None
@@ -48,10 +52,10 @@ class _Logged:
         if self.protocol_log is not None:
             self.protocol_log(direction, line)
 
-    def send(self, s: str | bytes) -> None:  # smtplib's single write path
+    def send(self, s: Any) -> None:  # smtplib's single write path (str or bytes)
         if self.protocol_log is not None:
-            self._log("C", self._redacted(s))
-        super().send(s)  # type: ignore[misc]
+            self._log("C", self._redacted(s if isinstance(s, str) else bytes(s)))
+        super().send(s)
 
     def _redacted(self, s: str | bytes) -> str:
         if self._data_next:
@@ -70,23 +74,25 @@ class _Logged:
         """smtplib's reply reader, with a cap on lines and on the time one reply may take."""
         lines: list[bytes] = []
         code = -1
-        sock_file = self.file  # type: ignore[attr-defined]
+        sock_file = self.file
         if sock_file is None:
-            self.file = sock_file = self.sock.makefile("rb")  # type: ignore[attr-defined]
+            if self.sock is None:
+                raise smtplib.SMTPServerDisconnected("not connected")
+            self.file = sock_file = self.sock.makefile("rb")
         while True:
             if self.deadline is not None and time.monotonic() > self.deadline:
-                self.close()  # type: ignore[attr-defined]
+                self.close()
                 raise smtplib.SMTPServerDisconnected("the server took too long to answer")
             try:
-                line = sock_file.readline(smtplib._MAXLINE + 1)
+                line = sock_file.readline(_MAXLINE + 1)
             except OSError as error:
-                self.close()  # type: ignore[attr-defined]
+                self.close()
                 raise smtplib.SMTPServerDisconnected(f"connection lost: {error}") from None
             if not line:
-                self.close()  # type: ignore[attr-defined]
+                self.close()
                 raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
-            if len(line) > smtplib._MAXLINE:
-                self.close()  # type: ignore[attr-defined]
+            if len(line) > _MAXLINE:
+                self.close()
                 raise smtplib.SMTPResponseException(500, b"Line too long.")
             shown = line.decode("utf-8", "replace").rstrip("\r\n")
             self._log("S", "334 ***" if shown.startswith("334") else shown)
@@ -99,7 +105,7 @@ class _Logged:
             if line[3:4] != b"-":
                 break
             if len(lines) > MAX_REPLY_LINES:
-                self.close()  # type: ignore[attr-defined]
+                self.close()
                 raise ReplyTooLong()
         # Secrets follow a 334 challenge (AUTH); message text follows 354 (DATA).
         self._secret_next = code == 334
@@ -142,7 +148,7 @@ def open_connection(
     assert isinstance(connection, _Logged)
     connection.protocol_log = protocol_log
     connection.deadline = None
-    connection._host = host  # smtplib verifies STARTTLS against this name; __init__ sets it
+    connection._host = host  # type: ignore[union-attr]  # smtplib verifies STARTTLS against this name; __init__ sets it
     try:
         connection.connect(host, port)
         connection.ehlo()

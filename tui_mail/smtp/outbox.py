@@ -11,7 +11,7 @@ from __future__ import annotations
 import email.parser
 import email.policy
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.utils import getaddresses
 from pathlib import Path
 
@@ -20,8 +20,8 @@ from tui_mail.accounts.secrets import Secret
 from tui_mail.compose.draft import Draft, draft_from_stored
 from tui_mail.compose.headers import HeaderProblem, date_value, make_message_id
 from tui_mail.compose.mime import BuiltMessage, build_message, strip_bcc
+from tui_mail.smtp.submit import SubmissionError, SubmitResult, Submitter
 from tui_mail.store.maildir import Maildir, MaildirError
-from tui_mail.smtp.submit import SubmissionError, Submitter, SubmitResult
 
 DRAFTS = "Drafts"
 SENT = "Sent"
@@ -46,6 +46,7 @@ class SendOutcome:
     refused: dict[str, str]
     draft_key: str | None = None
     sent_copy: Path | None = None
+    needs_password: bool = False  # no password_command or keyring entry: ask and retry
 
 
 class Outbox:
@@ -60,7 +61,9 @@ class Outbox:
 
     # -- drafts ---------------------------------------------------------------------------
 
-    def save_draft(self, draft: Draft, *, key: str | None = None, failure: str | None = None) -> tuple[Draft, str]:
+    def save_draft(
+        self, draft: Draft, *, key: str | None = None, failure: str | None = None
+    ) -> tuple[Draft, str]:
         """Store (or replace) the draft; returns it with its Message-ID fixed, and the key.
 
         Raises MaildirError (disk full, permissions) and HeaderProblem.
@@ -94,12 +97,18 @@ class Outbox:
             raise MaildirError(f"the draft is no longer in {self.drafts.root}")
         return draft_from_stored(message.path.read_bytes())
 
+    @property
+    def submitter(self) -> Submitter | None:
+        return self._submitter
+
     def discard(self, key: str) -> bool:
         return self.drafts.remove(key)
 
     # -- sending --------------------------------------------------------------------------
 
-    def send(self, draft: Draft, *, key: str | None = None, secret: Secret | None = None) -> SendOutcome:
+    def send(
+        self, draft: Draft, *, key: str | None = None, secret: Secret | None = None
+    ) -> SendOutcome:
         """Store as a draft, submit, then move to ``.Sent``; never raises for a send failure."""
         problems = draft.problems()
         if problems:
@@ -110,12 +119,16 @@ class Outbox:
         built: list[BuiltMessage] = []
 
         def message_for(eight_bit_ok: bool) -> bytes:
-            message = build_message(draft, charset=charset, eight_bit_ok=eight_bit_ok, include_bcc=True)
+            message = build_message(
+                draft, charset=charset, eight_bit_ok=eight_bit_ok, include_bcc=True
+            )
             built.append(message)
             return strip_bcc(message.data)
 
         sender = _addr_spec(draft.from_)
-        return self._submit(key, sender, draft.recipients(), message_for, draft=draft, secret=secret, built=built)
+        return self._submit(
+            key, sender, draft.recipients(), message_for, draft=draft, secret=secret, built=built
+        )
 
     def send_prepared(self, data: bytes, *, secret: Secret | None = None) -> SendOutcome:
         """``tui-mail send``: a ready RFC 5322 message (Date and Message-ID added if missing)."""
@@ -127,7 +140,9 @@ class Outbox:
         if parsed.get("Date") is None:
             added += f"Date: {date_value()}\r\n".encode()
         if parsed.get("Message-ID") is None:
-            added += f"Message-ID: {make_message_id(self.account.sending.from_addr_spec)}\r\n".encode()
+            added += (
+                f"Message-ID: {make_message_id(self.account.sending.from_addr_spec)}\r\n".encode()
+            )
         data = added + data
         fields = [str(value) for name in ("To", "Cc", "Bcc") for value in parsed.get_all(name, [])]
         recipients: dict[str, str] = {}
@@ -135,14 +150,27 @@ class Outbox:
             if "@" in address:
                 recipients.setdefault(address.lower(), address)
         froms = getaddresses([str(parsed.get("From", ""))])
-        sender = froms[0][1] if froms and "@" in froms[0][1] else self.account.sending.from_addr_spec
+        sender = (
+            froms[0][1] if froms and "@" in froms[0][1] else self.account.sending.from_addr_spec
+        )
         stored = self.drafts.add(data, flags="D")
         if not recipients:
-            return SendOutcome(False, "Not sent: no To, Cc or Bcc address in the message", {}, stored.key)
+            return SendOutcome(
+                False, "Not sent: no To, Cc or Bcc address in the message", {}, stored.key
+            )
         if not sender:
-            return SendOutcome(False, "Not sent: no From address and no from in the account", {}, stored.key)
+            return SendOutcome(
+                False, "Not sent: no From address and no from in the account", {}, stored.key
+            )
         wire = strip_bcc(data)
-        return self._submit(stored.key, sender, list(recipients.values()), lambda _ok: wire, stored_data=data, secret=secret)
+        return self._submit(
+            stored.key,
+            sender,
+            list(recipients.values()),
+            lambda _ok: wire,
+            stored_data=data,
+            secret=secret,
+        )
 
     def _submit(
         self,
@@ -159,25 +187,38 @@ class Outbox:
         if self._submitter is None:
             return self._failed(key, draft, "this account has no [smtp] table", {})
         try:
-            result: SubmitResult = self._submitter.send(sender, recipients, message_for, secret=secret)
+            result: SubmitResult = self._submitter.send(
+                sender, recipients, message_for, secret=secret
+            )
         except SubmissionError as error:
-            return self._failed(key, draft, str(error), error.refused)
+            outcome = self._failed(key, draft, str(error), error.refused)
+            if error.stage == "secret":
+                outcome = replace(outcome, needs_password=True)
+            return outcome
         sent_data = built[-1].data if built else stored_data
         assert sent_data is not None
         refused_text = ""
         if result.refused:
-            refused_text = " Refused: " + "; ".join(f"{a} ({why})" for a, why in result.refused.items()) + "."
+            refused_text = (
+                " Refused: " + "; ".join(f"{a} ({why})" for a, why in result.refused.items()) + "."
+            )
         accepted = ", ".join(result.accepted)
         try:
             copy = self.sent.add(sent_data, flags="S")
         except MaildirError as error:
             note = f"was sent to {accepted}, but the copy could not be stored in {SENT}: {error}"
             key = self._record_failure(key, draft, note)
-            return SendOutcome(True, f"Sent to {accepted}; {note}.{refused_text}", result.refused, key)
+            return SendOutcome(
+                True, f"Sent to {accepted}; {note}.{refused_text}", result.refused, key
+            )
         self.drafts.remove(key)
-        return SendOutcome(True, f"Sent to {accepted}.{refused_text}", result.refused, None, copy.path)
+        return SendOutcome(
+            True, f"Sent to {accepted}.{refused_text}", result.refused, None, copy.path
+        )
 
-    def _failed(self, key: str, draft: Draft | None, reason: str, refused: dict[str, str]) -> SendOutcome:
+    def _failed(
+        self, key: str, draft: Draft | None, reason: str, refused: dict[str, str]
+    ) -> SendOutcome:
         key = self._record_failure(key, draft, reason)
         return SendOutcome(False, f"Not sent (kept in {DRAFTS}): {reason}", refused, key)
 

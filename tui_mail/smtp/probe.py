@@ -45,7 +45,9 @@ def _lines(reply: bytes) -> tuple[str, ...]:
     return tuple(sanitize_text(line.strip(), single_line=True) for line in text[1:] if line.strip())
 
 
-def probe_smtp(host: str, port: int, tls: str, *, cafile: Path | None, timeout: float) -> SmtpReport:
+def probe_smtp(
+    host: str, port: int, tls: str, *, cafile: Path | None, timeout: float
+) -> SmtpReport:
     """EHLO (and STARTTLS) without AUTH; raises OSError / ssl.SSLError / SMTPException."""
     context = verifying_context(cafile) if tls != "none" else None
     connection: smtplib.SMTP
@@ -53,7 +55,7 @@ def probe_smtp(host: str, port: int, tls: str, *, cafile: Path | None, timeout: 
         connection = LoggedSMTPSSL(timeout=timeout, context=context)
     else:
         connection = LoggedSMTP(timeout=timeout)
-    connection._host = host  # type: ignore[attr-defined]
+    connection._host = host  # type: ignore[union-attr]
     try:
         _code, greeting = connection.connect(host, port)
         _code, reply = connection.ehlo()

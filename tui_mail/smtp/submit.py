@@ -35,8 +35,8 @@ _PASSWORD_METHODS = ("PLAIN", "LOGIN")
 class SubmissionError(Exception):
     """Sending failed; ``str()`` is one line for the user (never a secret).
 
-    ``stage`` is where: ``config``, ``connect``, ``tls``, ``auth``, ``sender``,
-    ``recipients``, ``data``.
+    ``stage`` is where: ``config``, ``connect``, ``tls``, ``secret`` (no password known:
+    a UI may ask for one), ``auth``, ``sender``, ``recipients``, ``data``.
     """
 
     def __init__(self, stage: str, text: str, *, refused: dict[str, str] | None = None) -> None:
@@ -74,7 +74,7 @@ def smtp_target(account: Account) -> SmtpTarget:
         raise SubmissionError(
             "config",
             f"account {account.name!r} has no [accounts.{account.name}.smtp] table, so it "
-            "cannot send; add one with host = \"smtp.example.org\" (see the README)",
+            'cannot send; add one with host = "smtp.example.org" (see the README)',
         )
     user = settings.user or account.user
     auth = settings.auth
@@ -96,7 +96,7 @@ def smtp_target(account: Account) -> SmtpTarget:
         port=settings.port,
         tls="implicit" if settings.tls == "implicit" else settings.tls,
         user=user,
-        auth=auth,  # type: ignore[arg-type]  # SMTP's names are a subset of POP3's
+        auth=auth,  # SMTP's names are a subset of POP3's
         password_command=password_command,
         oauth_token_command=token_command,
         cafile=settings.cafile,
@@ -181,7 +181,9 @@ class Submitter:
                 '(port 465 wants tls = "implicit", port 587 tls = "starttls")',
             ) from None
         except smtplib.SMTPResponseException as error:
-            raise SubmissionError("connect", f"the server refused us: {_server_said(error)}") from None
+            raise SubmissionError(
+                "connect", f"the server refused us: {_server_said(error)}"
+            ) from None
         except (OSError, smtplib.SMTPException) as error:
             raise SubmissionError("connect", _connect_words(target, error)) from None
         try:
@@ -195,7 +197,9 @@ class Submitter:
                 "data", f"the connection to {target.host} dropped ({_words(str(error))})"
             ) from None
         except (TimeoutError, OSError) as error:
-            raise SubmissionError("data", f"the connection to {target.host} failed: {error}") from None
+            raise SubmissionError(
+                "data", f"the connection to {target.host} failed: {error}"
+            ) from None
         finally:
             try:
                 connection.quit()
@@ -221,7 +225,7 @@ class Submitter:
         try:
             secret = typed or self._secrets.secret(account)
         except SecretError as error:
-            raise SubmissionError("auth", str(error)) from None
+            raise SubmissionError("secret", str(error)) from None
         try:
             self._auth(connection, mechanism, account.user, secret)
         except smtplib.SMTPAuthenticationError as error:
@@ -260,7 +264,9 @@ class Submitter:
             connection.auth("PLAIN", lambda challenge=None: plain)
         elif mechanism == "LOGIN":
             answers = iter((user, value))
-            connection.auth("LOGIN", lambda challenge=None: next(answers, ""), initial_response_ok=False)
+            connection.auth(
+                "LOGIN", lambda challenge=None: next(answers, ""), initial_response_ok=False
+            )
         elif mechanism == "XOAUTH2":
             initial = f"user={user}\x01auth=Bearer {value}\x01\x01"
             replies = iter((initial,))
@@ -294,7 +300,9 @@ class Submitter:
         code, reply = connection.mail(sender, options)
         if code != 250:
             connection.rset()
-            raise SubmissionError("sender", f"the server refused the sender {sender}: {code} {_words(reply)}")
+            raise SubmissionError(
+                "sender", f"the server refused the sender {sender}: {code} {_words(reply)}"
+            )
         refused: dict[str, str] = {}
         accepted: list[str] = []
         for recipient in recipients:
@@ -305,12 +313,12 @@ class Submitter:
                 refused[recipient] = f"{code} {_words(reply)}"
         if not accepted:
             connection.rset()
-            raise SubmissionError(
-                "recipients", _refused_words(refused), refused=refused
-            )
+            raise SubmissionError("recipients", _refused_words(refused), refused=refused)
         code, reply = connection.data(data)
         if code != 250:
-            raise SubmissionError("data", f"the server did not accept the message: {code} {_words(reply)}")
+            raise SubmissionError(
+                "data", f"the server did not accept the message: {code} {_words(reply)}"
+            )
         return SubmitResult(tuple(accepted), refused, is_8bit)
 
 
@@ -328,4 +336,3 @@ def _connect_words(target: SmtpTarget, error: BaseException) -> str:
     if isinstance(error, OSError) and error.strerror:
         return f"cannot connect to {where}: {error.strerror}"
     return f"cannot connect to {where}: {_words(str(error)) or type(error).__name__}"
-
