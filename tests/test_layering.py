@@ -14,6 +14,11 @@ CORE_PACKAGES = [
     "tui_mail.mail",
     "tui_mail.accounts",
     "tui_mail.session",
+    "tui_mail.store.maildir",
+    "tui_mail.compose.reply",
+    "tui_mail.compose.mime",
+    "tui_mail.smtp.outbox",
+    "tui_mail.smtp.probe",
 ]
 
 

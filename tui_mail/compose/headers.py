@@ -17,7 +17,7 @@ from email.utils import format_datetime, formataddr, getaddresses, localtime
 from tui_mail.accounts.sending import Charset
 
 MAX_LINE = 78  # the RFC 5322 recommendation; the hard limit is 998
-_MAX_WORD = 75  # RFC 2047's limit for one encoded-word
+_MAX_WORD = 62  # under RFC 2047's 75, so "Subject: " and a word fit one 78-column line
 _PREFIX = re.compile(r"^\s*(?:(?:re|fwd?|aw|sv|wg|antw|tr|vs)\s*(?:\[\d+\])?\s*[:：]\s*)+", re.I)
 _ATOM_SPECIALS = re.compile(r'[()<>\[\]:;@\\,."]')
 

@@ -31,7 +31,7 @@ from tui_mail.session.events import (
 from tui_mail.session.protocol_log import ProtocolLogWriter
 from tui_mail.store.models import MessageSummary
 from tui_mail.ui import messages as msg
-from tui_mail.ui.bindings import SCREEN_BINDINGS, help_entries
+from tui_mail.ui.bindings import COMPOSE_BINDINGS, SCREEN_BINDINGS, help_entries
 from tui_mail.ui.compose_actions import ComposeActions, Composer
 from tui_mail.ui.list_model import MessageListModel
 from tui_mail.ui.rendering import MailRenderer, MessageRenderer
@@ -421,7 +421,7 @@ class TuiMailApp(ComposeActions):
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Every mail action in the command palette, next to Textual's own commands."""
         if screen is self.mail_screen:
-            for binding in SCREEN_BINDINGS:
+            for binding in [*SCREEN_BINDINGS, *COMPOSE_BINDINGS]:
                 action = binding.action.removeprefix("app.")
                 keys = self._user_keymap.get(binding.id or "", binding.key)
                 shown = ", ".join(self.get_key_display(Binding(k, "")) for k in keys.split(","))
