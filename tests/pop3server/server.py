@@ -1,4 +1,4 @@
-"""A scriptable POP3 server on 127.0.0.1: for tests, benchmarks and ``tui-mail --demo``.
+"""A scriptable POP3 server on 127.0.0.1: for tests and benchmarks.
 
 It serves messages from memory or a Maildir with everything a real server has (UIDL, TOP,
 APOP, USER/PASS, SASL, STLS, implicit TLS, PIPELINING, delete-at-QUIT, a session lock) and
@@ -10,7 +10,7 @@ can delete, reconnect and see what was really committed::
     assert server.deleted_uids == [...]
 
 Synchronous callers use ``with server.background():``; other processes use
-``python -m tui_mail.pop3.testserver --maildir DIR``.
+``python -m tests.pop3server --maildir DIR``.
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from tui_mail.pop3.testserver_auth import MECHANISMS, Credentials
-from tui_mail.pop3.testserver_faults import CONNECT, At, DropFault, ErrorFault, Faults
-from tui_mail.pop3.testserver_mailbox import Mailbox, StoredMessage
-from tui_mail.pop3.testserver_session import ServerSettings, Session, SessionRecord
+from tests.pop3server.auth import MECHANISMS, Credentials
+from tests.pop3server.faults import CONNECT, At, DropFault, ErrorFault, Faults
+from tests.pop3server.mailbox import Mailbox, StoredMessage
+from tests.pop3server.session import ServerSettings, Session, SessionRecord
 
 __all__ = [
     "CONNECT",
@@ -67,7 +67,7 @@ class POP3TestServer:
         maildir: str | Path | None = None,
         delete_files: bool = False,
         user: str = "user",
-        password: str = "password",  # noqa: S107 - a test account, never a real secret
+        password: str = "password",
         token: str | None = None,
         tls: str = "none",
         ssl_context: ssl.SSLContext | None = None,
@@ -229,12 +229,12 @@ class POP3TestServer:
             thread.join(timeout=10)
 
 
-# Command line: `python -m tui_mail.pop3.testserver --maildir DIR [--port N] ...`
+# Command line: `python -m tests.pop3server --maildir DIR [--port N] ...`
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m tui_mail.pop3.testserver",
+        prog="python -m tests.pop3server",
         description="Serve a Maildir or .eml files over POP3 on 127.0.0.1 (for tests and demos).",
     )
     parser.add_argument("--maildir", type=Path, help="Maildir to serve (cur/ and new/)")
@@ -332,7 +332,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     asyncio.run(_serve_from_command_line(_server_from_args(args)))
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from tui_mail.pop3.testserver_auth import (
+from tests.pop3server.auth import (
     CLEARTEXT_MECHANISMS,
     MECHANISMS,
     Credentials,
@@ -26,8 +26,8 @@ from tui_mail.pop3.testserver_auth import (
     apop_ok,
     make_timestamp,
 )
-from tui_mail.pop3.testserver_faults import CONNECT, DropFault, Faults
-from tui_mail.pop3.testserver_mailbox import Mailbox, StoredMessage, byte_stuff, top_of
+from tests.pop3server.faults import CONNECT, DropFault, Faults
+from tests.pop3server.mailbox import Mailbox, StoredMessage, byte_stuff, top_of
 
 MAX_COMMAND = 255
 """RFC 2449: command lines are at most 255 octets; longer ones are refused, not truncated."""
