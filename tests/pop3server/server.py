@@ -21,7 +21,6 @@ import contextlib
 import signal
 import ssl
 import sys
-import threading
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -31,6 +30,7 @@ from tests.pop3server.auth import MECHANISMS, Credentials
 from tests.pop3server.faults import CONNECT, At, DropFault, ErrorFault, Faults
 from tests.pop3server.mailbox import Mailbox, StoredMessage
 from tests.pop3server.session import ServerSettings, Session, SessionRecord
+from tui_mail.demo.server import LOOPBACK, serve_in_thread
 
 __all__ = [
     "CONNECT",
@@ -45,7 +45,6 @@ __all__ = [
     "main",
 ]
 
-LOOPBACK = "127.0.0.1"
 TLS_MODES = ("none", "starttls", "implicit")
 
 
@@ -196,37 +195,8 @@ class POP3TestServer:
     @contextlib.contextmanager
     def background(self) -> Iterator[Self]:
         """Run the server on its own event loop in a daemon thread while the block runs."""
-        started = threading.Event()
-        failure: list[BaseException] = []
-        control: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
-
-        async def serve() -> None:
-            stop_requested = asyncio.Event()
-            try:
-                await self.start()
-            except BaseException as error:
-                failure.append(error)
-                started.set()
-                return
-            control.append((asyncio.get_running_loop(), stop_requested))
-            started.set()
-            await stop_requested.wait()
-            await self.stop()
-
-        thread = threading.Thread(
-            target=asyncio.run, args=(serve(),), daemon=True, name=f"pop3-testserver-{id(self):x}"
-        )
-        thread.start()
-        started.wait()
-        if failure:
-            thread.join()
-            raise failure[0]
-        loop, stop_requested = control[0]
-        try:
+        with serve_in_thread(self.start, self.stop, name=f"pop3-testserver-{id(self):x}"):
             yield self
-        finally:
-            loop.call_soon_threadsafe(stop_requested.set)
-            thread.join(timeout=10)
 
 
 # Command line: `python -m tests.pop3server --maildir DIR [--port N] ...`

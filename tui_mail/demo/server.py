@@ -167,8 +167,6 @@ class POP3Session:
     :meth:`received` (every parsed command) and :meth:`dispatch` (every known command).
     """
 
-    greeting = "+OK tui-mail POP3 server ready."
-
     def __init__(
         self,
         mailbox: Maildrop,
@@ -226,7 +224,7 @@ class POP3Session:
     async def run(self) -> None:
         """Greet, then answer commands until QUIT or EOF; always closes the socket."""
         try:
-            await self._send(self.greeting)
+            await self._send(self._greeting())
             await self._serve()
         except (Stop, ConnectionError, ssl.SSLError):
             pass
@@ -236,6 +234,9 @@ class POP3Session:
     async def _serve(self) -> None:
         while True:
             await self._command(await self._read_line())
+
+    def _greeting(self) -> str:
+        return "+OK tui-mail POP3 server ready."
 
     async def _command(self, line: bytes) -> None:
         if len(line) + 2 > MAX_COMMAND_OCTETS:  # RFC 2449 counts the CRLF
