@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
 
 from tests.fake_session import FIXED_NOW, small_mailbox
+from tests.waiting import until
 from tui_mail.ui.app import TuiMailApp
 
 SIZE = (80, 24)
@@ -26,18 +26,10 @@ def make_app(tmp_path: Path, theme: str = "textual-dark") -> TuiMailApp:
     )
 
 
-async def until(pilot: Pilot[None], condition: Callable[[], bool]) -> None:
-    for _ in range(400):
-        if condition():
-            return
-        await pilot.pause(0.005)
-    raise AssertionError("the app never reached the expected state")
-
-
 async def loaded(pilot: Pilot[None]) -> None:
     app = pilot.app
     assert isinstance(app, TuiMailApp)
-    await until(pilot, lambda: app.model.total == 6)
+    await until(lambda: app.model.total == 6, pilot=pilot)
     await pilot.pause()
 
 
@@ -56,7 +48,7 @@ def test_preview_of_a_hostile_message(snap_compare: Any, tmp_path: Path) -> None
         assert isinstance(app, TuiMailApp)
         app.mail_screen.message_list.select_uid("u4")
         await pilot.press("enter")
-        await until(pilot, lambda: app.mail_screen.preview.uid == "u4")
+        await until(lambda: app.mail_screen.preview.uid == "u4", pilot=pilot)
         await pilot.pause()
 
     assert snap_compare(make_app(tmp_path), terminal_size=SIZE, run_before=open_hostile)
