@@ -11,7 +11,9 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from test_session import (
+
+from tests.pop3server import DropFault, Faults, POP3TestServer
+from tests.test_session import (
     MESSAGES,
     BodyFailed,
     BodyReady,
@@ -23,9 +25,7 @@ from test_session import (
     synced,
     until,
 )
-from test_session import new_session as _new_session
-
-from tui_mail.pop3.testserver import DropFault, Faults, POP3TestServer
+from tests.test_session import new_session as _new_session
 from tui_mail.session.mail_session import MailSession
 from tui_mail.store import Store
 
