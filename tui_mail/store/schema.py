@@ -57,7 +57,7 @@ def classify_store_error(error: BaseException, where: object) -> StoreError:
     if primary == _SQLITE_FULL or "disk is full" in text:
         return StoreFull(f"disk full: cannot write to {where}")
     if primary in (_SQLITE_CORRUPT, _SQLITE_NOTADB) or "malformed" in text:
-        return StoreDamaged(f"the local store {where} is damaged: {text}")
+        return StoreDamaged(f"the local store {where} is damaged and unusable: {text}")
     if primary in (_SQLITE_READONLY, _SQLITE_PERM) or "readonly" in text:
         return StoreReadOnly(f"cannot write to {where}: {text}")
     if primary == _SQLITE_CANTOPEN:
