@@ -72,17 +72,24 @@ class CertificateDetails:
         days = (self.not_after - now).days
         return f"{span} (valid, {days} day{'' if days == 1 else 's'} left)"
 
-    def lines(self, now: datetime | None = None) -> list[str]:
-        """Label-value pairs for a report (server-controlled text: show as text, sanitised)."""
+    def lines(self, now: datetime | None = None, *, narrow: bool = False) -> list[str]:
+        """Label-value pairs for a report (server-controlled text: show as text, sanitised).
+
+        ``narrow`` puts the fingerprint on two lines of 16 bytes, to fit 80 columns.
+        """
         rows = [
             ("subject", self.subject),
             ("issuer", self.issuer + (" (self-signed)" if self.self_signed else "")),
             ("valid", self.validity_words(now)),
-            ("sha256", self.fingerprint),
         ]
+        if narrow:
+            half = len(self.fingerprint) // 2 + 1
+            rows += [("sha256", self.fingerprint[:half]), ("", self.fingerprint[half:])]
+        else:
+            rows.append(("sha256", self.fingerprint))
         if self.names:
             rows.append(("names", ", ".join(self.names)))
-        return [f"{label + ':':13} {value}" for label, value in rows]
+        return [f"{label + ':' if label else '':13} {value}" for label, value in rows]
 
     def matches_host(self, host: str) -> bool:
         """Whether ``host`` is among the names (a wildcard covers one label)."""
