@@ -23,8 +23,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 from latency_proxy import LatencyProxy  # noqa: E402
 from sample_mail import make_mailbox  # noqa: E402
 
+from tests.pop3server import Faults, POP3TestServer  # noqa: E402
 from tui_mail.pop3 import POP3Client  # noqa: E402
-from tui_mail.pop3.testserver import Faults, POP3TestServer  # noqa: E402
 
 
 async def list_headers(port: int, server: POP3TestServer, mode: str) -> tuple[float, int]:

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.pop3server import Faults, POP3TestServer
 from tui_mail.accounts import ConfigError
 from tui_mail.accounts.config import parse_config
 from tui_mail.accounts.config_write import render_config
 from tui_mail.pop3 import POP3Client
 from tui_mail.pop3.errors import InvalidArgument
-from tui_mail.pop3.testserver import Faults, POP3TestServer
 
 MESSAGES = [f"Subject: message {n}\r\n\r\nbody {n}\r\n".encode() for n in range(1, 31)]
 

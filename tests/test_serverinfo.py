@@ -12,11 +12,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from certs import CertFiles
-from dovecot import Dovecot
 
+from tests.certs import CertFiles
+from tests.dovecot import Dovecot
+from tests.pop3server import Faults, POP3TestServer
 from tui_mail.pop3.certificate import CertificateDetails
-from tui_mail.pop3.testserver import Faults, POP3TestServer
 
 
 def serverinfo(*args: str) -> subprocess.CompletedProcess[str]:

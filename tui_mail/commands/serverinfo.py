@@ -17,7 +17,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tui_mail.commands.errors import describe_error, report_failure
+from tui_mail.commands.output import report_failure
+from tui_mail.session.errors import describe_error
 
 if TYPE_CHECKING:
     from tui_mail.pop3 import POP3Client
