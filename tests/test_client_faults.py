@@ -12,8 +12,9 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
-from certs import CertFiles
 
+from tests.certs import CertFiles
+from tests.pop3server import CONNECT, At, DropFault, ErrorFault, Faults, POP3TestServer
 from tui_mail.pop3 import POP3Client
 from tui_mail.pop3.errors import (
     AuthFailed,
@@ -30,7 +31,6 @@ from tui_mail.pop3.errors import (
     TLSFailure,
     UTF8Required,
 )
-from tui_mail.pop3.testserver import CONNECT, At, DropFault, ErrorFault, Faults, POP3TestServer
 
 USER, PASSWORD, TOKEN = "alice", "correct horse", "ya29.a0AfH6SM-" + "t" * 300
 
@@ -247,9 +247,11 @@ async def test_server_without_uidl_or_top() -> None:
 async def test_capabilities_announced_only_after_login() -> None:
     async with make_server(faults=Faults(late_capabilities=True)) as server:
         client = await connect(server)
-        assert not client.capabilities.top and not client.capabilities.pipelining
+        before = client.capabilities
+        assert not before.top and not before.pipelining
         await client.login(USER, PASSWORD, mechanism="user")
-        assert client.capabilities.top and client.capabilities.pipelining
+        after = client.capabilities
+        assert after.top and after.pipelining
         await client.abort()
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tui_mail.accounts.config import Account, ConfigError, parse_config
+from tui_mail.accounts.sending import Charset
 from tui_mail.compose.draft import (
     AttachedFile,
     Draft,
@@ -20,7 +21,7 @@ from tui_mail.compose.draft import (
     editor_text,
     from_editor_text,
 )
-from tui_mail.compose.headers import encoded_words, reply_subject, forward_subject, unstructured
+from tui_mail.compose.headers import encoded_words, forward_subject, reply_subject, unstructured
 from tui_mail.compose.mime import build_message, rfc2231_param, strip_bcc
 from tui_mail.compose.reply import forward_draft, read_original, reply_draft
 from tui_mail.mail.render import render_message
@@ -146,8 +147,9 @@ def test_forward_inline_and_attached(tmp_path: Path) -> None:
 
 def test_headers_are_ascii_folded_and_words_complete() -> None:
     subject = "日本語の件名がとても長い場合でも正しく折り返されることを確認します" * 2
-    for charset in ("utf-8", "iso-2022-jp"):
-        field = unstructured("Subject", subject, charset)  # type: ignore[arg-type]
+    charsets: tuple[Charset, ...] = ("utf-8", "iso-2022-jp")
+    for charset in charsets:
+        field = unstructured("Subject", subject, charset)
         assert field.isascii()
         assert all(len(line) <= 78 for line in field.split("\n"))
         decoded = str(

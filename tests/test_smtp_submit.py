@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from certs import CertFiles
-from smtpserver import PASSWORD, USER, SmtpServer, free_port
 
+from tests.certs import CertFiles
+from tests.smtpserver import PASSWORD, USER, SmtpServer, free_port
 from tui_mail.accounts.config import Account, parse_config
 from tui_mail.accounts.secrets import Secret, SecretProvider
 from tui_mail.compose.draft import Draft

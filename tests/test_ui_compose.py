@@ -14,12 +14,14 @@ from pathlib import Path
 
 import keyring
 import pytest
-from certs import CertFiles
-from memory_keyring import MemoryKeyring
-from smtpserver import PASSWORD, USER, SmtpServer, free_port
+from textual.pilot import Pilot
 
+from tests.certs import CertFiles
 from tests.fake_session import FIXED_NOW, FakeSession
-from tests.test_ui_app import screen_lines, until
+from tests.memory_keyring import MemoryKeyring
+from tests.smtpserver import PASSWORD, USER, SmtpServer, free_port
+from tests.test_ui_app import screen_lines
+from tests.waiting import until
 from tui_mail.accounts.config import Account, parse_config
 from tui_mail.commands.reader import make_composer
 from tui_mail.mail.render import render_message
@@ -111,8 +113,8 @@ def folder(tmp_path: Path, name: str) -> list[Path]:
     )
 
 
-async def review_shown(pilot, app: TuiMailApp) -> str:  # type: ignore[no-untyped-def]
-    await until(pilot, lambda: isinstance(app.screen, ReviewScreen), tries=2000)
+async def review_shown(pilot: Pilot[None], app: TuiMailApp) -> str:
+    await until(lambda: isinstance(app.screen, ReviewScreen), pilot=pilot)
     await pilot.pause()
     return "\n".join(screen_lines(app))
 
@@ -126,9 +128,9 @@ async def test_reply_to_a_japanese_mail_is_sent_and_kept_in_sent(
     editor(tmp_path, monkeypatch, APPEND_JAPANESE)
     app = make_app(mailbox(), account(tmp_path, smtp.port, certs), tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await until(pilot, lambda: len(app.model) == 1)
+        await until(lambda: len(app.model) == 1, pilot=pilot)
         await pilot.press("enter")
-        await until(pilot, lambda: app.displayed is not None)
+        await until(lambda: app.displayed is not None, pilot=pilot)
         await pilot.press("r")
         screen = await review_shown(pilot, app)
         assert "To:       田中 <tanaka@example.jp>" in screen
@@ -136,9 +138,7 @@ async def test_reply_to_a_japanese_mail_is_sent_and_kept_in_sent(
         assert "y send" in screen and "q abandon" in screen
         assert len(folder(tmp_path, "Drafts")) == 1  # stored as soon as the editor returned
         await pilot.press("y")
-        await until(
-            pilot, lambda: len(smtp.received) == 1 and not folder(tmp_path, "Drafts"), tries=3000
-        )
+        await until(lambda: len(smtp.received) == 1 and not folder(tmp_path, "Drafts"), pilot=pilot)
     [got] = smtp.received
     assert got.rcpt_tos == ["tanaka@example.jp"]
     parsed = email.message_from_bytes(got.data, policy=email.policy.default)
@@ -161,15 +161,13 @@ async def test_server_down_keeps_the_draft_and_p_continues_it(
     port = free_port()
     app = make_app(mailbox(), account(tmp_path, port, certs), tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await until(pilot, lambda: len(app.model) == 1)
+        await until(lambda: len(app.model) == 1, pilot=pilot)
         await pilot.press("enter")
-        await until(pilot, lambda: app.displayed is not None)
+        await until(lambda: app.displayed is not None, pilot=pilot)
         await pilot.press("r")
         await review_shown(pilot, app)
         await pilot.press("y")
-        await until(
-            pilot, lambda: any("Not sent" in n.message for n in app._notifications), tries=3000
-        )
+        await until(lambda: any("Not sent" in n.message for n in app._notifications), pilot=pilot)
         [note] = [n.message for n in app._notifications if "Not sent" in n.message]
         assert "kept in Drafts" in note and "connection refused" in note and "P continues" in note
         [draft] = folder(tmp_path, "Drafts")
@@ -177,7 +175,7 @@ async def test_server_down_keeps_the_draft_and_p_continues_it(
         server = SmtpServer(certs.server_context(), port=port).start()
         try:
             await pilot.press("P")
-            await until(pilot, lambda: isinstance(app.screen, DraftsScreen))
+            await until(lambda: isinstance(app.screen, DraftsScreen), pilot=pilot)
             await pilot.pause()
             assert "not sent: " in "\n".join(screen_lines(app))
             await pilot.press("enter")
@@ -185,9 +183,7 @@ async def test_server_down_keeps_the_draft_and_p_continues_it(
             assert "Last attempt failed: " in screen
             await pilot.press("y")
             await until(
-                pilot,
-                lambda: len(server.received) == 1 and not folder(tmp_path, "Drafts"),
-                tries=3000,
+                lambda: len(server.received) == 1 and not folder(tmp_path, "Drafts"), pilot=pilot
             )
         finally:
             server.stop()
@@ -208,7 +204,8 @@ async def test_unsent_drafts_are_offered_at_start(certs: CertFiles, tmp_path: Pa
     app = make_app(mailbox(), acct, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await until(
-            pilot, lambda: any("in Drafts not sent" in n.message for n in app._notifications)
+            lambda: any("in Drafts not sent" in n.message for n in app._notifications),
+            pilot=pilot,
         )
 
 
@@ -218,13 +215,13 @@ async def test_group_reply_and_forward_headers(
     editor(tmp_path, monkeypatch, 'printf "FYI\\n" >> "$1"\n')
     app = make_app(mailbox(), account(tmp_path, smtp.port, certs), tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await until(pilot, lambda: len(app.model) == 1)
+        await until(lambda: len(app.model) == 1, pilot=pilot)
         await pilot.press("R")  # not opened yet: R opens it, then starts the reply
         screen = await review_shown(pilot, app)
         assert "To:       田中 <tanaka@example.jp>" in screen
         assert "Cc:       bob@example.net" in screen  # our own address left out
         await pilot.press("p")
-        await until(pilot, lambda: not isinstance(app.screen, ReviewScreen))
+        await until(lambda: not isinstance(app.screen, ReviewScreen), pilot=pilot)
         assert len(folder(tmp_path, "Drafts")) == 1
         await pilot.press("F")
         screen = await review_shown(pilot, app)
@@ -249,29 +246,29 @@ async def test_new_message_attach_and_abandon(
     monkeypatch.chdir(tmp_path)
     app = make_app(mailbox(), account(tmp_path, smtp.port, certs), tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await until(pilot, lambda: len(app.model) == 1)
+        await until(lambda: len(app.model) == 1, pilot=pilot)
         await pilot.press("m")
         await review_shown(pilot, app)
         await pilot.press("a")
-        await until(pilot, lambda: isinstance(app.screen, AttachPrompt))
+        await until(lambda: isinstance(app.screen, AttachPrompt), pilot=pilot)
         await pilot.press(*"fi", "tab")  # completes to files/
         await pilot.press(*"報", "tab")  # completes the only file
         await pilot.press("enter")
         screen = await review_shown(pilot, app)
         assert "報告書.pdf  application/pdf" in screen
         await pilot.press("y")
-        await until(pilot, lambda: len(smtp.received) == 1, tries=3000)
+        await until(lambda: len(smtp.received) == 1, pilot=pilot)
         # and a second message, abandoned: asks first, then leaves nothing behind
         await pilot.press("m")
         await review_shown(pilot, app)
         await pilot.press("q")
-        await until(pilot, lambda: isinstance(app.screen, YesNo))
+        await until(lambda: isinstance(app.screen, YesNo), pilot=pilot)
         await pilot.press("n")
         await review_shown(pilot, app)
         await pilot.press("q")
-        await until(pilot, lambda: isinstance(app.screen, YesNo))
+        await until(lambda: isinstance(app.screen, YesNo), pilot=pilot)
         await pilot.press("y")
-        await until(pilot, lambda: not folder(tmp_path, "Drafts"))
+        await until(lambda: not folder(tmp_path, "Drafts"), pilot=pilot)
     parsed = email.message_from_bytes(smtp.received[0].data, policy=email.policy.default)
     assert parsed["Subject"] == "月報" and parsed["To"] == "Bob <bob@example.net>"
     [attachment] = list(parsed.iter_attachments())
@@ -286,9 +283,11 @@ async def test_unchanged_new_message_is_dropped(
     editor(tmp_path, monkeypatch, "true\n")
     app = make_app(mailbox(), account(tmp_path, free_port(), certs), tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await until(pilot, lambda: len(app.model) == 1)
+        await until(lambda: len(app.model) == 1, pilot=pilot)
         await pilot.press("m")
-        await until(pilot, lambda: any("not changed" in n.message for n in app._notifications))
+        await until(
+            lambda: any("not changed" in n.message for n in app._notifications), pilot=pilot
+        )
         assert not isinstance(app.screen, ReviewScreen)
     assert folder(tmp_path, "Drafts") == []
 
@@ -299,21 +298,21 @@ async def test_password_is_asked_in_the_app_when_nothing_else_has_it(
     editor(tmp_path, monkeypatch, 'sed -i "s/^To: *$/To: bob@example.net/" "$1"\n')
     app = make_app(mailbox(), account(tmp_path, smtp.port, certs, pop_secret=False), tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await until(pilot, lambda: len(app.model) == 1)
+        await until(lambda: len(app.model) == 1, pilot=pilot)
         await pilot.press("m")
         await review_shown(pilot, app)
         await pilot.press("y")
-        await until(pilot, lambda: isinstance(app.screen, PasswordPrompt), tries=3000)
+        await until(lambda: isinstance(app.screen, PasswordPrompt), pilot=pilot)
         assert f"{USER}@127.0.0.1:{smtp.port}" in "\n".join(screen_lines(app))
         await pilot.press(*PASSWORD, "enter")
-        await until(pilot, lambda: len(smtp.received) == 1, tries=3000)
+        await until(lambda: len(smtp.received) == 1, pilot=pilot)
         assert PASSWORD not in "\n".join(screen_lines(app))
 
 
 async def test_help_lists_the_compose_keys(certs: CertFiles, tmp_path: Path) -> None:
     app = make_app(mailbox(), account(tmp_path, free_port(), certs), tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await until(pilot, lambda: len(app.model) == 1)
+        await until(lambda: len(app.model) == 1, pilot=pilot)
         await pilot.press("question_mark")
         await pilot.pause()
         from tui_mail.ui.screens.help import HelpScreen

@@ -27,7 +27,10 @@ TlsMode = Literal["implicit", "starttls", "none"]
 AuthMechanism = Literal[
     "auto", "user", "apop", "plain", "login", "cram-md5", "scram-sha-256", "xoauth2", "oauthbearer"
 ]
+PipeliningMode = Literal["auto", "on", "off"]
 TLS_MODES: tuple[TlsMode, ...] = ("implicit", "starttls", "none")
+PIPELINING_MODES: tuple[PipeliningMode, ...] = ("auto", "on", "off")
+
 AUTH_MECHANISMS: tuple[AuthMechanism, ...] = (
     "auto",
     "user",
@@ -72,6 +75,7 @@ class Account:
     allow_plaintext: bool = False
     default: bool = False
     prefer_html: bool = False  # show the HTML part of multipart/alternative mail, as text
+    pipelining: PipeliningMode = "auto"  # auto: as the server announces (CAPA PIPELINING)
     sending: Sending = field(default_factory=Sending)  # from, smtp, maildir, charset, signature
 
     def maildir_path(self, data_dir: Path | None = None) -> Path:
@@ -191,6 +195,7 @@ _KNOWN_KEYS = (
     "allow_plaintext",
     "default",
     "prefer_html",
+    "pipelining",
     *SENDING_KEYS,
 )
 
@@ -259,6 +264,9 @@ class _Checker:
         allow_plaintext = self.flag(where, table, "allow_plaintext")
         is_default = self.flag(where, table, "default")
         prefer_html = self.flag(where, table, "prefer_html")
+        pipelining = cast(
+            PipeliningMode, self.choice(where, table, "pipelining", PIPELINING_MODES, "auto")
+        )
         sending = check_sending(self, where, table)
 
         if tls == "none" and not allow_plaintext:
@@ -298,6 +306,7 @@ class _Checker:
             allow_plaintext=allow_plaintext,
             default=is_default,
             prefer_html=prefer_html,
+            pipelining=pipelining,
             sending=sending,
         )
 

@@ -24,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """0 when the server accepted the message (for at least one recipient), else 1 or 2."""
     from tui_mail.accounts import ConfigError, SecretProvider, load_config, terminal_prompt
-    from tui_mail.commands.errors import report_failure
+    from tui_mail.commands.output import report_failure
     from tui_mail.session.protocol_log import protocol_log_for
     from tui_mail.smtp.outbox import MAX_PREPARED, Outbox
     from tui_mail.smtp.submit import SubmissionError, Submitter, smtp_target
