@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal, cast
 
 from tui_mail.accounts.toml_lines import KeyPath
+from tui_mail.vocabulary import OAUTH_MECHANISMS
 
 if TYPE_CHECKING:
     from tui_mail.accounts.config import _Checker
@@ -97,8 +98,6 @@ def check_sending(checker: _Checker, where: KeyPath, table: dict[str, object]) -
 
 
 def _check_smtp(checker: _Checker, where: KeyPath, table: object) -> SmtpSettings:
-    from tui_mail.accounts.config import OAUTH_MECHANISMS
-
     if not isinstance(table, dict):
         raise checker.error(where, "must be a table: [accounts.NAME.smtp]")
     for key in table:

@@ -41,6 +41,7 @@ from tui_mail.ui.screens.review import (
     ReviewScreen,
     YesNo,
 )
+from tui_mail.wording import plural
 
 ComposeKind = Literal["reply", "group_reply", "forward", "forward_attached"]
 MAX_ATTACHMENT = 25 * 1024 * 1024  # what most submission servers accept in one message
@@ -419,7 +420,7 @@ class ComposeActions(SaveActions):
             return
         failed = [d for d in drafts if d.draft.failure]
         if failed:
-            count = f"{len(failed)} message{'s' if len(failed) > 1 else ''}"
+            count = plural(len(failed), "message")
             self.notify(
                 f"{count} in Drafts not sent yet ({failed[0].draft.failure}). P continues.",
                 severity="warning",

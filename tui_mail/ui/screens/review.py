@@ -21,9 +21,9 @@ from textual.suggester import Suggester
 from textual.widgets import Input, Static
 
 from tui_mail.compose.draft import Draft
-from tui_mail.mail.limits import describe_size
 from tui_mail.ui.bindings import REVIEW_BINDINGS
 from tui_mail.ui.safe_text import one_line
+from tui_mail.wording import format_size
 
 ReviewChoice = Literal["send", "edit", "attach", "detach", "postpone", "abandon"]
 MAX_SHOWN_ATTACHMENTS = 6
@@ -69,11 +69,11 @@ def review_text(info: ReviewInfo) -> Text:
         text.append(f"{len(draft.attachments)}\n")
         for item in draft.attachments[:MAX_SHOWN_ATTACHMENTS]:
             text.append(f"  {_short(item.filename, 50)}  {item.content_type}  ")
-            text.append(f"{describe_size(item.size)}\n")
+            text.append(f"{format_size(item.size)}\n")
         if len(draft.attachments) > MAX_SHOWN_ATTACHMENTS:
             text.append(f"  … and {len(draft.attachments) - MAX_SHOWN_ATTACHMENTS} more\n")
     text.append(f"{'Size:':<10}", style=label)
-    text.append(f"{describe_size(info.size)}\n")
+    text.append(f"{format_size(info.size)}\n")
     if draft.failure:
         text.append("\nLast attempt failed: ", style=Style(bold=True, color="red"))
         text.append(_short(draft.failure, 300) + "\n")
