@@ -49,7 +49,10 @@ class Handler:
         if len(args) > 1:  # ["XOAUTH2", initial response]
             blob = base64.b64decode(args[1])
         else:
-            blob = await server.challenge_auth("", encode_to_b64=False)
+            answer = await server.challenge_auth("", encode_to_b64=False)
+            if not isinstance(answer, bytes):
+                return AuthResult(success=False, handled=False)
+            blob = answer
         if blob == f"user={USER}\x01auth=Bearer {TOKEN}\x01\x01".encode():
             self.logins.append("XOAUTH2")
             return AuthResult(success=True, handled=False, auth_data=USER)
