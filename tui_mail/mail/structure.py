@@ -17,7 +17,13 @@ from dataclasses import dataclass, field
 
 from tui_mail.mail.limits import Limits, describe_size
 from tui_mail.mail.params import ContentInfo, content_info
-from tui_mail.mail.transfer import Buffer, decode_region, decoded_size, is_known_encoding
+from tui_mail.mail.transfer import (
+    Buffer,
+    decode_region,
+    decoded_size,
+    fails_base64_sanity,
+    is_known_encoding,
+)
 
 _HEADER_NAME = re.compile(rb"([\x21-\x39\x3b-\x7e]+)[ \t]*:")
 _MAX_DELIMITER_LINE = 256
@@ -239,6 +245,13 @@ def _parse(
             "\u201d; content shown as it is"
         )
     maintype = info.content_type.split("/", 1)[0]
+    if (
+        info.transfer_encoding == "base64"
+        and maintype != "multipart"
+        and fails_base64_sanity(buf, body_start, end)
+    ):
+        part.info = info = dataclasses.replace(info, transfer_encoding="8bit")
+        part.defects.append("marked base64 but is not base64; shown as it is")
     if maintype == "multipart":
         _parse_multipart(ctx, part)
     elif info.content_type in EMBEDDED_TYPES:

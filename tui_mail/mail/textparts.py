@@ -54,7 +54,7 @@ def part_text(part: Part, links: LinkRegistry) -> tuple[str, list[str]]:
     if text.startswith("\ufeff"):
         text = text[1:]  # a byte-order mark is an encoding artefact, not content
     if is_html:
-        text = html_to_text(text, links)
+        text = html_to_text(text, links, problems)
     elif info.format_flowed:
         text = unflow(text, delsp=info.delsp)
     return text, problems
