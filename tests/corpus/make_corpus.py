@@ -17,12 +17,13 @@ if str(HERE) not in sys.path:
 from corpus_hostile import CASES as HOSTILE  # noqa: E402
 from corpus_japanese import CASES as JAPANESE  # noqa: E402
 from corpus_kit import Case  # noqa: E402
+from corpus_realworld import CASES as REALWORLD  # noqa: E402
 from corpus_structure import CASES as STRUCTURE  # noqa: E402
 
 
 def all_cases() -> list[Case]:
     """Every corpus case; names are unique."""
-    cases = JAPANESE + STRUCTURE + HOSTILE
+    cases = JAPANESE + STRUCTURE + HOSTILE + REALWORLD
     names = [case.name for case in cases]
     assert len(names) == len(set(names)), "duplicate corpus case names"
     return cases

@@ -275,8 +275,8 @@ def decode_bytes(data: bytes, declared: str | None) -> Decoded:
             note = f"labelled {label} but the text is {display_name(guess[0])}"
             return Decoded(guess[1], guess[0], note)
         if latin1_word_score(data) > 0:
-            text = data.decode(WESTERN, errors="replace")
-            return Decoded(text, WESTERN, f"labelled {label} but the text is windows-1252")
+            western = data.decode(WESTERN, errors="replace")
+            return Decoded(western, WESTERN, f"labelled {label} but the text is windows-1252")
         return _with_replacements(data.decode(UTF8, errors="replace"), UTF8, None)
 
     if codec in _JAPANESE:
@@ -308,6 +308,8 @@ def decode_bytes(data: bytes, declared: str | None) -> Decoded:
 
 def _broken_utf8(data: bytes, codec: str | None, label: str, unknown: str | None) -> Decoded:
     text = data.decode(UTF8, errors="replace")
+    if codec == UTF8:
+        return _with_replacements(text, UTF8, None)
     bad = text.count("\ufffd") - data.count(b"\xef\xbf\xbd")
     note = f"UTF-8 with {bad} invalid byte sequence(s), shown as \ufffd"
     if unknown:

@@ -45,6 +45,7 @@ class Part:
     embedded: Part | None = None  # the parsed message inside message/rfc822
     defects: list[str] = field(default_factory=list)
     skipped: str | None = None  # why this part is listed but not shown
+    over_limit: bool = False  # past max_parts: listed (and saveable), never opened or shown
 
     def header(self, name: str) -> bytes | None:
         """First value of a header field (raw, unfolded), or None."""
@@ -70,6 +71,7 @@ class Part:
 class _Context:
     limits: Limits
     parts: int = 0
+    listed_over_limit: int = 0
 
 
 def _child_path(parent: str, index: int) -> str:
@@ -287,23 +289,54 @@ def _parse_multipart(ctx: _Context, part: Part) -> None:
         "message/rfc822" if part.info.content_type == "multipart/digest" else ("text/plain")
     )
     for index, (start, end) in enumerate(regions, 1):
+        path = _child_path(part.path, index)
         if ctx.parts >= limits.max_parts:
-            part.defects.append(
-                f"more than {limits.max_parts} MIME parts; "
-                f"{len(regions) - index + 1} part(s) here not shown"
-            )
+            _list_over_limit(ctx, part, regions[index - 1 :], index)
             break
+        part.children.append(_parse(ctx, part.buf, start, end, path, part.depth + 1, child_default))
+
+
+def _list_over_limit(ctx: _Context, part: Part, regions: list[tuple[int, int]], first: int) -> None:
+    """Parts past ``max_parts``: read their headers only, so they are listed and saveable.
+
+    Nothing inside them is opened (a multipart or attached message there is one entry).
+    """
+    limits = ctx.limits
+    child_default = (
+        "message/rfc822" if part.info.content_type == "multipart/digest" else "text/plain"
+    )
+    listed = 0
+    for index, (start, end) in enumerate(regions, first):
+        if ctx.listed_over_limit >= limits.max_listed_parts:
+            break
+        ctx.listed_over_limit += 1
+        listed += 1
+        headers, body_start, _defects = scan_headers(part.buf, start, end, limits)
+        values = dict(reversed(headers))
+        info = content_info(
+            values.get("content-type"),
+            values.get("content-disposition"),
+            values.get("content-transfer-encoding"),
+            default_type=child_default,
+        )
         part.children.append(
-            _parse(
-                ctx,
+            Part(
                 part.buf,
-                start,
-                end,
                 _child_path(part.path, index),
                 part.depth + 1,
-                child_default,
+                headers,
+                body_start,
+                end,
+                info,
+                skipped=f"more than {limits.max_parts} MIME parts in the message",
+                over_limit=True,
             )
         )
+    note = f"more than {limits.max_parts} MIME parts; the other {len(regions):,} here are not shown"
+    if listed:
+        note += f" ({listed:,} listed as attachments"
+        note += ")" if listed == len(regions) else f", {len(regions) - listed:,} not even listed)"
+    part.defects.append(note)
 
 
 def _parse_embedded(ctx: _Context, part: Part) -> None:
