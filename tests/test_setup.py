@@ -8,7 +8,9 @@ or keyring's fail backend as on an SSH box), so no test touches a real keyring.
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
+import ssl
 import stat
 import subprocess
 import sys
@@ -17,19 +19,21 @@ from pathlib import Path
 
 import keyring
 import pytest
-from certs import CertFiles
 from keyring.backends import fail
-from memory_keyring import MemoryKeyring
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, RadioButton, Static
 
+from tests.certs import CertFiles
+from tests.memory_keyring import MemoryKeyring
+from tests.pop3server import ErrorFault, Faults, POP3TestServer
 from tui_mail.accounts import KEYRING_SERVICE, SecretProvider, load_config
 from tui_mail.accounts import secrets as secrets_module
 from tui_mail.commands import reader
-from tui_mail.pop3.testserver import ErrorFault, Faults, POP3TestServer
+from tui_mail.pop3.certificate import CertificateDetails
 from tui_mail.ui import setup_app
 from tui_mail.ui.screens.setup import SetupResult, SetupScreen
 from tui_mail.ui.setup_app import SetupApp
+from tui_mail.ui.widgets.certificate_view import CertificateView
 
 USER = "alice@example.org"
 PASSWORD = "Setup-Secret-Passw0rd"
@@ -296,8 +300,6 @@ def make_self_signed(directory: Path) -> Path:
 
 
 async def test_self_signed_certificate_is_refused_then_accepted_with_cafile(tmp_path: Path) -> None:
-    import ssl
-
     pem = make_self_signed(tmp_path)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(pem, tmp_path / "self-signed.key")
@@ -455,3 +457,62 @@ def test_setup_command_refuses_a_broken_config(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "invalid TOML" in done.stderr and "Traceback" not in done.stderr
     assert path.read_text() == "[accounts.work\n"
+
+
+# -- trusting a certificate in place (mutt's "accept always") ---------------------------------
+
+
+async def test_untrusted_certificate_is_shown_and_trusted_only_on_request(
+    tmp_path: Path, certs: CertFiles
+) -> None:
+    server = tls_server(certs)
+    path = config_path(tmp_path)
+    async with server:
+        app = SetupApp(SetupScreen(config_path=path))
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await start(pilot, app)
+            await check_server(pilot, screen, server.port, None)
+            await until(pilot, lambda: bool(screen.query("#trust-cert")))
+            details = "\n".join(texts(screen, "#cert-details"))
+            assert "issuer:       CN=tui-mail test CA" in details
+            assert re.search(
+                r"sha256: +([0-9A-F]{2}:){16}\n +([0-9A-F]{2}:){15}[0-9A-F]{2}", details
+            ), details
+            assert "valid:" in details and "days left" in details
+            assert screen.report is None and not shown(screen, "#login")
+            assert not path.parent.exists() or not list(path.parent.glob("*.pem"))
+            assert field(screen, "cafile").value == ""  # nothing trusted by itself
+            await pilot.click("#trust-cert")
+            await until(pilot, lambda: screen.report is not None)
+            saved = path.parent / f"127.0.0.1-{server.port}.pem"
+            assert field(screen, "cafile").value == str(saved)
+            assert saved.read_text().startswith("-----BEGIN CERTIFICATE-----")
+            assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+            assert "certificate verified" in "\n".join(texts(screen, "#report"))
+            assert not screen.query("#trust-cert")
+            await fill(pilot, screen, "password", PASSWORD)
+            await enter_in(pilot, screen, "password")
+            await until(pilot, lambda: screen.login is not None or "fail" in screen.status_text)
+            await enter_in(pilot, screen, "name")
+            await until(pilot, lambda: app.return_value is not None)
+    account = load_config(path).account()
+    assert account.cafile == saved
+
+
+async def test_a_certificate_for_another_host_offers_no_trust_button(
+    tmp_path: Path, certs: CertFiles
+) -> None:
+    server = tls_server(certs)
+    async with server:
+        app = SetupApp(SetupScreen(config_path=config_path(tmp_path)))
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await start(pilot, app)
+            details = CertificateDetails.from_der(
+                ssl.PEM_cert_to_DER_cert(certs.certfile.read_text())
+            )
+            view = CertificateView(details, "pop.example.org", 995)
+            assert view.problem is not None and "not made out for pop.example.org" in view.problem
+            await screen.query_one("#certificate").mount(view)
+            await pilot.pause()
+            assert not screen.query("#trust-cert")
+            assert "trusting it would not help" in "\n".join(texts(screen, "#cert-warning"))

@@ -17,12 +17,12 @@ from typing import Any
 
 from tui_mail.accounts.config import AuthMechanism, TlsMode
 from tui_mail.accounts.providers import Provider, provider_for_host
-from tui_mail.commands.errors import describe_error
 from tui_mail.pop3 import Capabilities, POP3Client
 from tui_mail.pop3.capabilities import duration_words
 from tui_mail.pop3.connection import ProtocolLog
 from tui_mail.pop3.errors import CommandTimeout, ConnectionLost, TLSFailure
 from tui_mail.pop3.sasl import AUTO_PREFERENCE
+from tui_mail.session.errors import describe_error
 
 DEFAULT_PROBE_TIMEOUT = 15.0
 OAUTH_SASL = ("XOAUTH2", "OAUTHBEARER")
@@ -33,9 +33,18 @@ TLS_WORDS: dict[str, str] = {"implicit": "TLS", "starttls": "STLS", "none": "no 
 class ProbeFailed(Exception):
     """No usable answer from the server; ``str()`` is one line for the user (no secrets)."""
 
-    def __init__(self, message: str, *, certificate: bool = False) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        certificate: bool = False,
+        port: int | None = None,
+        tls: TlsMode | None = None,
+    ) -> None:
         super().__init__(message)
         self.certificate = certificate  # the fix is a cafile (or a different server name)
+        self.port = port  # where the untrusted certificate was presented
+        self.tls = tls
 
 
 @dataclass(frozen=True)
@@ -282,6 +291,8 @@ async def probe_server(
                     "the certificate itself) under CA file; `tui-mail serverinfo "
                     f"{host} --port {attempt_port}` shows what it presents.",
                     certificate=True,
+                    port=attempt_port,
+                    tls=tls,
                 ) from None
             skipped.append(f"{where}: {describe_error(exc)}")
             continue

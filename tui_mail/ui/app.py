@@ -23,10 +23,16 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState, g
 
 from tui_mail.session.control import SessionControl
 from tui_mail.session.events import (
+    BodyFailed,
+    BodyReady,
     ConnectionState,
     DeletionsApplied,
+    ListReplaced,
+    Notice,
+    Progress,
     SessionEvent,
     StateChanged,
+    SummariesUpdated,
 )
 from tui_mail.session.protocol_log import ProtocolLogWriter
 from tui_mail.store.models import MessageSummary
@@ -49,9 +55,18 @@ SESSION_STOP_TIMEOUT = 5.0  # seconds to let the session close its connection on
 
 def deletion_outcome(event: DeletionsApplied) -> str:
     """What happened at the server, in words (UIDs are counted, never shown)."""
+    if event.unknown:
+        return (
+            f"The server did not answer QUIT ({event.error}): {messages(len(event.unknown))} "
+            "may or may not have been deleted. The marks are kept; the next check says which "
+            "went."
+        )
     if event.error is not None:
         return f"Nothing was deleted ({event.error}); the marks are kept for next time."
     text = f"Deleted {messages(len(event.deleted))} from the server."
+    if event.skipped:
+        why = f" ({event.skipped_why})" if event.skipped_why else ""
+        text += f" {messages(len(event.skipped))} left alone{why}."
     if event.not_found:
         text += (
             f" {len(event.not_found)} marked {'was' if len(event.not_found) == 1 else 'were'}"
@@ -130,7 +145,14 @@ class TuiMailApp(SaveActions):
         self.post_message(msg.wrap_event(event))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker is not self._session_worker or self._quitting:
+        if event.worker is not self._session_worker:
+            return
+        ended = event.state in (WorkerState.ERROR, WorkerState.SUCCESS, WorkerState.CANCELLED)
+        if self._quitting:
+            if ended and self._quit_after_deletion and self.outcome is None:
+                # The session ended without answering: nobody is left to delete anything.
+                self.outcome = "Nothing was deleted (the session had stopped); the marks are kept."
+                self._finish()
             return
         if event.state in (WorkerState.ERROR, WorkerState.SUCCESS):
             error = event.worker.error
@@ -139,24 +161,29 @@ class TuiMailApp(SaveActions):
             self._state_since = time.monotonic()
             self._refresh_status()
             if error is not None:
-                self.notify(why, severity="error", markup=False)
+                detail = one_line(f"{why} ({error}); q quits; run with --log FILE to report it")
+                self.notify(detail, severity="error", markup=False)
+
+    def _session_alive(self) -> bool:
+        worker = self._session_worker
+        return worker is not None and worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
 
     # -- session events ----------------------------------------------------------------------
 
-    def on_session_state_changed(self, message: msg.SessionStateChanged) -> None:
+    def on_session_state_changed(self, message: msg.SessionMessage[StateChanged]) -> None:
         self._state = message.event
         self._state_since = time.monotonic()
         self._refresh_status()
 
-    def on_session_list_replaced(self, message: msg.SessionListReplaced) -> None:
+    def on_session_list_replaced(self, message: msg.SessionMessage[ListReplaced]) -> None:
         self.model.replace_all(message.event.summaries)
         self._refresh_view()
 
-    def on_session_summaries_updated(self, message: msg.SessionSummariesUpdated) -> None:
+    def on_session_summaries_updated(self, message: msg.SessionMessage[SummariesUpdated]) -> None:
         self.model.update(list(message.event.summaries))
         self._refresh_view()
 
-    def on_session_progress(self, message: msg.SessionProgress) -> None:
+    def on_session_progress(self, message: msg.SessionMessage[Progress]) -> None:
         event = message.event
         task = one_line(event.task)
         if event.total is not None and event.done >= event.total:
@@ -166,17 +193,17 @@ class TuiMailApp(SaveActions):
             self._activity[task] = f"{task} {event.done}{total}"
         self._refresh_status()
 
-    def on_session_body_ready(self, message: msg.SessionBodyReady) -> None:
+    def on_session_body_ready(self, message: msg.SessionMessage[BodyReady]) -> None:
         if message.event.uid == self._wanted_uid:
             self._render_body(message.event.uid, message.event.path)
 
-    def on_session_body_failed(self, message: msg.SessionBodyFailed) -> None:
+    def on_session_body_failed(self, message: msg.SessionMessage[BodyFailed]) -> None:
         if message.event.uid == self._wanted_uid:
             self._wanted_uid = None
             reason = one_line(message.event.reason)
             self.mail_screen.preview.show_status(f"Could not load this message: {reason}")
 
-    def on_session_deletions_applied(self, message: msg.SessionDeletionsApplied) -> None:
+    def on_session_deletions_applied(self, message: msg.SessionMessage[DeletionsApplied]) -> None:
         outcome = deletion_outcome(message.event)
         self._activity.pop("deleting", None)
         self.model.remove(message.event.deleted)
@@ -193,7 +220,7 @@ class TuiMailApp(SaveActions):
         self._note = ""
         self._refresh_status()
 
-    def on_session_notice(self, message: msg.SessionNotice) -> None:
+    def on_session_notice(self, message: msg.SessionMessage[Notice]) -> None:
         severity = message.event.severity
         if severity not in ("information", "warning", "error"):
             severity = "information"
@@ -342,7 +369,10 @@ class TuiMailApp(SaveActions):
             self.push_screen(ConfirmQuit(self.model.marked), self._on_quit_choice)
 
     def _on_quit_choice(self, choice: QuitChoice | None) -> None:
-        if choice == "delete":
+        if choice == "delete" and not self._session_alive():
+            self.outcome = "Nothing was deleted (the session had stopped); the marks are kept."
+            self._finish()
+        elif choice == "delete":
             self._quitting = self._quit_after_deletion = True
             self._activity["deleting"] = f"deleting {self.model.marked}"
             self._refresh_status()

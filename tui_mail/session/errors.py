@@ -1,11 +1,13 @@
-"""One clear line for any failure a command can meet, without secrets or tracebacks."""
+"""Errors in words: one clear line for any failure, without secrets or tracebacks.
+
+The session layer says what went wrong; the UI and the commands only show or print it.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import socket
 import ssl
-import sys
 
 from tui_mail.pop3.errors import (
     AuthFailed,
@@ -14,6 +16,7 @@ from tui_mail.pop3.errors import (
     ServerError,
     TemporaryFailure,
 )
+from tui_mail.store.schema import StoreError
 
 
 def describe_error(exc: BaseException) -> str:
@@ -36,13 +39,8 @@ def describe_error(exc: BaseException) -> str:
         return "host name not found"
     if isinstance(exc, TimeoutError | asyncio.TimeoutError):
         return "timed out"
+    if isinstance(exc, StoreError):  # written for users: "disk full: cannot write to DIR"
+        return str(exc)
     if isinstance(exc, OSError):
         return exc.strerror or str(exc)
-    return f"{type(exc).__name__}: {exc}"
-
-
-def report_failure(text: str) -> None:
-    """One line on stderr. Error texts quote the server, so terminal controls are defused."""
-    from tui_mail.mail.sanitize import sanitize_text
-
-    print(f"tui-mail: {sanitize_text(text, single_line=True)}", file=sys.stderr)
+    return f"unexpected error ({type(exc).__name__}: {exc}); run with --log FILE and report it"
