@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from tui_mail.mail import Limits, render_attachment, render_message, save_attachment
 from tui_mail.mail.addresses import parse_addresses
+from tui_mail.mail.attachments import shows_as_text
 from tui_mail.mail.charsets import decode_bytes, guess_japanese, latin1_word_score, mostly_utf8
 from tui_mail.mail.headers import summarize_headers
 from tui_mail.mail.html import LinkRegistry, _tokens_to_text, html_to_text, link_target
@@ -348,7 +349,11 @@ def test_render_attachment_shows_text_attachments_and_refuses_the_rest() -> None
         b"Content-Type: application/octet-stream; name=notes.txt\r\n\r\nplain notes",
     )
     rendered = render_message(raw, tz=UTC)
-    assert [a.is_text for a in rendered.attachments] == [True, False, True]
+    assert [shows_as_text(a.content_type, a.filename) for a in rendered.attachments] == [
+        True,
+        False,
+        True,
+    ]
     page = render_attachment(raw, 1, tz=UTC)
     assert page.body == "----- attachment #1  page.html  (text/html, 52 B) -----\n\nHello site [1]"
     assert [link.url for link in page.links] == ["https://example.com/"]

@@ -167,7 +167,6 @@ def describe_attachments(parts: list[Part], limits: Limits) -> list[Attachment]:
                 size=size,
                 size_exact=exact,
                 note=sanitize_text(attachment_note(part, limits), single_line=True),
-                is_text=shows_as_text(part.content_type, part.info.filename),
             )
         )
     return entries

@@ -18,7 +18,6 @@ class Attachment:
     size: int  # decoded size in bytes
     size_exact: bool = True  # False for the rare encodings sized without decoding
     note: str = ""  # sanitised; why the part is not shown, when it is not
-    is_text: bool = False  # can be shown as text on demand (render_attachment)
 
     def describe(self) -> str:
         """``#1  report.pdf  (application/pdf, 1.2 MiB)`` plus the note, if any."""

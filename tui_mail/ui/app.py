@@ -37,11 +37,12 @@ from tui_mail.session.events import (
 from tui_mail.session.protocol_log import ProtocolLogWriter
 from tui_mail.store.models import MessageSummary
 from tui_mail.ui import messages as msg
+from tui_mail.ui.attachment_view import AttachmentViewActions
 from tui_mail.ui.bindings import SCREEN_BINDINGS, help_entries
 from tui_mail.ui.list_model import MessageListModel
 from tui_mail.ui.rendering import MailRenderer, MessageRenderer
 from tui_mail.ui.safe_text import one_line
-from tui_mail.ui.save_actions import DisplayedMessage, SaveActions
+from tui_mail.ui.save_actions import DisplayedMessage
 from tui_mail.ui.screens.confirm_quit import ConfirmQuit, QuitChoice, messages
 from tui_mail.ui.screens.help import HelpScreen, help_text
 from tui_mail.ui.screens.main import MailScreen
@@ -75,7 +76,7 @@ def deletion_outcome(event: DeletionsApplied) -> str:
     return text
 
 
-class TuiMailApp(SaveActions):
+class TuiMailApp(AttachmentViewActions):
     """The reader. ``session`` is any :class:`SessionControl` (the real one or a test fake)."""
 
     CSS_PATH = "app.tcss"
