@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from textual.pilot import Pilot
 
 from tests.fake_session import FIXED_NOW, FakeSession, make_message, small_mailbox
+from tests.waiting import until
 from tui_mail.ui.app import TuiMailApp
 from tui_mail.ui.attachment_view import ShowAttachmentPicker
 from tui_mail.ui.bindings import help_entries
@@ -25,20 +25,14 @@ def make_app(session: FakeSession, tmp_path: Path, **options: object) -> TuiMail
     )
 
 
-async def until(pilot: Pilot[None], condition: Callable[[], bool], tries: int = 400) -> None:
-    for _ in range(tries):
-        if condition():
-            return
-        await pilot.pause(0.005)
-    raise AssertionError("the app never reached the expected state")
-
-
 async def open_message(pilot: Pilot[None], app: TuiMailApp, uid: str) -> Preview:
-    await until(pilot, lambda: len(app.model) > 0 and app.mail_screen.message_list.size.height)
+    await until(
+        lambda: len(app.model) > 0 and app.mail_screen.message_list.size.height, pilot=pilot
+    )
     assert app.mail_screen.message_list.select_uid(uid)
     await pilot.press("enter")
     preview = app.query_one(Preview)
-    await until(pilot, lambda: app.displayed is not None and preview.uid == uid)
+    await until(lambda: app.displayed is not None and preview.uid == uid, pilot=pilot)
     return preview
 
 
@@ -52,16 +46,16 @@ async def test_v_shows_the_chosen_text_attachment_and_enter_goes_back(tmp_path: 
         preview = await open_message(pilot, app, "u5")
         message_text = shown(preview)
         await pilot.press("v")
-        await until(pilot, lambda: isinstance(app.screen, ShowAttachmentPicker))
+        await until(lambda: isinstance(app.screen, ShowAttachmentPicker), pilot=pilot)
         assert "Show which attachment?" in str(app.screen.query_one("Static").render())
         await pilot.press("down", "enter")  # the second of a.txt and b.txt
-        await until(pilot, lambda: "second" in shown(preview))
+        await until(lambda: "second" in shown(preview), pilot=pilot)
         text = shown(preview)
         assert "----- attachment #2  b.txt  (application/octet-stream, 6 B) -----" in text
         assert "first" not in text and preview.uid == "u5"
         assert app.displayed is not None and app.displayed.uid == "u5"  # s still saves from it
         await pilot.press("enter")
-        await until(pilot, lambda: shown(preview) == message_text)
+        await until(lambda: shown(preview) == message_text, pilot=pilot)
 
 
 async def test_v_with_one_text_attachment_shows_it_directly(tmp_path: Path) -> None:
@@ -78,7 +72,7 @@ async def test_v_with_one_text_attachment_shows_it_directly(tmp_path: Path) -> N
     async with app.run_test(size=(80, 24)) as pilot:
         preview = await open_message(pilot, app, "u1")
         await pilot.press("v")
-        await until(pilot, lambda: "Soup" in shown(preview))
+        await until(lambda: "Soup" in shown(preview), pilot=pilot)
         assert "Salad" in shown(preview) and "Menu attached." not in shown(preview)
 
 

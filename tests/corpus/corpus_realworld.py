@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 
-from corpus_kit import (
+from tests.corpus.corpus_kit import (
     CRLF,
     DATE,
     DATE_SHOWN,
@@ -25,8 +25,12 @@ from corpus_kit import (
     std_headers,
 )
 
-UTF8_8BIT = [("Content-Type", "text/plain; charset=utf-8"), ("Content-Transfer-Encoding", "8bit")]
-NO_CHARSET_8BIT = [("Content-Type", "text/plain"), ("Content-Transfer-Encoding", "8bit")]
+Headers = list[tuple[str, str | bytes]]
+UTF8_8BIT: Headers = [
+    ("Content-Type", "text/plain; charset=utf-8"),
+    ("Content-Transfer-Encoding", "8bit"),
+]
+NO_CHARSET_8BIT: Headers = [("Content-Type", "text/plain"), ("Content-Transfer-Encoding", "8bit")]
 
 
 def _crlf(text: str) -> bytes:

@@ -25,12 +25,13 @@ from tui_mail.mail.dates import format_date, parse_date
 from tui_mail.mail.encoded_words import decode_header_bytes, decode_unstructured
 from tui_mail.mail.headers import one_line
 from tui_mail.mail.html import LinkRegistry
-from tui_mail.mail.limits import DEFAULT_LIMITS, Limits, describe_size
+from tui_mail.mail.limits import DEFAULT_LIMITS, Limits
 from tui_mail.mail.model import Attachment, Link, RenderedMessage
 from tui_mail.mail.sanitize import sanitize_text
 from tui_mail.mail.source import RawMessage, open_source
 from tui_mail.mail.structure import Part, parse_message
 from tui_mail.mail.textparts import part_text
+from tui_mail.wording import format_size
 
 _SEPARATOR = "----- Attached message -----"
 
@@ -156,7 +157,7 @@ class _Renderer:
         where = f"; it is attachment #{number}" if number else ""
         about = "" if exact else "about "
         return (
-            f"[{part.label} ({part.content_type}, {about}{describe_size(size)}) "
+            f"[{part.label} ({part.content_type}, {about}{format_size(size)}) "
             f"not shown: {why}{where}]"
         )
 
@@ -199,8 +200,8 @@ class _Renderer:
         where = "" if about_attachment or not number else f"; it is attachment #{number}"
         about = "" if exact else "about "
         note = (
-            f"[{part.label} ({part.content_type}, {about}{describe_size(size)}) is larger than "
-            f"the {describe_size(limit)} display limit: the first {describe_size(limit)} are "
+            f"[{part.label} ({part.content_type}, {about}{format_size(size)}) is larger than "
+            f"the {format_size(limit)} display limit: the first {format_size(limit)} are "
             f"shown above{where}]"
         )
         return f"{text.rstrip()}\n\n{note}"
