@@ -16,16 +16,15 @@ from tests.dovecot import Dovecot
 from tests.pop3server import POP3TestServer
 from tests.test_session import (
     FAST,
-    DeletionsApplied,
-    Notice,
     account_for,
     open_store,
     running,
     secrets_for,
     synced,
-    until,
 )
+from tests.waiting import until
 from tui_mail.accounts import Account, SecretProvider
+from tui_mail.session.events import DeletionsApplied, Notice
 from tui_mail.session.mail_session import MailSession
 from tui_mail.store import Store
 

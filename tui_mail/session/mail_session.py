@@ -69,6 +69,7 @@ from tui_mail.session.sync import SyncResult, sync_mailbox
 from tui_mail.store import MessageSummary, Store, StoreError
 from tui_mail.store.headers import header_fingerprint
 from tui_mail.store.models import Mark
+from tui_mail.wording import plural
 
 Report = Callable[[SessionEvent], None]
 Opener = Callable[[], Awaitable[POP3Client]]
@@ -643,7 +644,7 @@ class MailSession:
         if result.reused:
             self._report(
                 Notice(
-                    f"The server reused the IDs of {messages_words(len(result.reused))} for "
+                    f"The server reused the IDs of {plural(len(result.reused), 'message')} for "
                     f"different mail: shown as new (unread, not marked).{dropped}",
                     "warning",
                 )
@@ -671,10 +672,10 @@ class MailSession:
         went = len(keys) - len(kept)
         parts = []
         if went:
-            parts.append(f"the server did delete {messages_words(went)}")
+            parts.append(f"the server did delete {plural(went, 'message')}")
         if kept:
             verb = "is" if len(kept) == 1 else "are"
-            parts.append(f"{messages_words(len(kept))} {verb} still there and still marked")
+            parts.append(f"{plural(len(kept), 'message')} {verb} still there and still marked")
         if parts:
             self._report(
                 Notice("Last time the server's answer to QUIT was lost: " + "; ".join(parts) + ".")
@@ -697,10 +698,6 @@ class _DeletePlan:
         if self.ambiguous:
             reasons.append("an identical copy with the same ID is not marked")
         return "; ".join(reasons)
-
-
-def messages_words(count: int) -> str:
-    return f"{count} message" + ("" if count == 1 else "s")
 
 
 def _describe(exc: Exception) -> str:

@@ -294,7 +294,8 @@ class Store:
             key: (entry.number, entry.size) for key, (entry, _) in matching.assigned.items()
         }
         session_listing.update(
-            (key, (entry.number, entry.size)) for key, (entry, _) in zip(new_keys, matching.new)
+            (key, (entry.number, entry.size))
+            for key, (entry, _) in zip(new_keys, matching.new, strict=True)
         )
         order = sorted(session_listing, key=lambda key: session_listing[key][0], reverse=True)
         return ReconcileResult(
