@@ -37,6 +37,7 @@ from tui_mail.session.events import (
 from tui_mail.session.protocol_log import ProtocolLogWriter
 from tui_mail.store.models import MessageSummary
 from tui_mail.ui import messages as msg
+from tui_mail.ui.attachment_view import AttachmentViewActions
 from tui_mail.ui.bindings import COMPOSE_BINDINGS, SCREEN_BINDINGS, help_entries
 from tui_mail.ui.compose_actions import ComposeActions, Composer
 from tui_mail.ui.list_model import MessageListModel
@@ -77,7 +78,7 @@ def deletion_outcome(event: DeletionsApplied) -> str:
     return text
 
 
-class TuiMailApp(ComposeActions):
+class TuiMailApp(AttachmentViewActions, ComposeActions):
     """The reader. ``session`` is any :class:`SessionControl` (the real one or a test fake)."""
 
     CSS_PATH = "app.tcss"
