@@ -181,6 +181,23 @@ async def test_lists_the_mailbox_and_ends_without_quit(
         assert server.sessions[0].verbs[-1] != "QUIT" and not server.sessions[0].committed
 
 
+async def test_full_headers_come_from_the_header_cache_without_retr(
+    server: POP3TestServer, tmp_path: Path
+) -> None:
+    with open_store(server, tmp_path) as store:
+        session = new_session(server, store)
+        async with running(session) as events:
+            await until(synced(events, 5), "the first sync")
+            uid = server.uids()[2]
+            lines = session.full_headers(uid)
+            assert lines is not None
+            assert "Subject: Message number 3" in lines
+            assert "Message-ID: <m3@example.org>" in lines
+            assert not any("Body of message" in line for line in lines)
+            assert session.full_headers("no-such-uid") is None
+        assert "RETR" not in server.sessions[0].verbs
+
+
 async def test_cached_list_is_reported_before_connecting(
     server: POP3TestServer, tmp_path: Path
 ) -> None:
