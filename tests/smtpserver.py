@@ -77,7 +77,7 @@ def free_port() -> int:
         return port
 
 
-class _Controller(Controller):  # type: ignore[misc]  # aiosmtpd ships no types
+class _Controller(Controller):
     def __init__(self, handler: Handler, port: int, factory_kwargs: dict[str, Any], **kw: Any):
         self._factory_kwargs = factory_kwargs
         super().__init__(handler, hostname="127.0.0.1", port=port, **kw)

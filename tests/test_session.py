@@ -398,6 +398,7 @@ async def test_cached_bodies_do_not_wait_for_a_slow_connect(
             session.request_body(uid)
             await until(lambda: events.of(BodyReady), "the body")
     server.faults = Faults(stalls=(At(CONNECT),))  # e.g. a host that no longer answers
+    before = len(server.sessions)
     with open_store(server, tmp_path) as store:
         session = new_session(server, store)
         async with running(session) as events:
@@ -407,8 +408,9 @@ async def test_cached_bodies_do_not_wait_for_a_slow_connect(
             assert events.states() == [ConnectionState.CONNECTING]  # still stuck in there
             assert events.of(BodyReady)[0].path.read_bytes().endswith(b"message 1.\r\n")
         # Leaving ``running`` shut the session down: that has to cancel the stalled login
-        # (its timeout is 30 s, more than ``running`` waits), which sent nothing at all.
-        assert server.last_session.commands == []
+        # (its timeout is 30 s, more than ``running`` waits), which sent nothing at all. On a
+        # busy machine the second session may not even have reached the server yet.
+        assert all(record.commands == [] for record in server.sessions[before:])
 
 
 # -- deleting ----------------------------------------------------------------------------------
