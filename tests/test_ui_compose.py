@@ -328,3 +328,27 @@ async def test_help_lists_the_compose_keys(certs: CertFiles, tmp_path: Path) -> 
             "Postpone",
         ):
             assert words in text
+
+
+async def test_an_edit_cut_off_by_a_dropped_link_is_recovered_at_the_next_start(
+    certs: CertFiles, tmp_path: Path
+) -> None:
+    from tui_mail.compose.draft import Draft, editor_text
+
+    acct = account(tmp_path, free_port(), certs)
+    composer = make_composer(acct, tmp_path / "data", None)
+    draft, key = composer.outbox.save_draft(
+        Draft(from_="alice@example.org", to="t@example.jp", subject="Re: x", in_reply_to="<m1@x>")
+    )
+    composer.work_dir.mkdir(parents=True)
+    left = composer.work_dir / f"draft-{key}--k2j3.txt"  # what the editor had saved
+    left.write_text(editor_text(draft.with_(body="書きかけの返事\n")), encoding="utf-8")
+    app = make_app(mailbox(), acct, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(
+            lambda: any("Recovered 1 message" in n.message for n in app._notifications),
+            pilot=pilot,
+        )
+    [stored] = composer.outbox.list_drafts()
+    assert stored.draft.body == "書きかけの返事\n" and stored.draft.in_reply_to == "<m1@x>"
+    assert not left.exists()

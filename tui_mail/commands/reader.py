@@ -207,7 +207,9 @@ def make_composer(
     if account.sending.smtp is not None:
         submitter = Submitter(smtp_target(account), secrets, protocol_log=log)
     outbox = Outbox(account, account.maildir_path(data_dir), submitter)
-    return Composer(account, outbox, secrets, work_dir=data_root(data_dir) / "compose")
+    return Composer(
+        account, outbox, secrets, work_dir=data_root(data_dir) / "compose" / account.name
+    )
 
 
 @contextlib.contextmanager
