@@ -115,7 +115,7 @@ def folder(tmp_path: Path, name: str) -> list[Path]:
 
 async def review_shown(pilot: Pilot[None], app: TuiMailApp) -> str:
     await until(lambda: isinstance(app.screen, ReviewScreen), pilot=pilot)
-    await pilot.pause()
+    await until(lambda: "y send" in "\n".join(screen_lines(app)), "the review drawn", pilot=pilot)
     return "\n".join(screen_lines(app))
 
 
@@ -176,8 +176,7 @@ async def test_server_down_keeps_the_draft_and_p_continues_it(
         try:
             await pilot.press("P")
             await until(lambda: isinstance(app.screen, DraftsScreen), pilot=pilot)
-            await pilot.pause()
-            assert "not sent: " in "\n".join(screen_lines(app))
+            await until(lambda: "not sent: " in "\n".join(screen_lines(app)), pilot=pilot)
             await pilot.press("enter")
             screen = await review_shown(pilot, app)
             assert "Last attempt failed: " in screen
@@ -303,7 +302,8 @@ async def test_password_is_asked_in_the_app_when_nothing_else_has_it(
         await review_shown(pilot, app)
         await pilot.press("y")
         await until(lambda: isinstance(app.screen, PasswordPrompt), pilot=pilot)
-        assert f"{USER}@127.0.0.1:{smtp.port}" in "\n".join(screen_lines(app))
+        who = f"{USER}@127.0.0.1:{smtp.port}"
+        await until(lambda: who in "\n".join(screen_lines(app)), "the prompt names it", pilot=pilot)
         await pilot.press(*PASSWORD, "enter")
         await until(lambda: len(smtp.received) == 1, pilot=pilot)
         assert PASSWORD not in "\n".join(screen_lines(app))
