@@ -66,6 +66,8 @@ MIGRATIONS: Sequence[Sequence[str]] = (
         )""",
         "CREATE INDEX bodies_lru ON bodies (last_used)",
     ),
+    # 3: what could not be read in a message ("" when nothing): the list marks such rows.
+    ("ALTER TABLE headers ADD COLUMN problem TEXT NOT NULL DEFAULT ''",),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

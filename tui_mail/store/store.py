@@ -23,7 +23,12 @@ from typing import TYPE_CHECKING, Any, Literal
 from tui_mail.accounts.paths import data_root, ensure_private_dir
 from tui_mail.store.bodies import DEFAULT_BODY_CACHE_BYTES, BodyCache
 from tui_mail.store.database import Database
-from tui_mail.store.headers import DateRebuilder, HeaderFields, header_fields
+from tui_mail.store.headers import (
+    DateRebuilder,
+    HeaderFields,
+    bounded_header_block,
+    header_fields,
+)
 from tui_mail.store.models import MessageSummary
 from tui_mail.store.reconcile import (
     GONE_RETENTION,
@@ -43,7 +48,7 @@ DB_NAME = "store.sqlite3"
 
 _SUMMARY_COLUMNS = """
     l.uid, l.size, h.date_epoch, h.tz_offset, h.sender, h.subject, l.read,
-    p.uid IS NOT NULL, l.server_order, h.uid IS NOT NULL
+    p.uid IS NOT NULL, l.server_order, h.uid IS NOT NULL, h.problem
     FROM ledger l
     LEFT JOIN headers h ON h.uid = l.uid
     LEFT JOIN pending_deletions p ON p.uid = l.uid
@@ -330,7 +335,7 @@ class Store:
         whole batch back); UIDs that have meanwhile gone from the server are skipped.
         Returns the updated rows, for the list to show.
         """
-        decoded = [(uid, raw, header_fields(raw)) for uid, raw in batch]
+        decoded = [(uid, bounded_header_block(raw)[0], header_fields(raw)) for uid, raw in batch]
         if not decoded:
             return []
         now = self._clock()
@@ -342,11 +347,12 @@ class Store:
                 raise StoreError(f"no ledger row for UID {unknown[0]!r}: reconcile first")
             rows = [(uid, raw, fields) for uid, raw, fields in decoded if status[uid]]
             db.executemany(
-                "INSERT INTO headers (uid, date_epoch, tz_offset, sender, subject, fetched_at) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (uid) DO UPDATE SET "
+                "INSERT INTO headers "
+                "(uid, date_epoch, tz_offset, sender, subject, problem, fetched_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (uid) DO UPDATE SET "
                 "date_epoch = excluded.date_epoch, tz_offset = excluded.tz_offset, "
                 "sender = excluded.sender, subject = excluded.subject, "
-                "fetched_at = excluded.fetched_at",
+                "problem = excluded.problem, fetched_at = excluded.fetched_at",
                 ((uid, *_field_values(fields), now) for uid, _, fields in rows),
             )
             db.executemany(
@@ -445,8 +451,8 @@ class Store:
         self.bodies.remove_files(names)
 
 
-def _field_values(fields: HeaderFields) -> tuple[int | None, int | None, str, str]:
-    return fields.date_epoch, fields.tz_offset, fields.sender, fields.subject
+def _field_values(fields: HeaderFields) -> tuple[int | None, int | None, str, str, str]:
+    return fields.date_epoch, fields.tz_offset, fields.sender, fields.subject, fields.problem
 
 
 def _build_summaries(rows: Iterable[tuple[Any, ...]]) -> list[MessageSummary]:
@@ -458,7 +464,7 @@ def _build_summaries(rows: Iterable[tuple[Any, ...]]) -> list[MessageSummary]:
     to_date = DateRebuilder()
     summaries: list[MessageSummary] = []
     append = summaries.append
-    for uid, size, epoch, offset, sender, subject, read, marked, order, loaded in rows:
+    for uid, size, epoch, offset, sender, subject, read, marked, order, loaded, problem in rows:
         append(
             MessageSummary(
                 uid,
@@ -470,6 +476,7 @@ def _build_summaries(rows: Iterable[tuple[Any, ...]]) -> list[MessageSummary]:
                 bool(marked),
                 order,
                 bool(loaded),
+                problem or "",
             )
         )
     return summaries
