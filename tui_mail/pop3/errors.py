@@ -3,13 +3,28 @@
 Callers decide what to do from the *type*: a wrong password ([AUTH]) asks again, a busy
 mailbox ([IN-USE]) waits, a temporary failure ([SYS/TEMP]) retries later. Nothing here ever
 carries a password or token in its message.
+
+Messages quote the server (its -ERR text, its greeting), and a hostile server writes terminal
+escapes there (OSC 52 to the clipboard, a new window title). So every error is built with its
+text already through the mail sanitiser, on one line: whatever shows it (a toast, the status
+bar, stderr, a log) cannot forget to.
 """
 
 from __future__ import annotations
 
+from tui_mail.mail.sanitize import sanitize_text
+
+
+def server_words(text: str) -> str:
+    """Text from a server, made safe to show: controls visible, one line."""
+    return sanitize_text(text, single_line=True)
+
 
 class POP3Error(Exception):
-    """Base of every error the POP3 layer raises."""
+    """Base of every error the POP3 layer raises; ``str()`` is always sanitised."""
+
+    def __init__(self, message: str = "", *args: object) -> None:
+        super().__init__(server_words(message), *args)
 
 
 class ProtocolError(POP3Error):
@@ -24,7 +39,18 @@ class ConnectionLost(POP3Error):
 
     def __init__(self, message: str = "connection closed by server", server_text: str = "") -> None:
         super().__init__(message)
-        self.server_text = server_text
+        self.server_text = server_words(server_text)
+
+
+class AnswerTooLong(ProtocolError):
+    """The server sent more than it announced (or than such an answer may hold); dropped.
+
+    ``number`` is the message whose answer overflowed, when the command named one.
+    """
+
+    def __init__(self, message: str, number: int | None = None) -> None:
+        super().__init__(message)
+        self.number = number
 
 
 class CommandTimeout(POP3Error):
@@ -54,9 +80,9 @@ class ServerError(POP3Error):
 
     def __init__(self, text: str, code: str | None = None) -> None:
         super().__init__(text)
-        self.text = text
+        self.text = server_words(text)
         if code is not None:
-            self.code = code
+            self.code = server_words(code)
 
 
 class AuthFailed(ServerError):
