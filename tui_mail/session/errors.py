@@ -15,6 +15,7 @@ from tui_mail.pop3.errors import (
     POP3Error,
     ServerError,
     TemporaryFailure,
+    server_words,
 )
 
 
@@ -39,5 +40,9 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, TimeoutError | asyncio.TimeoutError):
         return "timed out"
     if isinstance(exc, OSError):
-        return exc.strerror or str(exc)
-    return f"{type(exc).__name__}: {exc}"
+        return server_words(exc.strerror or str(exc))
+    if isinstance(exc, RecursionError):
+        return "internal error: something was nested too deeply (RecursionError)"
+    # Anything else is our bug; its text may quote what a server or a message said.
+    detail = server_words(str(exc))[:200]
+    return f"internal error ({type(exc).__name__}{': ' + detail if detail else ''})"

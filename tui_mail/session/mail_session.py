@@ -12,6 +12,10 @@ events it reports. Safety rules live here:
 * While offline the cached list and cached bodies stay usable.
 * The session never prompts: the terminal belongs to the UI. A password the server refused is
   forgotten, and the session stays offline until the user restarts and types it again.
+* It survives any exception in its own work: a network failure reconnects; anything else (a
+  bug a message triggers, a store that cannot write) is reported in words, the connection
+  dropped, and the session stays usable from the cache. Every request gets its answer
+  (BodyFailed, DeletionsApplied), so the UI never waits for one that cannot come.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from tui_mail.accounts.providers import provider_for_host
 from tui_mail.pop3 import POP3Client
 from tui_mail.pop3.connection import ProtocolLog
 from tui_mail.pop3.errors import (
+    AnswerTooLong,
     AuthFailed,
     InvalidArgument,
     LoginDelayed,
@@ -176,7 +181,10 @@ class MailSession:
         self._report = report
         self._secrets.notify_with(lambda text: report(Notice(text)))
         self._running = True
-        report(ListReplaced(self.store.summaries()))
+        try:
+            report(ListReplaced(self.store.summaries()))
+        except Exception as exc:  # a damaged cache: say so, and still connect
+            report(Notice(f"The local cache could not be read: {describe_error(exc)}", "error"))
         self._retry_at = time.monotonic()
         try:
             while True:
@@ -189,6 +197,14 @@ class MailSession:
     async def _tick(self) -> None:
         """Wait for a command or a timer, then do the one thing that is due."""
         command = await self._next_command()
+        try:
+            await self._do(command)
+        except _Stop:
+            raise
+        except Exception as exc:  # never let one failure end the session
+            await self._internal_error(exc, command)
+
+    async def _do(self, command: _Command | None) -> None:
         if command is not None:
             await self._serve(command)
             return
@@ -200,6 +216,21 @@ class MailSession:
             await self._refresh()
         elif now - self._last_activity >= self._keepalive:
             await self._guarded(self._noop)
+
+    async def _internal_error(self, exc: Exception, command: _Command | None) -> None:
+        """Something that is not the network failed: answer the request, go offline, say why."""
+        reason = describe_error(exc)
+        with contextlib.suppress(Exception):
+            await self._disconnect()
+        if command is not None and command.name == "body":
+            self._report(BodyFailed(command.uid, reason))
+        elif command is not None and command.name == "apply":
+            self._report(DeletionsApplied(error=reason))
+            if command.then_quit:
+                raise _Stop from None
+        self._retry_at = None  # the same failure would come back: wait for the user's "r"
+        self._report(StateChanged(ConnectionState.OFFLINE, f"{reason}; press r to try again"))
+        self._report(Notice(reason, "error"))
 
     async def _next_command(self) -> _Command | None:
         timeout = self._seconds_to_next_timer()
@@ -302,14 +333,21 @@ class MailSession:
 
     async def _guarded(self, action: Callable[[], Awaitable[None]]) -> bool:
         """Run a network action; on a drop, go offline and schedule a reconnect."""
+        return await self._guarded_error(action) is None
+
+    async def _guarded_error(self, action: Callable[[], Awaitable[None]]) -> Exception | None:
+        """Like :meth:`_guarded`, returning the network failure (None when all went well).
+
+        Anything else propagates to :meth:`_tick`, which reports it and stays offline.
+        """
         try:
             await action()
         except (POP3Error, OSError) as exc:
             await self._disconnect()
             self._schedule_retry(ConnectionState.RETRYING, describe_error(exc))
-            return False
+            return exc
         self._touch()
-        return True
+        return None
 
     def _touch(self) -> None:
         self._last_activity = time.monotonic()
@@ -403,7 +441,19 @@ class MailSession:
         if number is None:
             self._report(BodyFailed(uid, "no longer on the server"))
             return
-        if not await self._guarded(lambda: self._retrieve(uid, number)):
+        size = self._identity_size(uid)  # before a failure forgets the session's identity
+        failure = await self._guarded_error(lambda: self._retrieve(uid, number))
+        if isinstance(failure, AnswerTooLong):
+            problem = (
+                f"the server sent more than it announced ({size:,} bytes in LIST); "
+                "the download was stopped and the connection dropped"
+            )
+            row = self.store.record_problem(uid, problem)
+            if row is not None:
+                self._report(SummariesUpdated([row]))
+            self._report(BodyFailed(uid, problem))
+            return
+        if failure is not None:
             self._report(BodyFailed(uid, "the connection dropped while downloading"))
             return
         path = self.store.bodies.path(uid)
@@ -411,6 +461,10 @@ class MailSession:
             self._report(BodyFailed(uid, "the body cache could not keep the message"))
         else:
             self._report(BodyReady(uid, path))
+
+    def _identity_size(self, uid: str) -> int:
+        entry = self._identity.listing.get(uid) if self._identity is not None else None
+        return 0 if entry is None else entry[1]
 
     async def _retrieve(self, uid: str, number: int) -> None:
         assert self._client is not None and self._identity is not None
@@ -467,7 +521,12 @@ class MailSession:
             with contextlib.suppress(Exception):
                 await client.abort()
             return DeletionsApplied(error=describe_error(exc))
-        self.store.deletions_done(found)
+        try:
+            self.store.deletions_done(found)
+        except Exception as exc:  # deleted on the server all the same: never say otherwise
+            self._report(
+                Notice(f"The local cache could not record the deletion: {describe_error(exc)}")
+            )
         return DeletionsApplied(deleted=found, not_found=missing)
 
 

@@ -362,6 +362,25 @@ class Store:
             )
             return self._summaries_of(db, [uid for uid, _, _ in rows])
 
+    def record_problem(self, uid: str, problem: str) -> MessageSummary | None:
+        """Note what went wrong with one message (its row shows a mark); returns the row.
+
+        A message whose headers never arrived gets an empty header row, so the next sync does
+        not ask for them again (a server that floods one TOP answer would stall every sync).
+        """
+        now = self._clock()
+        with self._db.write() as db:
+            if not self._presence(db, [uid]).get(uid):
+                return None
+            db.execute(
+                "INSERT INTO headers (uid, date_epoch, tz_offset, sender, subject, problem, "
+                "fetched_at) VALUES (?, NULL, NULL, '', '', ?, ?) "
+                "ON CONFLICT (uid) DO UPDATE SET problem = excluded.problem",
+                (uid, problem, now),
+            )
+            found = self._summaries_of(db, [uid])
+        return found[0] if found else None
+
     def raw_headers(self, uid: str) -> bytes | None:
         """The header block exactly as the server sent it (for "show all headers")."""
         with self._db.lock:

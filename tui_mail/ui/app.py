@@ -55,8 +55,9 @@ SESSION_STOP_TIMEOUT = 5.0  # seconds to let the session close its connection on
 
 def deletion_outcome(event: DeletionsApplied) -> str:
     """What happened at the server, in words (UIDs are counted, never shown)."""
-    if event.error is not None:
-        return f"Nothing was deleted ({event.error}); the marks are kept for next time."
+    if event.error is not None:  # the error quotes the server: one line, controls visible
+        error = one_line(event.error)
+        return f"Nothing was deleted ({error}); the marks are kept for next time."
     text = f"Deleted {messages(len(event.deleted))} from the server."
     if event.not_found:
         text += (
@@ -136,7 +137,15 @@ class TuiMailApp(SaveActions):
         self.post_message(msg.wrap_event(event))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker is not self._session_worker or self._quitting:
+        if event.worker is not self._session_worker:
+            return
+        ended = event.state in (WorkerState.ERROR, WorkerState.SUCCESS, WorkerState.CANCELLED)
+        if ended and self._quit_after_deletion and self.outcome is None:
+            # The deletion's answer can no longer come: never leave "q" waiting for it.
+            self.outcome = "Nothing was deleted (the session stopped); the marks are kept."
+            self._finish()
+            return
+        if self._quitting:
             return
         if event.state in (WorkerState.ERROR, WorkerState.SUCCESS):
             error = event.worker.error
@@ -350,6 +359,11 @@ class TuiMailApp(SaveActions):
     def _on_quit_choice(self, choice: QuitChoice | None) -> None:
         if choice == "delete":
             self._quitting = self._quit_after_deletion = True
+            worker = self._session_worker
+            if worker is None or worker.state not in (WorkerState.PENDING, WorkerState.RUNNING):
+                self.outcome = "Nothing was deleted (the session had stopped); the marks are kept."
+                self._finish()
+                return
             self._activity["deleting"] = f"deleting {self.model.marked}"
             self._refresh_status()
             self._session.apply_deletions(then_quit=True)
@@ -472,5 +486,5 @@ def run_app(
     )
     app.run(mouse=mouse)
     if app.outcome:
-        print(app.outcome, file=sys.stderr)
+        print(one_line(app.outcome), file=sys.stderr)
     return app.return_code or 0
