@@ -27,11 +27,12 @@ from tui_mail.pop3.bounds import (
     message_bound,
     transfer_deadline,
 )
-from tui_mail.pop3.capabilities import Capabilities
+from tui_mail.pop3.capabilities import PIPELINING_MODES, Capabilities, PipeliningMode
 from tui_mail.pop3.connection import Connection, ProtocolLog
 from tui_mail.pop3.errors import (
     AnswerTooLong,
     AuthFailed,
+    CommandTimeout,
     ConnectionLost,
     InvalidArgument,
     NotSupported,
@@ -65,6 +66,7 @@ from tui_mail.pop3.tls import (
     make_ssl_context,
     parse_tls_mode,
 )
+from tui_mail.pop3.window import AdaptiveWindow
 
 _APOP_TIMESTAMP_RE: Final = re.compile(r"<[^<>\s]+@[^<>\s]+>")
 _UNSAFE_IN_CREDENTIALS: Final = frozenset("\r\n\0")
@@ -78,17 +80,26 @@ class POP3Client:
     """
 
     def __init__(
-        self, connection: Connection, *, allow_plaintext: bool, pipeline_window: int
+        self,
+        connection: Connection,
+        *,
+        allow_plaintext: bool,
+        pipeline_window: int,
+        pipelining: PipeliningMode = "auto",
     ) -> None:
         self._conn = connection
         self._lock = asyncio.Lock()
         self._allow_plaintext = allow_plaintext
         self._window = max(1, pipeline_window)
+        if pipelining not in PIPELINING_MODES:
+            raise InvalidArgument(f"pipelining must be one of {', '.join(PIPELINING_MODES)}")
+        self.pipelining_mode: PipeliningMode = pipelining
         self.greeting = ""
         self.apop_timestamp: str | None = None
         self.capabilities = Capabilities()
         self.tls_version: str | None = None
         self.peer_certificate: dict[str, Any] | None = None
+        self.peer_certificate_der: bytes | None = None  # the verified certificate, DER
         self.encrypted = False
         # What the server announced this session; every later answer is bounded by it.
         self._message_count: int | None = None  # from STAT
@@ -106,6 +117,7 @@ class POP3Client:
         allow_plaintext: bool = False,
         timeout: float = 30.0,
         pipeline_window: int = 64,
+        pipelining: PipeliningMode = "auto",
         protocol_log: ProtocolLog | None = None,
     ) -> POP3Client:
         """Connect, read the greeting, ask CAPA; with STARTTLS, upgrade and ask CAPA again.
@@ -113,7 +125,8 @@ class POP3Client:
         ``timeout`` bounds each wait for the server (connect, handshake, every read): a
         command fails with CommandTimeout after that much silence. Each whole answer has a
         deadline too (see :mod:`~tui_mail.pop3.bounds`): a RETR that keeps delivering at a
-        reasonable rate is never cut off, a trickle is.
+        reasonable rate is never cut off, a trickle is. ``pipelining`` is ``auto`` (as the
+        server announces), ``on`` (for servers that pipeline without saying so) or ``off``.
         """
         mode = parse_tls_mode(tls)
         port = port or default_port(mode)
@@ -128,7 +141,12 @@ class POP3Client:
             timeout=timeout,
             protocol_log=protocol_log,
         )
-        client = cls(connection, allow_plaintext=allow_plaintext, pipeline_window=pipeline_window)
+        client = cls(
+            connection,
+            allow_plaintext=allow_plaintext,
+            pipeline_window=pipeline_window,
+            pipelining=pipelining,
+        )
         try:
             await client._start(context if mode is TLSMode.STARTTLS else None)
         except BaseException:
@@ -173,6 +191,14 @@ class POP3Client:
             self.encrypted = True
             self.tls_version = ssl_object.version()
             self.peer_certificate = ssl_object.getpeercert()
+            self.peer_certificate_der = ssl_object.getpeercert(binary_form=True)
+
+    @property
+    def pipelines(self) -> bool:
+        """Whether several commands are sent before their answers (the account's choice)."""
+        if self.pipelining_mode == "auto":
+            return self.capabilities.pipelining
+        return self.pipelining_mode == "on"
 
     @property
     def closed(self) -> bool:
@@ -389,7 +415,7 @@ class POP3Client:
         UIDL's -ERR is returned rather than raised, so a caller can fall back on a server
         without UIDL; a -ERR to LIST is raised.
         """
-        if not self.capabilities.pipelining:
+        if not self.pipelines:
             await self.stat()
             sizes = await self.list()
             try:
@@ -397,8 +423,13 @@ class POP3Client:
             except ServerError as error:
                 return sizes, error
         async with self._exclusive("STAT"):
-            self._conn.send([encode_command("STAT")], Expect.SINGLE)
-            self._conn.send([encode_command("LIST"), encode_command("UIDL")], Expect.MULTI)
+            self._conn.send_mixed(
+                [
+                    (encode_command("STAT"), Expect.SINGLE),
+                    (encode_command("LIST"), Expect.MULTI),
+                    (encode_command("UIDL"), Expect.MULTI),
+                ]
+            )
             stat_status = await self._conn.status("STAT")
             if not stat_status.ok:  # the listings' answers are skipped before the next command
                 await self._conn.raise_for(stat_status, "STAT")
@@ -507,15 +538,16 @@ class POP3Client:
             await self.stat()
             await self.list()
         async with self._exclusive(verb):
-            window = self._window if self.capabilities.pipelining else 1
-            refill_at = window - max(1, window // 4)  # top up in batches, one write each
+            window = AdaptiveWindow(self._window if self.pipelines else 1)
             todo = iter(numbers)
             in_flight: deque[int] = deque()
             exhausted = False
             while True:
+                size = window.size
+                refill_at = size - max(1, size // 4)  # top up in batches, one write each
                 if not exhausted and len(in_flight) <= refill_at:
                     batch: builtins.list[tuple[int, Command]] = []
-                    while len(in_flight) + len(batch) < window:
+                    while len(in_flight) + len(batch) < size:
                         number = next(todo, None)
                         if number is None:
                             exhausted = True
@@ -524,19 +556,47 @@ class POP3Client:
                     if batch:
                         self._conn.send([command for _, command in batch], Expect.MULTI)
                         in_flight.extend(number for number, _ in batch)
+                        window.sent(len(batch))
                 if not in_flight:
                     return
                 number = in_flight.popleft()
                 what = f"{verb} {number}"
-                size = self._sizes.get(number, 0)
-                with self._conn.deadline(transfer_deadline(self._conn.timeout, size)):
+                announced = self._sizes.get(number, 0)
+                with self._conn.deadline(transfer_deadline(self._conn.timeout, announced)):
                     status = await self._conn.status(what)
                     if not status.ok:
                         await self._conn.raise_for(status, what)
                     data = await self._conn.collect(
-                        what, limit=message_bound(size), keep=keep, number=number
+                        what, limit=message_bound(announced), keep=keep, number=number
                     )
+                window.answered(len(status.raw) + len(data))
                 yield number, data
+
+    async def probe_pipelining(self, timeout: float = 5.0) -> bool:
+        """Send three harmless commands in one write; True if all answers come back in order.
+
+        For servers that do not announce PIPELINING (popa3d has no CAPA; Twisted says
+        "PIPELINE"). The commands change nothing in any state: CAPA, NOOP, CAPA (before
+        login NOOP draws a -ERR, which is an answer too). A server that loses pipelined
+        commands stays silent: after ``timeout`` the connection is dropped and the answer is
+        False. Use a connection you are about to close.
+        """
+        saved = self._conn.timeout
+        self._conn.timeout = min(saved, timeout)
+        try:
+            async with self._exclusive("a pipelining probe"):
+                kinds = (("CAPA", Expect.MULTI), ("NOOP", Expect.SINGLE), ("CAPA", Expect.MULTI))
+                self._conn.send_mixed([(encode_command(verb), kind) for verb, kind in kinds])
+                for verb, kind in kinds:
+                    status = await self._conn.status(verb)
+                    if kind is Expect.MULTI and status.ok:
+                        await self._conn.collect(verb, limit=SMALL_ANSWER_BYTES)
+        except (ConnectionLost, ProtocolError, CommandTimeout):
+            await self.abort()
+            return False
+        finally:
+            self._conn.timeout = saved
+        return True
 
     async def dele(self, number: int) -> None:
         """Mark a message deleted; it goes only at a successful QUIT."""

@@ -6,18 +6,33 @@ carries a password or token in its message.
 
 Messages quote the server (its -ERR text, its greeting), and a hostile server writes terminal
 escapes there (OSC 52 to the clipboard, a new window title). So every error is built with its
-text already through the mail sanitiser, on one line: whatever shows it (a toast, the status
-bar, stderr, a log) cannot forget to.
+text already made safe, on one line: whatever shows it (a toast, the status bar, stderr, a
+log) cannot forget to. The POP3 layer may not import the mail layer, so :func:`server_words`
+is a strict filter of its own (every character that is not printable becomes a visible
+placeholder, as the mail sanitiser writes them); the session layer passes the words through
+the mail sanitiser again before anything shows them.
 """
 
 from __future__ import annotations
 
-from tui_mail.mail.sanitize import sanitize_text
+_CONTROL_PICTURES = {code: chr(0x2400 + code) for code in range(0x20)} | {0x7F: "\u2421"}
+
+
+def _visible(char: str) -> str:
+    if char.isprintable():
+        return char
+    code = ord(char)
+    if code in _CONTROL_PICTURES:
+        return _CONTROL_PICTURES[code]  # ESC -> ␛, as the mail sanitiser shows it
+    if 0xD800 <= code <= 0xDFFF:
+        return "\ufffd"
+    return f"<U+{code:04X}>"  # C1, bidi, zero-width, line separators...
 
 
 def server_words(text: str) -> str:
-    """Text from a server, made safe to show: controls visible, one line."""
-    return sanitize_text(text, single_line=True)
+    """Text from a server, made safe to show: every control visible, one line, 2,000 at most."""
+    shown = "".join(_visible(char) for char in text[:2000])
+    return shown if len(text) <= 2000 else shown + "\u2026"
 
 
 class POP3Error(Exception):

@@ -55,10 +55,19 @@ SESSION_STOP_TIMEOUT = 5.0  # seconds to let the session close its connection on
 
 def deletion_outcome(event: DeletionsApplied) -> str:
     """What happened at the server, in words (UIDs are counted, never shown)."""
-    if event.error is not None:  # the error quotes the server: one line, controls visible
-        error = one_line(event.error)
+    error = one_line(event.error or "")  # the error quotes the server: one line, no controls
+    if event.unknown:
+        return (
+            f"The server did not answer QUIT ({error}): {messages(len(event.unknown))} "
+            "may or may not have been deleted. The marks are kept; the next check says which "
+            "went."
+        )
+    if event.error is not None:
         return f"Nothing was deleted ({error}); the marks are kept for next time."
     text = f"Deleted {messages(len(event.deleted))} from the server."
+    if event.skipped:
+        why = f" ({event.skipped_why})" if event.skipped_why else ""
+        text += f" {messages(len(event.skipped))} left alone{why}."
     if event.not_found:
         text += (
             f" {len(event.not_found)} marked {'was' if len(event.not_found) == 1 else 'were'}"
@@ -140,12 +149,11 @@ class TuiMailApp(SaveActions):
         if event.worker is not self._session_worker:
             return
         ended = event.state in (WorkerState.ERROR, WorkerState.SUCCESS, WorkerState.CANCELLED)
-        if ended and self._quit_after_deletion and self.outcome is None:
-            # The deletion's answer can no longer come: never leave "q" waiting for it.
-            self.outcome = "Nothing was deleted (the session stopped); the marks are kept."
-            self._finish()
-            return
         if self._quitting:
+            if ended and self._quit_after_deletion and self.outcome is None:
+                # The session ended without answering: nobody is left to delete anything.
+                self.outcome = "Nothing was deleted (the session had stopped); the marks are kept."
+                self._finish()
             return
         if event.state in (WorkerState.ERROR, WorkerState.SUCCESS):
             error = event.worker.error
@@ -154,7 +162,12 @@ class TuiMailApp(SaveActions):
             self._state_since = time.monotonic()
             self._refresh_status()
             if error is not None:
-                self.notify(why, severity="error", markup=False)
+                detail = one_line(f"{why} ({error}); q quits; run with --log FILE to report it")
+                self.notify(detail, severity="error", markup=False)
+
+    def _session_alive(self) -> bool:
+        worker = self._session_worker
+        return worker is not None and worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
 
     # -- session events ----------------------------------------------------------------------
 
@@ -357,13 +370,11 @@ class TuiMailApp(SaveActions):
             self.push_screen(ConfirmQuit(self.model.marked), self._on_quit_choice)
 
     def _on_quit_choice(self, choice: QuitChoice | None) -> None:
-        if choice == "delete":
+        if choice == "delete" and not self._session_alive():
+            self.outcome = "Nothing was deleted (the session had stopped); the marks are kept."
+            self._finish()
+        elif choice == "delete":
             self._quitting = self._quit_after_deletion = True
-            worker = self._session_worker
-            if worker is None or worker.state not in (WorkerState.PENDING, WorkerState.RUNNING):
-                self.outcome = "Nothing was deleted (the session had stopped); the marks are kept."
-                self._finish()
-                return
             self._activity["deleting"] = f"deleting {self.model.marked}"
             self._refresh_status()
             self._session.apply_deletions(then_quit=True)
