@@ -9,6 +9,7 @@ import asyncio
 import socket
 import ssl
 
+from tui_mail.mail.sanitize import sanitize_text
 from tui_mail.pop3.errors import (
     AuthFailed,
     MailboxInUse,
@@ -17,7 +18,6 @@ from tui_mail.pop3.errors import (
     TemporaryFailure,
     server_words,
 )
-from tui_mail.mail.sanitize import sanitize_text
 from tui_mail.store.schema import StoreError
 
 
