@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
 from dataclasses import dataclass
@@ -160,7 +161,7 @@ async def _check(
     account: Account, *, accept_mass_change: bool, protocol_log: ProtocolLog | None
 ) -> CheckReport:
     from tui_mail.accounts import SecretProvider
-    from tui_mail.pop3.errors import AnswerTooLong
+    from tui_mail.pop3.errors import AnswerTooLong, POP3Error
     from tui_mail.session.connect import open_session
     from tui_mail.session.sync import sync_mailbox
     from tui_mail.store import Store
@@ -193,7 +194,8 @@ async def _check(
         if result.used_retr:
             await client.abort()
         else:
-            await client.quit()
+            with contextlib.suppress(POP3Error):  # nothing to commit: the sync is kept anyway
+                await client.quit()
     finally:
         await client.abort()
     return CheckReport(
