@@ -29,10 +29,11 @@ from tui_mail.mail.headers import (
     one_line,
     summarize_headers,
 )
-from tui_mail.mail.limits import DEFAULT_LIMITS, Limits, describe_size
+from tui_mail.mail.limits import DEFAULT_LIMITS, Limits
 from tui_mail.mail.model import RenderedMessage
 from tui_mail.mail.sanitize import sanitize_text
 from tui_mail.mail.source import RawMessage
+from tui_mail.wording import format_size
 
 #: Of a message that cannot be rendered, this much of its source is shown as text.
 SOURCE_SHOWN_BYTES = 256 << 10
@@ -167,7 +168,7 @@ def degraded_view(
     text += source.decode("utf-8", "replace")
     if total is not None and total > len(source):
         text += (
-            f"\n[the first {describe_size(len(source))} of {describe_size(total)} are shown;"
+            f"\n[the first {format_size(len(source))} of {format_size(total)} are shown;"
             " S saves the whole message]"
         )
     return RenderedMessage(
