@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -127,18 +128,9 @@ def trickles(quick: bool) -> None:
             print(f"{point:<28}{deadline:>11}{status:>5}{seconds:>9.2f}")
 
 
-def directory_bytes(path: Path) -> int:
-    total = 0
-    for entry in path.rglob("*"):
-        try:
-            total += entry.stat().st_size
-        except OSError:
-            pass  # renamed or removed meanwhile
-    return total
-
-
-async def endless_retr() -> None:
-    small = message(1)
+async def endless_retr(body_bytes: int) -> None:
+    """Disk written for a RETR that never ends, of a message LISTed with ``body_bytes`` more."""
+    small = message(1) + b"x" * body_bytes + b"\r\n"
     faults = Faults(floods=(FloodFault("RETR"),))
     async with POP3TestServer([small], faults=faults) as server:
         account = Account(
@@ -152,36 +144,37 @@ async def endless_retr() -> None:
             tempfile.TemporaryDirectory() as tmp,
             Store.for_account(account, data_dir=Path(tmp)) as store,
         ):
+            written = 0
+            real_writer = store.bodies.writer
+
+            @contextlib.contextmanager
+            def counting_writer(uid: str) -> Iterator[object]:
+                with real_writer(uid) as sink:
+
+                    class Counting:
+                        def write(self, data: bytes) -> int:
+                            nonlocal written
+                            written += len(data)
+                            return sink.write(data)
+
+                    yield Counting()
+
+            store.bodies.writer = counting_writer  # type: ignore[method-assign]
             session = MailSession(account, store, secrets, retry=RetryPolicy(first=60))
             task = asyncio.create_task(session.run(events.append))
-            while not all(row.headers_loaded for row in store.summaries()) or not store.summaries():
+            while not store.summaries() or not all(r.headers_loaded for r in store.summaries()):
                 await asyncio.sleep(0.01)
-            bodies = store.directory / "bodies"
-            baseline = directory_bytes(bodies)
-            peak = 0
-            done = threading.Event()
-
-            def sample() -> None:
-                nonlocal peak
-                while not done.is_set():
-                    peak = max(peak, directory_bytes(bodies) - baseline)
-                    time.sleep(0.001)
-
-            sampler = threading.Thread(target=sample)
-            sampler.start()
             started = time.monotonic()
             session.request_body(store.summaries()[0].uid)
             while not any(isinstance(event, BodyFailed) for event in events):
                 await asyncio.sleep(0.001)
             seconds = time.monotonic() - started
-            done.set()
-            sampler.join()
             session.shutdown()
             await task
-            left = directory_bytes(bodies) - baseline
-    print(f"\nreader session, RETR of a message LISTed as {len(small)} bytes that never ends")
+            left = sum(f.stat().st_size for f in (store.directory / "bodies").iterdir())
+    print(f"\nreader session, RETR of a message LISTed as {len(small):,} bytes that never ends")
     print(f"  cut off after {seconds:.3f} s; bound {message_bound(len(small)):,} bytes")
-    print(f"  peak disk use of the body cache while it ran: {peak:,} bytes; left after: {left:,}")
+    print(f"  written to the body cache before the cut: {written:,} bytes; left after: {left:,}")
 
 
 def main() -> None:
@@ -189,7 +182,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="skip the default-deadline runs")
     args = parser.parse_args()
     floods()
-    asyncio.run(endless_retr())
+    asyncio.run(endless_retr(0))
+    asyncio.run(endless_retr(1024 * 1024))
     trickles(args.quick)
 
 
