@@ -11,6 +11,7 @@ import ssl
 
 from tui_mail.pop3.errors import (
     AuthFailed,
+    LoginRefused,
     MailboxInUse,
     POP3Error,
     ServerError,
@@ -21,6 +22,8 @@ from tui_mail.store.schema import StoreError
 
 def describe_error(exc: BaseException) -> str:
     """Words for the user; the exception text is included only where it is the server's."""
+    if isinstance(exc, LoginRefused):
+        return f"login refused (wrong password?): {exc.text}"
     if isinstance(exc, AuthFailed):
         return f"login refused: {exc.text}"
     if isinstance(exc, MailboxInUse):

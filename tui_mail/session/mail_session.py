@@ -40,6 +40,7 @@ from tui_mail.pop3.errors import (
     ConnectionLost,
     InvalidArgument,
     LoginDelayed,
+    LoginRefused,
     MailboxInUse,
     NotSupported,
     PermanentFailure,
@@ -79,6 +80,7 @@ CHECK_INTERVAL_SECONDS = 300.0
 PROGRESS_EVERY = 25  # header progress is reported every this many messages
 PROGRESS_MIN_BYTES = 256 * 1024  # smaller bodies arrive too fast to need a progress bar
 LOCAL_FAILURE_RETRY = 60.0  # seconds before trying again after the disk or the store failed
+MAX_PLAIN_REFUSALS = 2  # bare -ERR login refusals per start before it counts as [AUTH]
 UNCONFIRMED_META = "unconfirmed_deletions"  # keys DELE'd in a session whose QUIT got no answer
 
 # The connection turned out to be gone (idle drop, server restart): reconnecting may help.
@@ -159,6 +161,7 @@ class MailSession:
         self._next_check = 0.0
         self._last_activity = 0.0
         self._last_failure = ""  # why the last connect failed, for "offline (...)"
+        self._plain_refusals = 0  # logins refused by a bare -ERR since this start
 
     # -- SessionControl: called by the UI, never blocks ----------------------------------
 
@@ -310,11 +313,18 @@ class MailSession:
                     "no usable password (it was refused or never typed); quit "
                     "and start tui-mail again to type it"
                 )
-        return await open_session(account, self._secrets, protocol_log=self._protocol_log)
+        return await open_session(
+            account,
+            self._secrets,
+            protocol_log=self._protocol_log,
+            refusal_is_final=self._plain_refusals >= MAX_PLAIN_REFUSALS - 1,
+        )
 
     def _connect_failed(self, exc: Exception) -> None:
         reason = _describe(exc)
         self._last_failure = reason
+        if isinstance(exc, LoginRefused):  # the next refusal counts as a wrong password
+            self._plain_refusals += 1
         if isinstance(exc, MailboxInUse):
             self._schedule_retry(ConnectionState.BUSY, reason, minimum=self._retry.busy)
         elif isinstance(exc, LoginDelayed):
