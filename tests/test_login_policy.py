@@ -13,15 +13,17 @@ from pathlib import Path
 import pytest
 
 from tests.certs import CertFiles
+from tests.other_servers import Mailutils, Popa3d
 from tests.pop3server import ErrorFault, Faults, POP3TestServer
 from tests.test_session import MESSAGES, account_for, open_store, running, secrets_for, synced
 from tests.waiting import until
-from tui_mail.accounts import SecretProvider
+from tui_mail.accounts import Account, SecretProvider
 from tui_mail.pop3 import POP3Client
 from tui_mail.pop3.errors import LoginRefused, NotSupported
 from tui_mail.pop3.sasl import choose_auto
 from tui_mail.session.events import ConnectionState, Notice, StateChanged
 from tui_mail.session.mail_session import MailSession, RetryPolicy
+from tui_mail.store import Store
 
 QUICK = RetryPolicy(first=0.01, maximum=0.02, busy=0.02, login_delay=0.02)
 ALL_SASL = ["PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-256"]
@@ -134,3 +136,46 @@ async def test_a_bare_err_refusal_counts_as_a_wrong_password_after_two_tries(
             assert secrets.lookup_password(account) is None  # forgotten: asked at next start
             assert isinstance(secrets, SecretProvider)
             assert not synced(events, 5)()
+
+
+@pytest.mark.mailutils
+async def test_mailutils_default_config_logs_in_with_auto(mailutils: Mailutils) -> None:
+    """Its greeting always has a timestamp, with no APOP secrets behind it."""
+    mailutils.reset_mailbox()
+    client = await POP3Client.connect(
+        mailutils.host, mailutils.port, tls="none", allow_plaintext=True, timeout=10
+    )
+    assert client.apop_timestamp is not None and not client.capabilities.sasl
+    assert await client.login(mailutils.user, mailutils.password) == "user"
+    await client.abort()
+
+
+@pytest.mark.popa3d
+async def test_popa3d_refusing_a_wrong_password_is_tried_twice_then_stops(
+    popa3d: Popa3d, tmp_path: Path
+) -> None:
+    """popa3d answers a wrong password with a bare -ERR (no [AUTH]), as many servers do."""
+    popa3d.reset_mailbox()
+    account = Account(
+        name="p",
+        host=popa3d.host,
+        port=popa3d.port,
+        tls="none",
+        user=popa3d.user,
+        allow_plaintext=True,
+    )
+    secrets = SecretProvider()
+    secrets.accept_typed_password(account, "not-the-password", remember=False)
+    assert popa3d.launcher is not None
+    before = popa3d.launcher.connections
+    with Store.for_account(account, data_dir=tmp_path) as store:
+        session = MailSession(account, store, secrets, retry=QUICK)
+        async with running(session) as events:
+            await until(
+                lambda: any("wrong password" in n.text for n in events.of(Notice)),
+                "the refusal, in words",
+                limit=60,
+            )
+            session.request_refresh()  # even "r" does not send the refused password again
+            await until(lambda: len(events.of(Notice)) >= 2, "r said no, too", limit=60)
+    assert popa3d.launcher.connections - before == 2

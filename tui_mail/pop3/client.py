@@ -266,6 +266,13 @@ class POP3Client:
                     if type(exc) is ServerError:  # no response code: not necessarily the password
                         raise LoginRefused(exc.text, exc.code) from None
                     raise
+                except ConnectionLost as lost:
+                    # popa3d answers a wrong password with -ERR and hangs up: still a refusal
+                    # (else it would look like a drop, retried as long as the reader runs).
+                    text = lost.server_text
+                    if text and not text.startswith("["):
+                        raise LoginRefused(text) from None
+                    raise
             finally:
                 self._conn.redactions.clear()
             await self._capa()

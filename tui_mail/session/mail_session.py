@@ -66,10 +66,9 @@ from tui_mail.session.events import (
     StateChanged,
     SummariesUpdated,
 )
-from tui_mail.session.identity import MailboxIdentity, header_block, read_identity
+from tui_mail.session.identity import MailboxIdentity, fingerprints_of, read_identity
 from tui_mail.session.sync import SyncResult, sync_mailbox
 from tui_mail.store import MessageSummary, Store, StoreError
-from tui_mail.store.headers import header_fingerprint
 from tui_mail.store.models import Mark
 from tui_mail.wording import plural
 
@@ -614,42 +613,36 @@ class MailSession:
         if every copy is marked; then ``TOP n 0`` of the marked ones, whose headers must
         give the fingerprint recorded when the user marked it.
         """
-        current = self.store.match_listing(identity.entries)
+        suspects = self.store.size_suspects(identity.entries)
+        prints_first = await fingerprints_of(client, suspects) if suspects else {}
+        current = self.store.match_listing(identity.entries, prints_first)
         copies = Counter(entry.uid for entry in identity.entries)
         marked = {mark.key for mark in marks}
         plan = _DeletePlan()
-        candidates: list[tuple[Mark, int]] = []
+        candidates: list[tuple[Mark, int, int]] = []
         for mark in marks:
             where = current.get(mark.key)
             if where is None:
                 (plan.changed if copies[mark.server_uid] else plan.missing).append(mark.key)
-            elif where[1] != mark.size:
-                plan.changed.append(mark.key)
+            elif where[1] != mark.size and mark.fingerprint is None:
+                plan.changed.append(mark.key)  # nothing but the size to go by, and it changed
             elif copies[mark.server_uid] > 1 and not (
                 len(siblings := self.store.copies_of(mark.server_uid)) == copies[mark.server_uid]
                 and set(siblings) <= marked
             ):
                 plan.ambiguous.append(mark.key)
             else:
-                candidates.append((mark, where[0]))
-        checkable = [(mark, n) for mark, n in candidates if mark.fingerprint is not None]
-        caps = client.capabilities
-        if checkable and (caps.top or not caps.raw):  # no CAPA at all: TOP may still work
-            seen: dict[int, str] | None = {}
-            try:
-                async for number, data in client.top_many([n for _, n in checkable], 0):
-                    assert seen is not None
-                    seen[number] = header_fingerprint(header_block(data))
-            except ServerError:
-                if caps.top:
-                    raise  # promised and failed: delete nothing this time
-                seen = None  # no TOP: UID and size are all this server lets us check
-            if seen is not None:
-                plan.changed.extend(
-                    mark.key for mark, number in checkable if seen.get(number) != mark.fingerprint
-                )
+                candidates.append((mark, where[0], where[1]))
+        checkable = [(mark, n) for mark, n, _ in candidates if mark.fingerprint is not None]
+        seen = await fingerprints_of(client, [n for _, n in checkable])
+        if seen is None:  # no TOP: UID and size are all this server lets us check
+            plan.changed.extend(mark.key for mark, _, size in candidates if size != mark.size)
+        else:
+            plan.changed.extend(
+                mark.key for mark, number in checkable if seen.get(number) != mark.fingerprint
+            )
         changed = set(plan.changed)
-        plan.delete = [(mark.key, n) for mark, n in candidates if mark.key not in changed]
+        plan.delete = [(mark.key, n) for mark, n, _ in candidates if mark.key not in changed]
         return plan
 
     def _report_identity_changes(self, result: SyncResult) -> None:
