@@ -105,6 +105,7 @@ class POP3Client:
         pipeline_window: int = 64,
         pipelining: PipeliningMode = "auto",
         protocol_log: ProtocolLog | None = None,
+        low_latency: bool = True,
     ) -> POP3Client:
         """Connect, read the greeting, ask CAPA; with STARTTLS, upgrade and ask CAPA again.
 
@@ -112,6 +113,7 @@ class POP3Client:
         command fails with CommandTimeout after that much silence, but a long RETR that
         keeps delivering data is never cut off. ``pipelining`` is ``auto`` (as the server
         announces), ``on`` (for servers that pipeline without saying so) or ``off``.
+        ``low_latency=False`` leaves the kernel's TCP ACK/Nagle behaviour (benchmarks only).
         """
         mode = parse_tls_mode(tls)
         port = port or default_port(mode)
@@ -125,6 +127,7 @@ class POP3Client:
             context=context if mode == "implicit" else None,
             timeout=timeout,
             protocol_log=protocol_log,
+            low_latency=low_latency,
         )
         client = cls(
             connection,
