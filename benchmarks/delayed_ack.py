@@ -30,7 +30,7 @@ from tui_mail.pop3 import POP3Client  # noqa: E402
 HEADERS = b"From: a@example.org\r\nSubject: segment test\r\nMessage-ID: <x@example.org>\r\n\r\n"
 
 
-def _serve_one(conn: socket.socket) -> None:
+def _serve_one(conn: socket.socket, count: int) -> None:
     """One POP3 session, Nagle left on, every multi-line answer in two writes."""
     with conn, conn.makefile("rb") as lines:
         conn.sendall(b"+OK popa3d-like ready\r\n")
@@ -40,6 +40,11 @@ def _serve_one(conn: socket.socket) -> None:
                 conn.sendall(b"-ERR unknown command\r\n")  # popa3d: no CAPA
             elif verb in (b"USER", b"PASS", b"NOOP"):
                 conn.sendall(b"+OK\r\n")
+            elif verb == b"STAT":
+                conn.sendall(b"+OK %d %d\r\n" % (count, count * len(HEADERS)))
+            elif verb == b"LIST":
+                sizes = b"".join(b"%d %d\r\n" % (n, len(HEADERS)) for n in range(1, count + 1))
+                conn.sendall(b"+OK\r\n" + sizes + b".\r\n")
             elif verb == b"TOP":
                 conn.sendall(b"+OK\r\n")  # first segment ...
                 conn.sendall(HEADERS + b".\r\n")  # ... second one, held by Nagle until ACKed
@@ -51,7 +56,7 @@ def _serve_one(conn: socket.socket) -> None:
 
 
 @contextlib.contextmanager
-def two_segment_server() -> Iterator[int]:
+def two_segment_server(count: int) -> Iterator[int]:
     listener = socket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]
 
@@ -59,7 +64,7 @@ def two_segment_server() -> Iterator[int]:
         with contextlib.suppress(OSError):
             while True:
                 conn, _ = listener.accept()
-                threading.Thread(target=_serve_one, args=(conn,), daemon=True).start()
+                threading.Thread(target=_serve_one, args=(conn, count), daemon=True).start()
 
     threading.Thread(target=accept_loop, daemon=True).start()
     try:
@@ -79,6 +84,8 @@ async def timed_tops(port: int, tops: int, *, low_latency: bool) -> float:
     )
     try:
         await client.login("bench", "bench")
+        await client.stat()
+        await client.list()  # sizes bound each TOP's answer; asked once, not timed
         started = time.perf_counter()
         for number in range(1, tops + 1):
             await client.top(number, 0)
@@ -93,7 +100,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tops", type=int, default=100)
     args = parser.parse_args()
-    with two_segment_server() as port:
+    with two_segment_server(args.tops) as port:
         before = asyncio.run(timed_tops(port, args.tops, low_latency=False))
         after = asyncio.run(timed_tops(port, args.tops, low_latency=True))
     print(f"{args.tops} TOPs, loopback, server writes +OK and data in two segments")
