@@ -19,7 +19,10 @@ LIST_BINDINGS: list[Binding] = [
     Binding("ctrl+f", "cursor_page_down", "Page down in the list", id="list.page_down"),
     Binding("ctrl+b", "cursor_page_up", "Page up in the list", id="list.page_up"),
     Binding(
-        "space,pagedown", "app.preview_page_down", "Scroll preview down", id="list.preview_down"
+        "space,pagedown",
+        "app.preview_page_down",
+        "Scroll preview down (first opens the highlighted message)",
+        id="list.preview_down",
     ),
     Binding("pageup", "app.preview_page_up", "Scroll preview up", id="list.preview_up"),
 ]
@@ -42,13 +45,21 @@ SCREEN_BINDINGS: list[Binding] = [
     Binding("n", "app.toggle_read", "Toggle read/unread", id="mail.toggle_read"),
     Binding("s", "app.save_attachment", "Save an attachment", id="mail.save_attachment"),
     Binding("S", "app.save_message", "Save the message as .eml", id="mail.save_message"),
-    Binding("slash", "app.start_filter", "Filter by sender or subject", id="mail.filter"),
+    Binding(
+        "slash",
+        "app.start_filter",
+        "Filter: sender, address, subject; ~b WORD: bodies",
+        id="mail.filter",
+    ),
     Binding("escape", "app.clear_filter", "Clear the filter", id="mail.clear_filter"),
     Binding("o", "app.cycle_sort", "Sort: date, sender, size, server order", id="mail.sort"),
     Binding("z", "app.toggle_full_preview", "Preview full screen on/off", id="mail.zoom"),
     Binding("r", "app.check_mail", "Check for new mail", id="mail.refresh"),
     Binding(
-        "dollar_sign", "app.apply_deletions", "Delete marked now and reconnect", id="mail.apply"
+        "dollar_sign",
+        "app.apply_deletions",
+        "Delete marked now (asks first), stay",
+        id="mail.apply",
     ),
     Binding("q", "app.request_quit", "Quit (asks before deleting marked)", id="mail.quit"),
     Binding("x", "app.quit_keep", "Quit without deleting anything", id="mail.exit"),
@@ -60,6 +71,35 @@ SCREEN_BINDINGS: list[Binding] = [
     ),
     Binding("question_mark", "app.show_keys", "Show keys", id="mail.help"),
 ]
+
+
+# The key line at the bottom (mutt's help line): binding id and a short label, in the order
+# shown. When the line is too narrow, entries go in the order of KEY_HINT_DROPS (Help never).
+KEY_HINTS: tuple[tuple[str, str], ...] = (
+    ("mail.quit", "Quit"),
+    ("mail.open", "Open"),
+    ("mail.delete", "Del"),
+    ("mail.undelete", "Undel"),
+    ("mail.save_attachment", "Save att"),
+    ("mail.save_message", "Save msg"),
+    ("mail.filter", "Filter"),
+    ("mail.sort", "Sort"),
+    ("mail.apply", "Purge"),
+    ("mail.refresh", "Check"),
+    ("mail.help", "Help"),
+)
+KEY_HINT_DROPS: tuple[str, ...] = (
+    "mail.refresh",
+    "mail.sort",
+    "mail.save_message",
+    "mail.apply",
+    "mail.open",
+    "mail.undelete",
+    "mail.filter",
+    "mail.save_attachment",
+    "mail.delete",
+    "mail.quit",
+)
 
 
 @dataclass(frozen=True)
@@ -96,3 +136,13 @@ def help_entries(keymap: dict[str, str] | None = None) -> list[HelpEntry]:
                 )
             )
     return entries
+
+
+def binding_keys(keymap: dict[str, str] | None = None) -> dict[str, list[str]]:
+    """Each help-listed binding id and its keys as the user has them (first key first)."""
+    return {entry.binding_id: list(entry.keys) for entry in help_entries(keymap)}
+
+
+def binding_ids() -> list[str]:
+    """The ids a ``[keys]`` table may name: exactly those the ``?`` screen lists."""
+    return [entry.binding_id for entry in help_entries()]

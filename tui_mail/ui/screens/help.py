@@ -1,11 +1,17 @@
-"""The ``?`` screen: every key, generated from the binding lists and the user's keymap."""
+"""The ``?`` screen: every key, generated from the binding lists and the user's keymap.
+
+Each line also names the binding's id, the name a ``[keys]`` table in the config uses to
+rebind it, so the help is the reference for remapping.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import ClassVar
 
+from rich.console import Group, RenderableType
 from rich.style import Style
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -17,31 +23,34 @@ from tui_mail.ui.bindings import HelpEntry
 
 NOTES = (
     "Moving the cursor never downloads a message and never marks it read: Enter does.",
-    "Marked messages are deleted only when you quit with q and answer y, or press $.",
+    "Marked messages are deleted only when you quit with q and answer y, or press $ and y.",
     "Ctrl+P opens the command palette with every action.",
+    'Rebind a key in the config file: [keys] then ID = "key[,key]", e.g. mail.delete = "D".',
 )
 
 
-def help_text(entries: Sequence[HelpEntry], key_display: dict[str, str]) -> Text:
-    """The help as Text; ``key_display`` maps a key name to how it is shown (``^f``)."""
-    text = Text(end="")
+def help_text(entries: Sequence[HelpEntry], key_display: dict[str, str]) -> Group:
+    """The help; ``key_display`` maps a key name to how it is shown (``^f``)."""
+    parts: list[RenderableType] = []
+    table: Table | None = None
     section = ""
-    rows = [
-        (entry, ", ".join(key_display.get(key, key) for key in entry.keys)) for entry in entries
-    ]
-    width = max((len(keys) for _, keys in rows), default=0) + 2
-    for entry, keys in rows:
-        if entry.section != section:
+    for entry in entries:
+        if entry.section != section or table is None:
             section = entry.section
-            if text:
-                text.append("\n")
-            text.append(f"{section}\n", style=Style(bold=True, underline=True))
-        text.append(f"  {keys.ljust(width)}", style=Style(bold=True))
-        text.append(f"{entry.description}\n")
-    text.append("\n")
-    for note in NOTES:
-        text.append(f"{note}\n", style=Style(italic=True))
-    return text
+            parts.append(Text(f"\n{section}" if parts else section, style=_TITLE))
+            table = Table(box=None, show_header=False, padding=(0, 1), expand=True)
+            table.add_column("keys", style=Style(bold=True), no_wrap=True)
+            table.add_column("action", ratio=1)
+            table.add_column("id", style=Style(dim=True), no_wrap=True)
+            parts.append(table)
+        keys = ", ".join(key_display.get(key, key) for key in entry.keys)
+        table.add_row(Text(keys), Text(entry.description), Text(entry.binding_id))
+    parts.append(Text(""))
+    parts.extend(Text(note, style=Style(italic=True)) for note in NOTES)
+    return Group(*parts)
+
+
+_TITLE = Style(bold=True, underline=True)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -67,7 +76,7 @@ class HelpScreen(ModalScreen[None]):
     }
     """
 
-    def __init__(self, text: Text) -> None:
+    def __init__(self, text: RenderableType) -> None:
         super().__init__()
         self._text = text
 
