@@ -13,8 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from certs import CertFiles, make_certificates
-from dovecot import Dovecot, DovecotAccount, DovecotError, DovecotUnavailable
+
+from tests.certs import CertFiles, make_certificates
+from tests.dovecot import Dovecot, DovecotAccount, DovecotError, DovecotUnavailable
 
 
 def _in_ci() -> bool:

@@ -10,7 +10,7 @@ Everything lives in ``directory``: config, certificates, logs, sockets and the m
 the case in CI. The accounts are a pool (``user1`` .. ``userN``, plus ``lockuser`` whose session
 lock is on) so each test can take a fresh, empty mailbox without restarting Dovecot.
 
-From a script outside pytest: ``sys.path.insert(0, "tests"); from dovecot import Dovecot``.
+From a script outside pytest, with the repository root on ``sys.path``: ``from tests.dovecot import Dovecot``.
 """
 
 from __future__ import annotations
@@ -31,10 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
 
-try:
-    from certs import CertFiles, make_certificates
-except ImportError:  # imported as tests.dovecot
-    from tests.certs import CertFiles, make_certificates
+from tests.certs import CertFiles, make_certificates
 
 DOVECOT_CANDIDATES = ("/usr/sbin/dovecot", "dovecot")
 MAIL_USER, MAIL_GROUP = "nobody", "nogroup"

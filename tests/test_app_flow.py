@@ -16,13 +16,13 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from dovecot import Dovecot
-from tcp_relay import LoopbackRelay
 from textual.pilot import Pilot
 
+from tests.dovecot import Dovecot
+from tests.pop3server import DropFault, Faults, POP3TestServer
+from tests.tcp_relay import LoopbackRelay
 from tui_mail.accounts import Account, SecretProvider
 from tui_mail.pop3 import POP3Client
-from tui_mail.pop3.testserver import DropFault, Faults, POP3TestServer
 from tui_mail.session.mail_session import MailSession, RetryPolicy
 from tui_mail.store import Store
 from tui_mail.ui.app import TuiMailApp

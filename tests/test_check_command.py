@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from certs import CertFiles
 
+from tests.certs import CertFiles
+from tests.pop3server import DropFault, ErrorFault, Faults, POP3TestServer
 from tui_mail.mail.sanitize import unsafe_characters
-from tui_mail.pop3.testserver import DropFault, ErrorFault, Faults, POP3TestServer
 from tui_mail.store import Store
 
 PASSWORD = "Sup3r-Secret-Passw0rd"  # the test server's; unique so leaks show

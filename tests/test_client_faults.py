@@ -12,8 +12,9 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
-from certs import CertFiles
 
+from tests.certs import CertFiles
+from tests.pop3server import CONNECT, At, DropFault, ErrorFault, Faults, POP3TestServer
 from tui_mail.pop3 import POP3Client
 from tui_mail.pop3.errors import (
     AuthFailed,
@@ -30,7 +31,6 @@ from tui_mail.pop3.errors import (
     TLSFailure,
     UTF8Required,
 )
-from tui_mail.pop3.testserver import CONNECT, At, DropFault, ErrorFault, Faults, POP3TestServer
 
 USER, PASSWORD, TOKEN = "alice", "correct horse", "ya29.a0AfH6SM-" + "t" * 300
 

@@ -13,8 +13,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
-from dovecot import Dovecot, DovecotAccount
 
+from tests.dovecot import Dovecot, DovecotAccount
 from tui_mail.pop3 import POP3Client
 from tui_mail.pop3.errors import AuthFailed, MailboxInUse, ServerError, TLSFailure
 

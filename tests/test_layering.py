@@ -9,7 +9,7 @@ CORE_PACKAGES = [
     "tui_mail.pop3",
     "tui_mail.pop3.client",
     "tui_mail.pop3.protocol",
-    "tui_mail.pop3.testserver",
+    "tests.pop3server",
     "tui_mail.store",
     "tui_mail.mail",
     "tui_mail.accounts",

@@ -21,14 +21,14 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from certs import CertFiles
-from tcp_relay import LoopbackRelay
 
+from tests.certs import CertFiles
+from tests.pop3server import POP3TestServer
+from tests.tcp_relay import LoopbackRelay
 from tui_mail.accounts import Account, SecretProvider
 from tui_mail.pop3 import POP3Client
 from tui_mail.pop3.errors import AuthFailed
 from tui_mail.pop3.sasl import KNOWN_MECHANISMS
-from tui_mail.pop3.testserver import POP3TestServer
 from tui_mail.session.connect import open_session
 from tui_mail.session.protocol_log import ProtocolLogWriter, protocol_log_for, scrub
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import keyring
 import pytest
 from keyring.backends import fail
-from memory_keyring import MemoryKeyring
 
+from tests.memory_keyring import MemoryKeyring
 from tui_mail.accounts import Account, Secret, SecretError, SecretProvider, run_secret_command
 from tui_mail.accounts import secrets as secrets_module
 

@@ -7,10 +7,10 @@ import subprocess
 import sys
 
 import pytest
-from certs import CertFiles
-from dovecot import Dovecot
 
-from tui_mail.pop3.testserver import POP3TestServer
+from tests.certs import CertFiles
+from tests.dovecot import Dovecot
+from tests.pop3server import POP3TestServer
 
 
 def serverinfo(*args: str) -> subprocess.CompletedProcess[str]:

@@ -16,11 +16,11 @@ from typing import TypeVar
 
 import keyring
 import pytest
-from memory_keyring import MemoryKeyring
 
+from tests.memory_keyring import MemoryKeyring
+from tests.pop3server import CONNECT, At, DropFault, ErrorFault, Faults, POP3TestServer
 from tui_mail.accounts import Account, SecretProvider
 from tui_mail.pop3 import POP3Client
-from tui_mail.pop3.testserver import CONNECT, At, DropFault, ErrorFault, Faults, POP3TestServer
 from tui_mail.session.events import (
     BodyFailed,
     BodyReady,

@@ -17,16 +17,16 @@ from pathlib import Path
 
 import keyring
 import pytest
-from certs import CertFiles
 from keyring.backends import fail
-from memory_keyring import MemoryKeyring
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, RadioButton, Static
 
+from tests.certs import CertFiles
+from tests.memory_keyring import MemoryKeyring
+from tests.pop3server import ErrorFault, Faults, POP3TestServer
 from tui_mail.accounts import KEYRING_SERVICE, SecretProvider, load_config
 from tui_mail.accounts import secrets as secrets_module
 from tui_mail.commands import reader
-from tui_mail.pop3.testserver import ErrorFault, Faults, POP3TestServer
 from tui_mail.ui import setup_app
 from tui_mail.ui.screens.setup import SetupResult, SetupScreen
 from tui_mail.ui.setup_app import SetupApp

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
+from tests.pop3server import DropFault, ErrorFault, Faults, POP3TestServer
 from tui_mail.pop3 import POP3Client
 from tui_mail.pop3.errors import ConnectionLost, TemporaryFailure
-from tui_mail.pop3.testserver import DropFault, ErrorFault, Faults, POP3TestServer
 from tui_mail.session.identity import WEAK_PREFIX, header_block, unique_uids, weak_uid
 from tui_mail.session.sync import SyncResult, sync_mailbox
 from tui_mail.store import MessageSummary, Store

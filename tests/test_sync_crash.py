@@ -21,7 +21,7 @@ import textwrap
 import time
 from pathlib import Path
 
-from tui_mail.pop3.testserver import Faults, POP3TestServer
+from tests.pop3server import Faults, POP3TestServer
 from tui_mail.session.identity import header_block
 from tui_mail.store import Store, body_file_name
 

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dovecot import MAIL_GROUP, MAIL_USER, Dovecot, DovecotAccount
 
+from tests.dovecot import MAIL_GROUP, MAIL_USER, Dovecot, DovecotAccount
 from tui_mail.accounts import Account, SecretProvider, TlsMode
 from tui_mail.pop3 import POP3Client
 from tui_mail.session.connect import open_session

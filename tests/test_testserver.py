@@ -18,9 +18,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from certs import CertFiles
 
-from tui_mail.pop3.testserver import (
+from tests.certs import CertFiles
+from tests.pop3server import (
     CONNECT,
     At,
     DropFault,
@@ -608,7 +608,7 @@ def test_command_line_serves_a_maildir(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "tui_mail.pop3.testserver",
+            "tests.pop3server",
             "--maildir",
             str(maildir),
             "--user",
@@ -620,6 +620,7 @@ def test_command_line_serves_a_maildir(tmp_path: Path) -> None:
         ],
         stdout=subprocess.PIPE,
         text=True,
+        cwd=Path(__file__).resolve().parent.parent,
     ) as process:
         try:
             assert process.stdout is not None

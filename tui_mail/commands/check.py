@@ -54,7 +54,8 @@ def run(args: argparse.Namespace) -> int:
     can tell apart: 2 bad config or unknown account, 3 mass UID change (nothing recorded),
     1 anything else (login, network, secrets), 130 interrupted."""
     from tui_mail.accounts import ConfigError, SecretError, load_config
-    from tui_mail.commands.errors import describe_error, report_failure
+    from tui_mail.commands.output import report_failure
+    from tui_mail.session.errors import describe_error
     from tui_mail.session.protocol_log import protocol_log_for
 
     name = args.check_account or args.account

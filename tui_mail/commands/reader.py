@@ -30,9 +30,6 @@ from tui_mail.accounts import (
 if TYPE_CHECKING:
     from tui_mail.session.protocol_log import ProtocolLogWriter
 
-ASSETS = Path(__file__).resolve().parent.parent.parent / "assets"
-DEMO_MAIL = ASSETS / "demo"
-
 
 def run(args: argparse.Namespace) -> int:
     """Open the reader (the set-up screen first when there is no config); the exit status."""
@@ -131,13 +128,10 @@ def _open_reader(
 
 @contextlib.contextmanager
 def _demo_account() -> Iterator[tuple[Account, Path, SecretProvider]]:
-    """A POP3 test server on a free loopback port with the sample mail, and a throw-away store."""
-    from tui_mail.pop3.testserver import POP3TestServer
+    """The demo POP3 server on a free loopback port with the sample mail, and a throw-away store."""
+    from tui_mail.demo import DemoServer, sample_messages
 
-    messages = [path.read_bytes() for path in sorted(DEMO_MAIL.glob("*.eml"))]
-    if not messages:
-        raise SystemExit(f"tui-mail: no sample mail found in {DEMO_MAIL}")
-    server = POP3TestServer(messages, user="demo", password="demo")  # noqa: S106 - sample account
+    server = DemoServer(sample_messages(), user="demo", password="demo")  # noqa: S106 - sample account
     with tempfile.TemporaryDirectory(prefix="tui-mail-demo-") as tmp, server.background():
         account = Account(
             name="demo",

@@ -11,7 +11,8 @@ import asyncio
 import sys
 from typing import Any
 
-from tui_mail.commands.errors import describe_error, report_failure
+from tui_mail.commands.output import report_failure
+from tui_mail.session.errors import describe_error
 
 TLS_CHOICES = ("implicit", "starttls", "none")
 

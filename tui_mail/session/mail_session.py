@@ -24,7 +24,6 @@ from dataclasses import dataclass
 
 from tui_mail.accounts import Account, SecretError, SecretProvider
 from tui_mail.accounts.providers import provider_for_host
-from tui_mail.commands.errors import describe_error
 from tui_mail.pop3 import POP3Client
 from tui_mail.pop3.connection import ProtocolLog
 from tui_mail.pop3.errors import (
@@ -41,6 +40,7 @@ from tui_mail.pop3.errors import (
     UTF8Required,
 )
 from tui_mail.session.connect import open_session
+from tui_mail.session.errors import describe_error
 from tui_mail.session.events import (
     BodyFailed,
     BodyReady,

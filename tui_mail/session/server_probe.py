@@ -17,12 +17,12 @@ from typing import Any
 
 from tui_mail.accounts.config import AuthMechanism, TlsMode
 from tui_mail.accounts.providers import Provider, provider_for_host
-from tui_mail.commands.errors import describe_error
 from tui_mail.pop3 import Capabilities, POP3Client
 from tui_mail.pop3.capabilities import duration_words
 from tui_mail.pop3.connection import ProtocolLog
 from tui_mail.pop3.errors import CommandTimeout, ConnectionLost, TLSFailure
 from tui_mail.pop3.sasl import AUTO_PREFERENCE
+from tui_mail.session.errors import describe_error
 
 DEFAULT_PROBE_TIMEOUT = 15.0
 OAUTH_SASL = ("XOAUTH2", "OAUTHBEARER")

@@ -24,9 +24,9 @@ from textual.widgets import Button, Checkbox, Footer, Input, Label, RadioButton,
 from tui_mail.accounts import Account, Config, ConfigError, SecretError, SecretProvider
 from tui_mail.accounts.config_append import add_account
 from tui_mail.accounts.providers import Provider, gmail_user, guess_server, provider_for_host
-from tui_mail.commands.errors import describe_error
 from tui_mail.pop3.connection import ProtocolLog
 from tui_mail.pop3.errors import AuthFailed
+from tui_mail.session.errors import describe_error
 from tui_mail.session.login_check import LoginReport, check_login
 from tui_mail.session.server_probe import (
     DEFAULT_PROBE_TIMEOUT,

@@ -1,8 +1,10 @@
 """One POP3 connection of the test server: the RFC 1939 state machine plus injected faults.
 
-The session keeps its own input buffer so it can tell when a client pipelined (the next command
-was already here before we answered the previous one) and so STLS can discard every byte sent
-before the handshake, as RFC 2595 requires.
+The state machine itself is the demo server's :class:`~tui_mail.demo.server.POP3Session`; this
+subclass adds APOP, SASL, STLS, the maildrop lock, session records and faults. The session keeps
+its own input buffer so it can tell when a client pipelined (the next command was already here
+before we answered the previous one) and so STLS can discard every byte sent before the
+handshake, as RFC 2595 requires.
 """
 
 from __future__ import annotations
@@ -13,12 +15,10 @@ import binascii
 import hashlib
 import ssl
 from collections import Counter
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import Enum
-from typing import Any
 
-from tui_mail.pop3.testserver_auth import (
+from tests.pop3server.auth import (
     CLEARTEXT_MECHANISMS,
     MECHANISMS,
     Credentials,
@@ -26,20 +26,22 @@ from tui_mail.pop3.testserver_auth import (
     apop_ok,
     make_timestamp,
 )
-from tui_mail.pop3.testserver_faults import CONNECT, DropFault, Faults
-from tui_mail.pop3.testserver_mailbox import Mailbox, StoredMessage, byte_stuff, top_of
+from tests.pop3server.faults import CONNECT, DropFault, Faults
+from tests.pop3server.mailbox import Mailbox, StoredMessage
+from tui_mail.demo.server import (
+    AUTH_FAILED,
+    Entry,
+    Handler,
+    POP3Session,
+    Response,
+    State,
+    Stop,
+    multiline,
+)
 
-MAX_COMMAND = 255
-"""RFC 2449: command lines are at most 255 octets; longer ones are refused, not truncated."""
-MAX_LINE = 64 * 1024
-"""Longest line read at all: SASL continuation lines carry OAuth tokens, far over 255 octets."""
 _PLAINTEXT_REFUSED = (
     "-ERR [AUTH] Plaintext authentication disallowed on non-secure (SSL/TLS) connections."
 )
-_AUTH_FAILED = "-ERR [AUTH] Authentication failed."
-
-#: What a command handler produces: a response to send, or a coroutine that talks itself.
-Response = str | bytes | Coroutine[Any, Any, None]
 
 
 @dataclass(frozen=True)
@@ -81,29 +83,7 @@ class SessionRecord:
         return [command.split(" ", 1)[0] for command in self.commands]
 
 
-class _State(Enum):
-    AUTHORIZATION = "authorization"
-    TRANSACTION = "transaction"
-
-
-class _Stop(Exception):
-    """Ends the session: EOF, a fault, or QUIT."""
-
-
-@dataclass(frozen=True)
-class _Entry:
-    """A message as this session shows it (faults may stretch UIDs or add a long line)."""
-
-    stored: StoredMessage
-    uid: str
-    data: bytes
-
-
-def _multiline(first: str, body: bytes) -> bytes:
-    return first.encode("utf-8") + b"\r\n" + byte_stuff(body) + b".\r\n"
-
-
-class Session:
+class Session(POP3Session):
     """Serves one client connection until QUIT, EOF, a fault, or server shutdown."""
 
     def __init__(
@@ -114,54 +94,20 @@ class Session:
         writer: asyncio.StreamWriter,
         record: SessionRecord,
     ) -> None:
+        credentials = settings.credentials
+        super().__init__(settings.mailbox, credentials.user, credentials.password, reader, writer)
         self._settings = settings
         self._faults = faults
-        self._reader = reader
-        self._writer = writer
         self.record = record
-        self._buffer = bytearray()
-        self._ahead = False
-        self._state = _State.AUTHORIZATION
         self._encrypted = record.encrypted
         self._timestamp = None if (faults.no_apop or not settings.apop) else make_timestamp()
-        self._pending_user: str | None = None
-        self._argument = ""  # the current command's argument text, spaces kept
-        self._entries: list[_Entry] = []
-        self._marked: set[int] = set()
         self._seen: Counter[str] = Counter()
 
     # I/O
 
-    async def _send(self, data: bytes | str) -> None:
-        if isinstance(data, str):
-            data = data.encode("utf-8") + b"\r\n"
-        self._writer.write(data)
-        await self._writer.drain()
-        self._ahead = bool(self._buffer)
-
-    async def _read_line(self) -> bytes:
-        """One line without its CRLF; raises _Stop on EOF or a line beyond any sane length."""
-        while True:
-            end = self._buffer.find(b"\n")
-            if end >= 0:
-                line = bytes(self._buffer[:end]).removesuffix(b"\r")
-                del self._buffer[: end + 1]
-                return line
-            if len(self._buffer) > MAX_LINE:
-                await self._send("-ERR Line too long, closing.")
-                raise _Stop
-            chunk = await self._reader.read(65536)
-            if not chunk:
-                raise _Stop
-            self._buffer += chunk
-
     async def _close(self) -> None:
         self.record.closed = True
-        try:
-            self._writer.close()
-            await asyncio.wait_for(self._writer.wait_closed(), 2)
-        except (OSError, ssl.SSLError, TimeoutError):
-            pass
+        await super()._close()
 
     # Main loop
 
@@ -169,14 +115,14 @@ class Session:
         """Greet, then answer commands; always releases the lock and closes the socket."""
         try:
             if await self._fault_point(CONNECT, self._greeting):
-                raise _Stop  # a server refusing at the greeting hangs up
+                raise Stop  # a server refusing at the greeting hangs up
             await self._send(self._greeting())
             while True:
                 line = await self._read_line()
                 if self._ahead:
                     self.record.pipelined += 1
                 await self._command(line)
-        except (_Stop, ConnectionError, ssl.SSLError):
+        except (Stop, ConnectionError, ssl.SSLError):
             pass
         finally:
             self._settings.mailbox.unlock(self)
@@ -220,56 +166,22 @@ class Session:
                 response.close()
                 wire = b"+OK\r\n"
             await self._send(wire[: drop.partial_bytes])
-        raise _Stop
+        raise Stop
 
-    async def _command(self, line: bytes) -> None:
-        if len(line) > MAX_COMMAND:
-            self.record.commands.append("(too long)")
-            await self._send("-ERR Command line too long.")
-            return
-        text = line.decode("utf-8", "replace")
-        verb, _, argument = text.partition(" ")
-        verb = verb.upper()
-        args = argument.split()
-        self._argument = argument
+    def received(self, verb: str, args: list[str]) -> None:
         self.record.commands.append(self._redacted(verb, args))
-        handlers: dict[str, Callable[[list[str]], Response]]
-        if self._state is _State.AUTHORIZATION:
-            handlers = {
-                "CAPA": self._capa,
-                "USER": self._user,
-                "PASS": self._pass,
-                "APOP": self._apop,
-                "AUTH": self._auth,
-                "STLS": self._stls,
-                "QUIT": self._quit,
-            }
-        else:
-            handlers = {
-                "CAPA": self._capa,
-                "STAT": self._stat,
-                "LIST": self._list,
-                "RETR": self._retr,
-                "DELE": self._dele,
-                "NOOP": self._noop,
-                "RSET": self._rset,
-                "TOP": self._top,
-                "UIDL": self._uidl,
-                "QUIT": self._quit,
-            }
-        handler = handlers.get(verb)
-        if handler is None:
-            wrong_state = verb in {"STAT", "LIST", "RETR", "DELE", "NOOP", "RSET", "TOP", "UIDL"}
-            await self._send("-ERR Not logged in." if wrong_state else "-ERR Unknown command.")
-            return
+
+    async def dispatch(self, verb: str, handler: Handler, args: list[str]) -> None:
         # Faults come first so that a refused command has no side effect (DELE marks nothing).
         if await self._fault_point(verb, lambda: handler(args)):
             return
-        response = handler(args)
-        if isinstance(response, str | bytes):
-            await self._send(response)
-        else:
-            await response
+        await super().dispatch(verb, handler, args)
+
+    def handlers(self) -> dict[str, Handler]:
+        handlers = super().handlers()
+        if self._state is State.AUTHORIZATION:
+            handlers |= {"APOP": self._apop, "AUTH": self._auth, "STLS": self._stls}
+        return handlers
 
     def _redacted(self, verb: str, args: list[str]) -> str:
         secret = verb in {"PASS", "APOP"} or (verb == "AUTH" and len(args) > 1)
@@ -292,7 +204,7 @@ class Session:
         if self._faults.no_capa:
             return "-ERR Unknown command."
         faults, settings = self._faults, self._settings
-        logged_in = self._state is _State.TRANSACTION
+        logged_in = self._state is State.TRANSACTION
         core = logged_in or not faults.late_capabilities
         lines: list[str] = []
         if core and not faults.no_top:
@@ -314,28 +226,22 @@ class Session:
                 lines.append("SASL " + " ".join(mechanisms))
         lines += settings.extra_capabilities
         lines.append("IMPLEMENTATION tui-mail-testserver")
-        return _multiline(
+        return multiline(
             "+OK Capability list follows", "".join(line + "\r\n" for line in lines).encode("utf-8")
         )
 
     def _user(self, args: list[str]) -> str:
         if self._plaintext_refused():
             return _PLAINTEXT_REFUSED
-        if len(args) != 1:
-            return "-ERR USER needs exactly one argument."
-        self._pending_user = args[0]
-        return "+OK"
+        return super()._user(args)
 
-    def _pass(self, _args: list[str]) -> Response:
+    def _pass(self, args: list[str]) -> Response:
         if self._plaintext_refused():
             return _PLAINTEXT_REFUSED
-        user, self._pending_user = self._pending_user, None
-        if user is None:
-            return "-ERR No username given."
-        password = self._argument  # RFC 1939 lets a password contain spaces
-        if not self._settings.credentials.password_ok(user, password):
-            return _AUTH_FAILED
-        return self._logged_in(user, "user")
+        return super()._pass(args)
+
+    def _password_ok(self, user: str, password: str) -> bool:
+        return self._settings.credentials.password_ok(user, password)
 
     def _apop(self, args: list[str]) -> Response:
         if self._timestamp is None:
@@ -343,13 +249,13 @@ class Session:
         if len(args) != 2:
             return "-ERR APOP needs a user name and a digest."
         if not apop_ok(self._settings.credentials, self._timestamp, args[0], args[1]):
-            return _AUTH_FAILED
+            return AUTH_FAILED
         return self._logged_in(args[0], "apop")
 
     async def _auth(self, args: list[str]) -> None:
         if not args:  # pre-RFC 5034 clients list mechanisms with a bare AUTH
             body = "".join(m + "\r\n" for m in self._settings.sasl).encode("ascii")
-            await self._send(_multiline("+OK", body))
+            await self._send(multiline("+OK", body))
             return
         name = args[0].upper()
         factory = MECHANISMS.get(name) if name in self._settings.sasl else None
@@ -381,7 +287,7 @@ class Session:
             except StopIteration as done:
                 user: str | None = done.value
                 if user is None:
-                    await self._send(_AUTH_FAILED)
+                    await self._send(AUTH_FAILED)
                 return user
             await self._send("+ " + base64.b64encode(challenge).decode("ascii"))
             line = await self._read_line()
@@ -407,19 +313,17 @@ class Session:
                 await self._send("-ERR [IN-USE] Mailbox is locked by another POP3 session.")
                 return
             await asyncio.sleep(0.02)
-        self._entries = [self._present(m) for m in self._settings.mailbox.snapshot()]
-        self._state = _State.TRANSACTION
         self.record.user, self.record.mechanism = user, mechanism
-        await self._send(f"+OK Logged in, {len(self._entries)} messages.")
+        await super()._logged_in(user, mechanism)
 
-    def _present(self, stored: StoredMessage) -> _Entry:
+    def _present(self, stored: StoredMessage) -> Entry:
         uid, data = stored.uid, stored.data
         if self._faults.long_uids:
             uid = f"{uid}-{hashlib.sha256(uid.encode()).hexdigest()}" + "x" * 40
         if self._faults.long_line > 0:
             prefix = b"X-Long-Line: "
             data = prefix + b"x" * max(self._faults.long_line - len(prefix), 1) + b"\r\n" + data
-        return _Entry(stored, uid, data)
+        return Entry(stored, uid, data)
 
     async def _stls(self, _args: list[str]) -> None:
         context = self._settings.starttls_context
@@ -431,45 +335,13 @@ class Session:
         await self._writer.start_tls(context)
         self._encrypted = self.record.encrypted = True
 
-    async def _quit(self, _args: list[str]) -> None:
-        """QUIT: in TRANSACTION, commit the deletions (UPDATE state), then say goodbye."""
-        if self._state is _State.TRANSACTION:
-            doomed = [self._entries[index].stored.uid for index in sorted(self._marked)]
-            self._settings.mailbox.commit_deletions(doomed)
-            self.record.deleted, self.record.committed = doomed, True
-        await self._send("+OK Logging out.")
-        raise _Stop
+    def _commit(self) -> list[str]:
+        """QUIT in TRANSACTION: commit the deletions (UPDATE state) and record them."""
+        doomed = super()._commit()
+        self.record.deleted, self.record.committed = doomed, True
+        return doomed
 
     # TRANSACTION state
-
-    def _message(self, args: list[str]) -> int | str:
-        """The 0-based index of the one message number in ``args``, or the -ERR line to send."""
-        if len(args) != 1 or not args[0].isdigit():
-            return "-ERR Invalid arguments."
-        number = int(args[0])
-        if not 1 <= number <= len(self._entries):
-            return "-ERR There's no message " + args[0] + "."
-        if number - 1 in self._marked:
-            return "-ERR Message is deleted."
-        return number - 1
-
-    def _live(self) -> list[tuple[int, _Entry]]:
-        return [(i + 1, e) for i, e in enumerate(self._entries) if i not in self._marked]
-
-    def _stat(self, _args: list[str]) -> str:
-        live = self._live()
-        return f"+OK {len(live)} {sum(len(e.data) for _, e in live)}"
-
-    def _list(self, args: list[str]) -> str | bytes:
-        if args:
-            index = self._message(args)
-            return (
-                index
-                if isinstance(index, str)
-                else (f"+OK {index + 1} {len(self._entries[index].data)}")
-            )
-        body = "".join(f"{n} {len(e.data)}\r\n" for n, e in self._live())
-        return _multiline(f"+OK {len(self._live())} messages:", body.encode("ascii"))
 
     def _uidl(self, args: list[str]) -> str | bytes:
         if self._faults.no_uidl:
@@ -483,38 +355,12 @@ class Session:
                 else (f"+OK {index + 1}{gap}{self._entries[index].uid}{tail}")
             )
         body = "".join(f"{n}{gap}{e.uid}{tail}\r\n" for n, e in self._live())
-        return _multiline("+OK", body.encode("ascii"))
-
-    def _retr(self, args: list[str]) -> str | bytes:
-        index = self._message(args)
-        if isinstance(index, str):
-            return index
-        data = self._entries[index].data
-        return _multiline(f"+OK {len(data)} octets", data)
+        return multiline("+OK", body.encode("ascii"))
 
     def _top(self, args: list[str]) -> str | bytes:
         if self._faults.no_top:
             return "-ERR Unknown command."
-        if len(args) != 2 or not args[1].isdigit():
-            return "-ERR Invalid arguments."
-        index = self._message(args[:1])
-        if isinstance(index, str):
-            return index
-        return _multiline("+OK", top_of(self._entries[index].data, int(args[1])))
-
-    def _dele(self, args: list[str]) -> str:
-        index = self._message(args)
-        if isinstance(index, str):
-            return index
-        self._marked.add(index)
-        return "+OK Marked to be deleted."
-
-    def _noop(self, _args: list[str]) -> str:
-        return "+OK"
-
-    def _rset(self, _args: list[str]) -> str:
-        self._marked.clear()
-        return f"+OK {len(self._entries)} messages."
+        return super()._top(args)
 
 
 def _b64(text: str) -> bytes | None:

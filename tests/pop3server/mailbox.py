@@ -11,55 +11,13 @@ import hashlib
 import re
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
-# Dovecot-style UIDs (UIDVALIDITY + UID, 16 hex digits) look real and stay stable across runs.
-_UIDVALIDITY = 0x66000000
+from tui_mail.demo.server import StoredMessage, byte_stuff, make_uid, to_crlf, top_of
+
+__all__ = ["Mailbox", "StoredMessage", "byte_stuff", "to_crlf", "top_of"]
+
 _UID_FORBIDDEN = re.compile(rb"[^\x21-\x7e]")
-
-
-@dataclass(frozen=True)
-class StoredMessage:
-    """One message of the maildrop; ``data`` already has CRLF line endings (unstuffed)."""
-
-    uid: str
-    data: bytes
-
-    @property
-    def size(self) -> int:
-        """Octets as POP3 counts them: CRLF line endings, before byte-stuffing."""
-        return len(self.data)
-
-
-def to_crlf(data: bytes) -> bytes:
-    """Normalise line endings to CRLF (lone CRs stay), ending with CRLF unless empty.
-
-    POP3 transmits CRLF lines and reports sizes in those octets, whatever the file on disk uses.
-    """
-    text = data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
-    if text and not text.endswith(b"\r\n"):
-        text += b"\r\n"
-    return text
-
-
-def byte_stuff(data: bytes) -> bytes:
-    """RFC 1939 byte-stuffing of a CRLF text: every line starting with '.' gets one more."""
-    stuffed = data.replace(b"\r\n.", b"\r\n..")
-    return b"." + stuffed if stuffed.startswith(b".") else stuffed
-
-
-def top_of(data: bytes, lines: int) -> bytes:
-    """What TOP sends: the header, the blank line, and the first ``lines`` body lines."""
-    if data.startswith(b"\r\n"):
-        head_end = 2
-    else:
-        found = data.find(b"\r\n\r\n")
-        if found < 0:
-            return data  # no body at all
-        head_end = found + 4
-    body_lines = data[head_end:].split(b"\r\n")[:-1]
-    return data[:head_end] + b"".join(line + b"\r\n" for line in body_lines[:lines])
 
 
 def _uid_from_filename(name: str) -> str:
@@ -104,7 +62,7 @@ class Mailbox:
         """Append a message (visible from the next login on); returns its UID."""
         with self._guard:
             if uid is None:
-                uid = f"{_UIDVALIDITY:08X}{self._next_uid:08X}"
+                uid = make_uid(self._next_uid)
             self._next_uid += 1
             self._messages.append(StoredMessage(uid, to_crlf(data)))
             return uid

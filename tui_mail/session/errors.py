@@ -1,11 +1,13 @@
-"""One clear line for any failure a command can meet, without secrets or tracebacks."""
+"""Errors in words: one clear line for any failure, without secrets or tracebacks.
+
+The session layer says what went wrong; the UI and the commands only show or print it.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import socket
 import ssl
-import sys
 
 from tui_mail.pop3.errors import (
     AuthFailed,
@@ -39,10 +41,3 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, OSError):
         return exc.strerror or str(exc)
     return f"{type(exc).__name__}: {exc}"
-
-
-def report_failure(text: str) -> None:
-    """One line on stderr. Error texts quote the server, so terminal controls are defused."""
-    from tui_mail.mail.sanitize import sanitize_text
-
-    print(f"tui-mail: {sanitize_text(text, single_line=True)}", file=sys.stderr)

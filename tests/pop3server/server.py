@@ -1,4 +1,4 @@
-"""A scriptable POP3 server on 127.0.0.1: for tests, benchmarks and ``tui-mail --demo``.
+"""A scriptable POP3 server on 127.0.0.1: for tests and benchmarks.
 
 It serves messages from memory or a Maildir with everything a real server has (UIDL, TOP,
 APOP, USER/PASS, SASL, STLS, implicit TLS, PIPELINING, delete-at-QUIT, a session lock) and
@@ -10,7 +10,7 @@ can delete, reconnect and see what was really committed::
     assert server.deleted_uids == [...]
 
 Synchronous callers use ``with server.background():``; other processes use
-``python -m tui_mail.pop3.testserver --maildir DIR``.
+``python -m tests.pop3server --maildir DIR``.
 """
 
 from __future__ import annotations
@@ -21,16 +21,16 @@ import contextlib
 import signal
 import ssl
 import sys
-import threading
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from tui_mail.pop3.testserver_auth import MECHANISMS, Credentials
-from tui_mail.pop3.testserver_faults import CONNECT, At, DropFault, ErrorFault, Faults
-from tui_mail.pop3.testserver_mailbox import Mailbox, StoredMessage
-from tui_mail.pop3.testserver_session import ServerSettings, Session, SessionRecord
+from tests.pop3server.auth import MECHANISMS, Credentials
+from tests.pop3server.faults import CONNECT, At, DropFault, ErrorFault, Faults
+from tests.pop3server.mailbox import Mailbox, StoredMessage
+from tests.pop3server.session import ServerSettings, Session, SessionRecord
+from tui_mail.demo.server import LOOPBACK, serve_in_thread
 
 __all__ = [
     "CONNECT",
@@ -45,7 +45,6 @@ __all__ = [
     "main",
 ]
 
-LOOPBACK = "127.0.0.1"
 TLS_MODES = ("none", "starttls", "implicit")
 
 
@@ -67,7 +66,7 @@ class POP3TestServer:
         maildir: str | Path | None = None,
         delete_files: bool = False,
         user: str = "user",
-        password: str = "password",  # noqa: S107 - a test account, never a real secret
+        password: str = "password",
         token: str | None = None,
         tls: str = "none",
         ssl_context: ssl.SSLContext | None = None,
@@ -196,45 +195,16 @@ class POP3TestServer:
     @contextlib.contextmanager
     def background(self) -> Iterator[Self]:
         """Run the server on its own event loop in a daemon thread while the block runs."""
-        started = threading.Event()
-        failure: list[BaseException] = []
-        control: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
-
-        async def serve() -> None:
-            stop_requested = asyncio.Event()
-            try:
-                await self.start()
-            except BaseException as error:
-                failure.append(error)
-                started.set()
-                return
-            control.append((asyncio.get_running_loop(), stop_requested))
-            started.set()
-            await stop_requested.wait()
-            await self.stop()
-
-        thread = threading.Thread(
-            target=asyncio.run, args=(serve(),), daemon=True, name=f"pop3-testserver-{id(self):x}"
-        )
-        thread.start()
-        started.wait()
-        if failure:
-            thread.join()
-            raise failure[0]
-        loop, stop_requested = control[0]
-        try:
+        with serve_in_thread(self.start, self.stop, name=f"pop3-testserver-{id(self):x}"):
             yield self
-        finally:
-            loop.call_soon_threadsafe(stop_requested.set)
-            thread.join(timeout=10)
 
 
-# Command line: `python -m tui_mail.pop3.testserver --maildir DIR [--port N] ...`
+# Command line: `python -m tests.pop3server --maildir DIR [--port N] ...`
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m tui_mail.pop3.testserver",
+        prog="python -m tests.pop3server",
         description="Serve a Maildir or .eml files over POP3 on 127.0.0.1 (for tests and demos).",
     )
     parser.add_argument("--maildir", type=Path, help="Maildir to serve (cur/ and new/)")
@@ -332,7 +302,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     asyncio.run(_serve_from_command_line(_server_from_args(args)))
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

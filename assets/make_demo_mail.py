@@ -1,4 +1,6 @@
-"""Writes the sample mailbox that ``tui-mail --demo`` serves (run once; the .eml files are kept).
+"""Writes the sample mailbox that ``tui-mail --demo`` serves into ``tui_mail/demo/mail/``.
+
+Run once (``python assets/make_demo_mail.py``); the .eml files are kept in the package.
 
 Each message shows something a reader must get right: Japanese in ISO-2022-JP (with NEC
 extension characters) and Shift_JIS, HTML-only mail, attachments with RFC 2231 names, a long
@@ -13,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parent
+OUT = Path(__file__).resolve().parent.parent / "tui_mail" / "demo" / "mail"
 JST = timezone(timedelta(hours=9))
 BASE = datetime(2026, 11, 20, 9, 30, tzinfo=JST)
 
