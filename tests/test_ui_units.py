@@ -303,3 +303,21 @@ def test_mail_renderer_follows_the_accounts_html_preference(tmp_path: Path) -> N
     assert "the plain version" in plain and "html version" not in plain
     assert "the html [1] version" in html and "https://example.org/x" in html
     assert "the plain version" not in html
+
+
+def test_every_session_event_has_a_handler_on_the_app() -> None:
+    """A new event is a dataclass in session/events.py plus a handler on the app, no more."""
+    from typing import get_args
+
+    from tui_mail.session.events import SessionEvent
+    from tui_mail.ui.app import TuiMailApp
+    from tui_mail.ui.messages import SessionMessage, handler_name, wrap_event
+
+    kinds = get_args(SessionEvent)
+    assert len(kinds) >= 8
+    for kind in kinds:
+        assert callable(getattr(TuiMailApp, handler_name(kind), None)), kind.__name__
+    message = wrap_event(StateChanged(ConnectionState.ONLINE))
+    assert isinstance(message, SessionMessage)
+    assert message.handler_name == "on_session_state_changed"
+    assert message.event == StateChanged(ConnectionState.ONLINE)

@@ -24,10 +24,16 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState, g
 
 from tui_mail.session.control import SessionControl
 from tui_mail.session.events import (
+    BodyFailed,
+    BodyReady,
     ConnectionState,
     DeletionsApplied,
+    ListReplaced,
+    Notice,
+    Progress,
     SessionEvent,
     StateChanged,
+    SummariesUpdated,
 )
 from tui_mail.session.protocol_log import ProtocolLogWriter
 from tui_mail.store.models import MessageSummary
@@ -155,20 +161,20 @@ class TuiMailApp(SaveActions):
 
     # -- session events ----------------------------------------------------------------------
 
-    def on_session_state_changed(self, message: msg.SessionStateChanged) -> None:
+    def on_session_state_changed(self, message: msg.SessionMessage[StateChanged]) -> None:
         self._state = message.event
         self._state_since = time.monotonic()
         self._refresh_status()
 
-    def on_session_list_replaced(self, message: msg.SessionListReplaced) -> None:
+    def on_session_list_replaced(self, message: msg.SessionMessage[ListReplaced]) -> None:
         self.model.replace_all(message.event.summaries)
         self._refresh_view()
 
-    def on_session_summaries_updated(self, message: msg.SessionSummariesUpdated) -> None:
+    def on_session_summaries_updated(self, message: msg.SessionMessage[SummariesUpdated]) -> None:
         self.model.update(list(message.event.summaries))
         self._refresh_view()
 
-    def on_session_progress(self, message: msg.SessionProgress) -> None:
+    def on_session_progress(self, message: msg.SessionMessage[Progress]) -> None:
         event = message.event
         task = one_line(event.task)
         if event.total is not None and event.done >= event.total:
@@ -177,17 +183,17 @@ class TuiMailApp(SaveActions):
             self._activity[task] = describe_progress(task, event.done, event.total)
         self._refresh_status()
 
-    def on_session_body_ready(self, message: msg.SessionBodyReady) -> None:
+    def on_session_body_ready(self, message: msg.SessionMessage[BodyReady]) -> None:
         if message.event.uid == self._wanted_uid:
             self._render_body(message.event.uid, message.event.path)
 
-    def on_session_body_failed(self, message: msg.SessionBodyFailed) -> None:
+    def on_session_body_failed(self, message: msg.SessionMessage[BodyFailed]) -> None:
         if message.event.uid == self._wanted_uid:
             self._wanted_uid = None
             reason = one_line(message.event.reason)
             self.mail_screen.preview.show_status(f"Could not load this message: {reason}")
 
-    def on_session_deletions_applied(self, message: msg.SessionDeletionsApplied) -> None:
+    def on_session_deletions_applied(self, message: msg.SessionMessage[DeletionsApplied]) -> None:
         outcome = deletion_outcome(message.event)
         self._activity.pop("deleting", None)
         self.model.remove(message.event.deleted)
@@ -228,7 +234,7 @@ class TuiMailApp(SaveActions):
             return
         self._say(f"key not bound: {self.key_name(event.key)} (? lists the keys)", HINT_SECONDS)
 
-    def on_session_notice(self, message: msg.SessionNotice) -> None:
+    def on_session_notice(self, message: msg.SessionMessage[Notice]) -> None:
         severity = message.event.severity
         if severity not in ("information", "warning", "error"):
             severity = "information"

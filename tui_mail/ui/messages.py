@@ -7,70 +7,49 @@ handlers on the app then set attributes on widgets. No session code ever touches
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Generic, TypeVar
 
 from rich.text import Text
 from textual.message import Message
 
-from tui_mail.session.events import (
-    BodyFailed,
-    BodyReady,
-    DeletionsApplied,
-    ListReplaced,
-    Notice,
-    Progress,
-    SessionEvent,
-    StateChanged,
-    SummariesUpdated,
-)
+from tui_mail.session.events import SessionEvent
 from tui_mail.ui.rendering import RenderedView
 
+EventT = TypeVar("EventT")
 
-class SessionStateChanged(Message):
-    def __init__(self, event: StateChanged) -> None:
+
+class SessionMessage(Message, Generic[EventT]):
+    """One session event on its way to the app.
+
+    Each event type gets its own subclass, named after it, so Textual dispatches
+    ``StateChanged`` to ``on_session_state_changed``: a new event needs its dataclass in
+    ``session/events.py`` and its handler on the app, nothing here.
+    """
+
+    def __init__(self, event: EventT) -> None:
         super().__init__()
         self.event = event
 
 
-class SessionListReplaced(Message):
-    def __init__(self, event: ListReplaced) -> None:
-        super().__init__()
-        self.event = event
+_MESSAGE_CLASSES: dict[type[Any], type[SessionMessage[Any]]] = {}
 
 
-class SessionSummariesUpdated(Message):
-    def __init__(self, event: SummariesUpdated) -> None:
-        super().__init__()
-        self.event = event
+def _message_class(kind: type[Any]) -> type[SessionMessage[Any]]:
+    made = _MESSAGE_CLASSES.get(kind)
+    if made is None:
+        made = type(f"Session{kind.__name__}", (SessionMessage,), {"__module__": __name__})
+        _MESSAGE_CLASSES[kind] = made
+    return made
 
 
-class SessionProgress(Message):
-    def __init__(self, event: Progress) -> None:
-        super().__init__()
-        self.event = event
+def wrap_event(event: SessionEvent) -> SessionMessage[Any]:
+    """The Textual message for one session event."""
+    return _message_class(type(event))(event)
 
 
-class SessionBodyReady(Message):
-    def __init__(self, event: BodyReady) -> None:
-        super().__init__()
-        self.event = event
-
-
-class SessionBodyFailed(Message):
-    def __init__(self, event: BodyFailed) -> None:
-        super().__init__()
-        self.event = event
-
-
-class SessionDeletionsApplied(Message):
-    def __init__(self, event: DeletionsApplied) -> None:
-        super().__init__()
-        self.event = event
-
-
-class SessionNotice(Message):
-    def __init__(self, event: Notice) -> None:
-        super().__init__()
-        self.event = event
+def handler_name(kind: type[Any]) -> str:
+    """The name of the method that handles session events of this type (``on_session_...``)."""
+    return _message_class(kind).handler_name
 
 
 class BodyRendered(Message):
@@ -91,25 +70,3 @@ class BodyRenderFailed(Message):
         super().__init__()
         self.uid = uid
         self.reason = reason
-
-
-def wrap_event(event: SessionEvent) -> Message:
-    """The Textual message for one session event."""
-    match event:
-        case StateChanged():
-            return SessionStateChanged(event)
-        case ListReplaced():
-            return SessionListReplaced(event)
-        case SummariesUpdated():
-            return SessionSummariesUpdated(event)
-        case Progress():
-            return SessionProgress(event)
-        case BodyReady():
-            return SessionBodyReady(event)
-        case BodyFailed():
-            return SessionBodyFailed(event)
-        case DeletionsApplied():
-            return SessionDeletionsApplied(event)
-        case Notice():
-            return SessionNotice(event)
-    raise TypeError(f"unknown session event {type(event).__name__}")
