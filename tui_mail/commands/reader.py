@@ -163,9 +163,7 @@ def _open_reader(
     with Store.for_account(account, data_dir=data_dir) as store:
         session = MailSession(account, store, secrets, protocol_log=log)
         renderer = MailRenderer(prefer_html=account.prefer_html)
-        return run_app(
-            session, mouse=mouse, renderer=renderer, keymap=keymap, protocol_log=log
-        )
+        return run_app(session, mouse=mouse, renderer=renderer, keymap=keymap, protocol_log=log)
 
 
 @contextlib.contextmanager
