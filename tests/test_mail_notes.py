@@ -22,7 +22,7 @@ def test_a_message_cut_short_inside_nested_parts_says_so_once() -> None:
         "so do 2 parts inside it"
     ]
     charset = [note for note in notes if "no charset declared" in note]
-    assert charset == ["part 1.1, part 1.2, part 2.1: no charset declared; shown as windows-1252"]
+    assert charset == ["part 1.2, part 2.1: no charset declared; shown as windows-1252"]
 
 
 def test_merging_keeps_distinct_problems_and_counts_many_parts() -> None:

@@ -14,6 +14,13 @@ from collections.abc import Iterable
 # "multipart/alternative ends without..." and "multipart/mixed ends without..." are one problem.
 _TYPE_PREFIX = re.compile(r"^[a-z0-9.+-]+/[a-z0-9.+-]+ ", re.IGNORECASE)
 MAX_NAMED_PARTS = 3
+_LABELLED = re.compile(r"^(part [0-9.]+): (.*)$", re.DOTALL)
+
+
+def split_label(note: str) -> tuple[str, str]:
+    """``"part 1.2: text"`` -> ("part 1.2", "text"); a note without a part label -> ("", note)."""
+    match = _LABELLED.match(note)
+    return (match.group(1), match.group(2)) if match else ("", note)
 
 
 def merged_notes(found: Iterable[tuple[str, str]]) -> list[str]:

@@ -24,7 +24,7 @@ from tui_mail.mail.headers import one_line
 from tui_mail.mail.html import LinkRegistry
 from tui_mail.mail.limits import DEFAULT_LIMITS, Limits, describe_size
 from tui_mail.mail.model import Link, RenderedMessage
-from tui_mail.mail.notes import merged_notes
+from tui_mail.mail.notes import merged_notes, split_label
 from tui_mail.mail.sanitize import sanitize_text
 from tui_mail.mail.source import RawMessage, open_source
 from tui_mail.mail.structure import Part, parse_message
@@ -105,7 +105,8 @@ class _Renderer:
             self.problems.append(
                 f"body longer than {self.limits.max_body_chars:,} characters; the rest is not shown"
             )
-        defects = headers.problems + merged_notes(self._part_defects(self.root)) + self.problems
+        found = self._part_defects(self.root) + [split_label(text) for text in self.problems]
+        defects = headers.problems + merged_notes(found)
         return RenderedMessage(
             from_=headers.from_,
             to=headers.to,
