@@ -1,8 +1,10 @@
 """A TCP proxy on loopback that delays every chunk by a fixed one-way latency.
 
-It models a long link (RTT = 2 x delay) without limiting bandwidth, which is what makes
-one-command-at-a-time POP3 slow: every command waits a full round trip. Order is preserved
-per direction. Used only by the benchmark scripts, always on 127.0.0.1.
+It models a long link (RTT = 2 x delay), which is what makes one-command-at-a-time POP3 slow:
+every command waits a full round trip. With ``bandwidth`` (bytes per second, each direction)
+it also shapes the link: bytes leave one after another at that rate, queueing behind each
+other as on a slow line (a message asked for waits behind answers already on their way).
+Order is preserved per direction. Used only by the benchmark scripts, always on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -17,9 +19,12 @@ from collections.abc import Iterator
 class LatencyProxy:
     """Forward 127.0.0.1:<port> to a target, adding ``one_way`` seconds in each direction."""
 
-    def __init__(self, target_host: str, target_port: int, one_way: float) -> None:
+    def __init__(
+        self, target_host: str, target_port: int, one_way: float, bandwidth: float | None = None
+    ) -> None:
         self.target = (target_host, target_port)
         self.one_way = one_way
+        self.bandwidth = bandwidth
         self.port = 0
         self._server: asyncio.base_events.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -74,12 +79,20 @@ class LatencyProxy:
                     await writer.drain()
 
         sender = asyncio.create_task(deliver())
+        link_free = 0.0  # when the shaped link has sent everything queued so far
+        piece = 4096 if self.bandwidth else 65536
         try:
             while True:
                 data = await reader.read(65536)
-                queue.put_nowait((time.monotonic() + self.one_way, data))
-                if not data:
-                    break
+                if not data or not self.bandwidth:
+                    queue.put_nowait((max(link_free, time.monotonic()) + self.one_way, data))
+                    if not data:
+                        break
+                    continue
+                for start in range(0, len(data), piece):
+                    chunk = data[start : start + piece]
+                    link_free = max(link_free, time.monotonic()) + len(chunk) / self.bandwidth
+                    queue.put_nowait((link_free + self.one_way, chunk))
         except OSError:
             queue.put_nowait((time.monotonic() + self.one_way, b""))
         await sender

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tui_mail.accounts import Account, ConfigError, load_config
+from tui_mail.accounts.config import TlsMode
 from tui_mail.accounts.config_append import add_account
 from tui_mail.accounts.providers import (
     GMAIL,
@@ -103,13 +104,17 @@ def test_probe_plan_tries_tls_first() -> None:
 
 
 def report(
-    caps: list[str], *, host: str = "pop.example.org", apop: bool = False, tls: str = "implicit"
+    caps: list[str],
+    *,
+    host: str = "pop.example.org",
+    apop: bool = False,
+    tls: TlsMode = "implicit",
 ) -> ServerReport:
     return ServerReport(
         host=host,
         port=995,
         tls=tls,
-        greeting="ready",  # type: ignore[arg-type]
+        greeting="ready",
         capabilities=Capabilities.parse(caps),
         apop=apop,
         provider=provider_for_host(host),

@@ -22,8 +22,8 @@ from tests.test_setup import (
     fill,
     start,
     tls_server,
-    until,
 )
+from tests.waiting import until
 from tui_mail.ui.screens.setup import FIELD_HINTS, SetupScreen
 from tui_mail.ui.setup_app import SetupApp
 
@@ -84,7 +84,7 @@ async def test_after_login_the_name_field_and_save_are_on_screen(
             assert on_screen(screen, field(screen, "password"))
             await fill(pilot, screen, "password", PASSWORD)
             await pilot.press("enter")
-            await until(pilot, lambda: screen.login is not None, tries=3000)
+            await until(lambda: screen.login is not None, pilot=pilot, limit=60)
             await pilot.pause()
             await pilot.pause()
             assert app.focused is field(screen, "name")
@@ -112,7 +112,7 @@ async def test_escape_stops_a_hung_check_and_keeps_what_was_typed(
         field(screen, "cafile").focus()
         await pilot.press("enter")
         ticking = re.compile(r"… [1-9][0-9]* s \(Esc stops it\)$")
-        await until(pilot, lambda: bool(ticking.search(screen.status_text)), tries=3000)
+        await until(lambda: bool(ticking.search(screen.status_text)), pilot=pilot, limit=60)
         assert "Checking 127.0.0.1" in screen.status_text
         await pilot.press("escape")
         await pilot.pause()
@@ -125,4 +125,4 @@ async def test_escape_stops_a_hung_check_and_keeps_what_was_typed(
         assert "stopped; your entries are kept" in screen.status_text  # the clock stopped with it
         assert not [w for w in app.workers if w.group == "setup-probe" and w.is_running]
         await pilot.press("escape")  # nothing running: Esc leaves
-        await until(pilot, lambda: app.return_code is not None)
+        await until(lambda: app.return_code is not None, pilot=pilot)

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from tests.test_setup import fill, no_real_keyring, start, until  # noqa: F401 (autouse fixture)
+from tests.test_setup import fill, no_real_keyring, start  # noqa: F401 (autouse fixture)
+from tests.waiting import until
 from tui_mail.pop3.capabilities import Capabilities
 from tui_mail.session.login_check import LoginReport
 from tui_mail.session.server_probe import CertificateSummary, ServerReport
@@ -48,18 +49,17 @@ async def fake_login(*_: object, **__: object) -> LoginReport:
 def test_setup_screen_after_login(
     snap_compare: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(setup_screen, "probe_server", fake_probe)
     monkeypatch.setattr(setup_screen, "check_login", fake_login)
-    app = SetupApp(SetupScreen(config_path=tmp_path / "config.toml"))
+    app = SetupApp(SetupScreen(config_path=tmp_path / "config.toml", prober=fake_probe))
 
     async def log_in(pilot: Pilot[None]) -> None:
         screen = await start(pilot, app)
         screen.query_one("#cafile").focus()
         await pilot.press("enter")
-        await until(pilot, lambda: screen.report is not None)
+        await until(lambda: screen.report is not None, pilot=pilot)
         await fill(pilot, screen, "password", "not-a-real-password")
         await pilot.press("enter")
-        await until(pilot, lambda: screen.login is not None)
+        await until(lambda: screen.login is not None, pilot=pilot)
         await pilot.pause()
         await pilot.pause()
 

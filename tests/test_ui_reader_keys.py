@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from tests.fake_session import small_mailbox
-from tests.test_ui_app import loaded, make_app, row_line, screen_lines, until
+from tests.test_ui_app import loaded, make_app, row_line, screen_lines
+from tests.waiting import until
 from tui_mail.session.events import Progress
 from tui_mail.ui.columns import PREVIEW_MARK
 from tui_mail.ui.screens.attachments import AttachmentPicker
@@ -26,7 +27,7 @@ async def test_dollar_asks_and_n_or_escape_keeps_the_marks(tmp_path: Path, answe
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot, app)
         await pilot.press("d", "d", "dollar_sign")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmQuit))
+        await until(lambda: isinstance(app.screen, ConfirmQuit), pilot=pilot)
         await pilot.pause()
         text = "\n".join(screen_lines(app))
         assert "Delete 2 messages from the server now?" in text
@@ -120,18 +121,18 @@ async def test_the_previewed_row_is_marked_and_s_saves_the_highlighted_one(
         await loaded(pilot, app)
         await pilot.press("enter")
         preview = app.query_one(Preview)
-        await until(pilot, lambda: preview.uid == "u1")
+        await until(lambda: preview.uid == "u1", pilot=pilot)
         await pilot.press("j")
         await pilot.pause()
         assert row_line(app, "Lunch today?")[3] == PREVIEW_MARK
         assert PREVIEW_MARK not in row_line(app, "Re: invoice")
         await pilot.press("S")  # u2 is highlighted: it is opened and named in the prompt
-        await until(pilot, lambda: isinstance(app.screen, SavePrompt))
+        await until(lambda: isinstance(app.screen, SavePrompt), pilot=pilot)
         await pilot.pause()
         assert any("Save ‘Re: invoice [/] due’ (.eml) as:" in line for line in screen_lines(app))
         await pilot.press("enter")
         target = tmp_path / "downloads" / "Re_ invoice [_] due.eml"  # not "] due.eml"
-        await until(pilot, target.exists)
+        await until(target.exists, pilot=pilot)
         assert target.read_bytes() == session.bodies["u2"]
         assert preview.uid == "u2" and row_line(app, "Re: invoice")[3] == PREVIEW_MARK
         assert PREVIEW_MARK not in row_line(app, "Lunch today?")
@@ -144,11 +145,11 @@ async def test_a_pending_save_is_dropped_when_another_message_is_opened(tmp_path
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot, app)
         await pilot.press("S", "j", "enter")
-        await until(pilot, lambda: len(session.calls_named("request_body")) == 2)
+        await until(lambda: len(session.calls_named("request_body")) == 2, pilot=pilot)
         session.hold_bodies = False
         session.release_bodies()
         preview = app.query_one(Preview)
-        await until(pilot, lambda: preview.uid == "u2")
+        await until(lambda: preview.uid == "u2", pilot=pilot)
         await pilot.pause()
         assert app.screen is app.mail_screen  # no prompt for u1 popping up later
 
@@ -159,11 +160,11 @@ async def test_attachment_picker_names_the_message_and_takes_j_k(tmp_path: Path)
         await loaded(pilot, app)
         assert app.mail_screen.message_list.select_uid("u5")
         await pilot.press("s")
-        await until(pilot, lambda: isinstance(app.screen, AttachmentPicker))
+        await until(lambda: isinstance(app.screen, AttachmentPicker), pilot=pilot)
         await pilot.pause()
         assert any("Save which attachment of ‘[b]x’?" in line for line in screen_lines(app))
         await pilot.press("j", "k", "j", "enter")
-        await until(pilot, lambda: isinstance(app.screen, SavePrompt))
+        await until(lambda: isinstance(app.screen, SavePrompt), pilot=pilot)
         await pilot.pause()
         assert any("Save attachment b.txt of ‘[b]x’ as:" in line for line in screen_lines(app))
 
@@ -177,12 +178,12 @@ async def test_the_save_prompt_accepts_a_directory(tmp_path: Path) -> None:
         await loaded(pilot, app)
         assert app.mail_screen.message_list.select_uid("u2")
         await pilot.press("s")
-        await until(pilot, lambda: isinstance(app.screen, SavePrompt))
+        await until(lambda: isinstance(app.screen, SavePrompt), pilot=pilot)
         field = app.screen.query_one("#path")
         field.value = str(folder)  # type: ignore[attr-defined]
         await pilot.press("enter")
         target = folder / "invoice (1).pdf"
-        await until(pilot, target.exists)
+        await until(target.exists, pilot=pilot)
     assert target.read_bytes() == b"%PDF-1.4 invoice"
     assert (folder / "invoice.pdf").read_bytes() == b"older"
 
@@ -228,13 +229,13 @@ async def test_space_opens_the_highlighted_message_then_pages(tmp_path: Path) ->
         assert app.mail_screen.message_list.select_uid("u5")
         await pilot.press("space")
         preview = app.query_one(Preview)
-        await until(pilot, lambda: preview.uid == "u5")
+        await until(lambda: preview.uid == "u5", pilot=pilot)
         await pilot.pause()
         assert preview.scroll_offset.y == 0  # opening does not also scroll
         await pilot.press("space")
         assert preview.scroll_offset.y > 0
         await pilot.press("j", "pagedown")  # another row highlighted: PageDown opens it
-        await until(pilot, lambda: preview.uid == "u6")
+        await until(lambda: preview.uid == "u6", pilot=pilot)
         assert session.calls_named("request_body") == [
             ("request_body", "u5"),
             ("request_body", "u6"),

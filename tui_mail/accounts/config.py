@@ -26,7 +26,10 @@ TlsMode = Literal["implicit", "starttls", "none"]
 AuthMechanism = Literal[
     "auto", "user", "apop", "plain", "login", "cram-md5", "scram-sha-256", "xoauth2", "oauthbearer"
 ]
+PipeliningMode = Literal["auto", "on", "off"]
 TLS_MODES: tuple[TlsMode, ...] = ("implicit", "starttls", "none")
+PIPELINING_MODES: tuple[PipeliningMode, ...] = ("auto", "on", "off")
+
 AUTH_MECHANISMS: tuple[AuthMechanism, ...] = (
     "auto",
     "user",
@@ -71,6 +74,7 @@ class Account:
     allow_plaintext: bool = False
     default: bool = False
     prefer_html: bool = False  # show the HTML part of multipart/alternative mail, as text
+    pipelining: PipeliningMode = "auto"  # auto: as the server announces (CAPA PIPELINING)
 
     @property
     def uses_oauth(self) -> bool:
@@ -198,6 +202,7 @@ _KNOWN_KEYS = (
     "allow_plaintext",
     "default",
     "prefer_html",
+    "pipelining",
 )
 
 
@@ -302,6 +307,9 @@ class _Checker:
         allow_plaintext = self.flag(where, table, "allow_plaintext")
         is_default = self.flag(where, table, "default")
         prefer_html = self.flag(where, table, "prefer_html")
+        pipelining = cast(
+            PipeliningMode, self.choice(where, table, "pipelining", PIPELINING_MODES, "auto")
+        )
 
         if tls == "none" and not allow_plaintext:
             raise self.error(
@@ -340,6 +348,7 @@ class _Checker:
             allow_plaintext=allow_plaintext,
             default=is_default,
             prefer_html=prefer_html,
+            pipelining=pipelining,
         )
 
     @staticmethod

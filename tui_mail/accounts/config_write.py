@@ -11,7 +11,13 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from tui_mail.accounts.config import Account, Config, ConfigError, default_port, parse_config
+from tui_mail.accounts.config import (
+    Account,
+    Config,
+    ConfigError,
+    default_port,
+    parse_config,
+)
 from tui_mail.accounts.paths import atomic_writer, config_file_path, ensure_private_dir
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
@@ -63,6 +69,8 @@ def render_config(accounts: Iterable[Account]) -> str:
             lines.append("default = true")
         if account.prefer_html:
             lines.append("prefer_html = true")
+        if account.pipelining != "auto":
+            lines.append(f"pipelining = {_toml_string(account.pipelining)}")
         parts.append("\n".join(lines) + "\n")
     return "".join(parts)
 

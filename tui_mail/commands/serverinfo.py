@@ -1,18 +1,28 @@
 """``tui-mail serverinfo``: what a server offers, before the user writes a config.
 
 Like ``mpop --serverinfo``: connect, never log in, print the greeting, TLS details and the
-capabilities in words. Failures are one clear line and a non-zero exit status.
+capabilities in words. A certificate that is not trusted is shown in full (subject, issuer,
+validity, SHA-256 fingerprint) so the user can judge it, and ``--save-cert FILE`` writes it as
+PEM for ``cafile``; verification itself never turns off. A server that does not announce
+PIPELINING gets a short, harmless probe, and the report says whether ``pipelining = "on"``
+would work. Failures are one clear line and a non-zero exit status.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import ssl
 import sys
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from tui_mail.commands.output import report_failure
 from tui_mail.session.errors import describe_error
+
+if TYPE_CHECKING:
+    from tui_mail.pop3 import POP3Client
+    from tui_mail.pop3.certificate import CertificateDetails
 
 TLS_CHOICES = ("implicit", "starttls", "none")
 
@@ -30,7 +40,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="implicit TLS (default), STLS upgrade, or none",
     )
     parser.add_argument("--cafile", help="extra CA certificate(s) to trust (PEM)")
+    parser.add_argument(
+        "--save-cert",
+        metavar="FILE",
+        help="write the server's certificate to FILE (PEM), for the account's cafile",
+    )
     parser.add_argument("--timeout", type=float, default=20.0, help="seconds (default 20)")
+
+
+class _Untrusted(Exception):
+    """Verification failed; the certificate was fetched separately to be shown."""
+
+    def __init__(self, reason: str, details: CertificateDetails | None, why_not: str) -> None:
+        super().__init__(reason)
+        self.details = details
+        self.why_not = why_not  # when the certificate could not even be read
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,14 +70,22 @@ def run(args: argparse.Namespace) -> int:
         report_failure(f"serverinfo: {args.host} and --port {args.port} disagree; give one")
         return 2
     port = written_port or args.port or default_port(TLSMode(args.tls))
+    args.host = host  # the report names the host and the port apart
     try:
-        lines = asyncio.run(_probe(host, port, args.tls, args.cafile, args.timeout))
+        lines, details = asyncio.run(_probe(host, port, args.tls, args.cafile, args.timeout))
     except KeyboardInterrupt:
         return 130
+    except _Untrusted as untrusted:
+        return _report_untrusted(args, port, untrusted)
     except Exception as exc:  # one clear line, never a traceback
         report_failure(f"serverinfo: {describe_error(exc)}")
         return 1
     sys.stdout.write("\n".join(lines) + "\n")
+    if args.save_cert:
+        if details is None:
+            report_failure("serverinfo: no certificate to save (the connection has no TLS)")
+            return 1
+        return _save(details, Path(args.save_cert))
     return 0
 
 
@@ -77,33 +109,129 @@ def _port(word: str, text: str) -> int:
     return int(word)
 
 
-async def _probe(host: str, port: int, tls: str, cafile: str | None, timeout: float) -> list[str]:
+def _report_untrusted(args: argparse.Namespace, port: int, untrusted: _Untrusted) -> int:
+    details = untrusted.details
+    if details is None:
+        report_failure(f"serverinfo: {untrusted} (and {untrusted.why_not})")
+        return 1
+    lines = [f"server:       {args.host}:{port}", "certificate:  NOT TRUSTED"]
+    lines.extend(_printable(line) for line in details.lines())
+    if not details.matches_host(args.host):
+        lines.append(
+            f"warning:      the certificate is not for {_printable(args.host)}: trusting it "
+            "will not help; connect by one of its names instead"
+        )
+    if args.save_cert:
+        status = _save(details, Path(args.save_cert))
+        if status:
+            return status
+        lines.append(
+            f"saved:        {args.save_cert}; if the fingerprint is the one your server shows "
+            f'(ask its administrator), set cafile = "{args.save_cert}" in the account'
+        )
+    else:
+        lines.append(
+            "to trust it:  compare the fingerprint with the server's own, then run again with "
+            '--save-cert FILE and set cafile = "FILE" in the account'
+        )
+    sys.stdout.write("\n".join(lines) + "\n")
+    report_failure(f"serverinfo: {untrusted}")
+    return 1
+
+
+def _save(details: CertificateDetails, path: Path) -> int:
+    from tui_mail.accounts.paths import atomic_writer
+
+    try:
+        with atomic_writer(path.expanduser().absolute()) as sink:
+            sink.write(details.pem.encode("ascii"))
+    except OSError as exc:
+        report_failure(f"serverinfo: cannot write {path}: {exc.strerror or exc}")
+        return 1
+    return 0
+
+
+async def _probe(
+    host: str, port: int, tls: str, cafile: str | None, timeout: float
+) -> tuple[list[str], CertificateDetails | None]:
     from tui_mail.pop3 import POP3Client
+    from tui_mail.pop3.errors import TLSFailure
     from tui_mail.session.server_probe import close_politely
 
-    client = await POP3Client.connect(host, port, tls=tls, cafile=cafile, timeout=timeout)
     try:
-        mode = {"implicit": "implicit TLS", "starttls": "STLS", "none": "no TLS"}[tls]
-        lines = [
-            f"server:       {host}:{port} ({mode})",
-            f"greeting:     {_printable(client.greeting)}",
-        ]
-        if client.tls_version:
-            lines.append(f"tls:          {client.tls_version}")
-            lines.extend(_certificate_lines(client.peer_certificate))
-        else:
-            lines.append("tls:          none (passwords would cross the network in the clear)")
-        if client.apop_timestamp:
-            lines.append("apop:         offered (greeting carries a timestamp)")
-        caps = client.capabilities
-        if caps.raw:
-            lines.append("capabilities:")
-            lines.extend(f"  {_printable(line)}" for line in caps.describe())
-        else:
-            lines.append("capabilities: none announced (server does not support CAPA)")
-        return lines
+        client = await POP3Client.connect(host, port, tls=tls, cafile=cafile, timeout=timeout)
+    except TLSFailure as exc:
+        if not isinstance(exc.__cause__, ssl.SSLCertVerificationError):
+            raise
+        raise await _untrusted(host, port, tls, timeout, exc) from None
+    details = _verified_details(client)
+    try:
+        lines = _report(client, host, port, tls, details)
+        if not client.capabilities.pipelining:
+            lines.extend(await _pipelining_lines(client, timeout))
+        return lines, details
     finally:
         await close_politely(client)
+
+
+async def _untrusted(
+    host: str, port: int, tls: str, timeout: float, failure: Exception
+) -> _Untrusted:
+    from tui_mail.pop3.certificate import fetch_certificate
+
+    try:
+        details = await fetch_certificate(host, port, tls, timeout=timeout)
+    except Exception as exc:
+        return _Untrusted(describe_error(failure), None, describe_error(exc))
+    return _Untrusted(describe_error(failure), details, "")
+
+
+def _verified_details(client: POP3Client) -> CertificateDetails | None:
+    from tui_mail.pop3.certificate import CertificateDetails
+
+    der = client.peer_certificate_der
+    return CertificateDetails.from_der(der) if der else None
+
+
+def _report(
+    client: POP3Client, host: str, port: int, tls: str, details: CertificateDetails | None
+) -> list[str]:
+    mode = {"implicit": "implicit TLS", "starttls": "STLS", "none": "no TLS"}[tls]
+    lines = [
+        f"server:       {host}:{port} ({mode})",
+        f"greeting:     {_printable(client.greeting)}",
+    ]
+    if client.tls_version:
+        lines.append(f"tls:          {client.tls_version}")
+        lines.extend(_certificate_lines(client.peer_certificate))
+        if details is not None:
+            lines.append(f"sha256:       {details.fingerprint}")
+    else:
+        lines.append("tls:          none (passwords would cross the network in the clear)")
+    if client.apop_timestamp:
+        lines.append("apop:         offered (greeting carries a timestamp)")
+    caps = client.capabilities
+    if caps.raw:
+        lines.append("capabilities:")
+        lines.extend(f"  {_printable(line)}" for line in caps.describe())
+    else:
+        lines.append("capabilities: none announced (server does not support CAPA)")
+    return lines
+
+
+async def _pipelining_lines(client: POP3Client, timeout: float) -> list[str]:
+    """Not announced: does a short pipelined exchange work? Then suggest ``on``."""
+    typo = any(line.upper().split()[0] == "PIPELINE" for line in client.capabilities.raw)
+    announced = ' (it announces "PIPELINE", a misspelling)' if typo else ""
+    if await client.probe_pipelining(timeout=min(timeout, 5.0)):
+        return [
+            f"pipelining:   not announced{announced}, but 3 pipelined commands were answered "
+            'in order: set pipelining = "on" in the account for much faster listing'
+        ]
+    return [
+        f"pipelining:   not announced{announced}, and a pipelined probe was not answered; "
+        'keep pipelining = "auto"'
+    ]
 
 
 def _certificate_lines(cert: dict[str, Any] | None) -> list[str]:

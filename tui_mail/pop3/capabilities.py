@@ -12,6 +12,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 Expire = int | None | Literal["NEVER"]
+#: ``auto``: pipeline when CAPA says PIPELINING; ``on``: always (servers that work but do not
+#: say so, e.g. popa3d); ``off``: never.
+PipeliningMode = Literal["auto", "on", "off"]
+PIPELINING_MODES: tuple[PipeliningMode, ...] = ("auto", "on", "off")
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO, Final, NoReturn
 
-from tui_mail.pop3.capabilities import Capabilities
+from tui_mail.pop3.capabilities import PIPELINING_MODES, Capabilities, PipeliningMode
 from tui_mail.pop3.connection import Connection, ProtocolLog
 from tui_mail.pop3.errors import (
     AuthFailed,
+    CommandTimeout,
     ConnectionLost,
     InvalidArgument,
     NotSupported,
@@ -55,6 +56,7 @@ from tui_mail.pop3.tls import (
     make_ssl_context,
     parse_tls_mode,
 )
+from tui_mail.pop3.window import AdaptiveWindow
 
 _APOP_TIMESTAMP_RE: Final = re.compile(r"<[^<>\s]+@[^<>\s]+>")
 _UNSAFE_IN_CREDENTIALS: Final = frozenset("\r\n\0")
@@ -68,17 +70,26 @@ class POP3Client:
     """
 
     def __init__(
-        self, connection: Connection, *, allow_plaintext: bool, pipeline_window: int
+        self,
+        connection: Connection,
+        *,
+        allow_plaintext: bool,
+        pipeline_window: int,
+        pipelining: PipeliningMode = "auto",
     ) -> None:
         self._conn = connection
         self._lock = asyncio.Lock()
         self._allow_plaintext = allow_plaintext
         self._window = max(1, pipeline_window)
+        if pipelining not in PIPELINING_MODES:
+            raise InvalidArgument(f"pipelining must be one of {', '.join(PIPELINING_MODES)}")
+        self.pipelining_mode: PipeliningMode = pipelining
         self.greeting = ""
         self.apop_timestamp: str | None = None
         self.capabilities = Capabilities()
         self.tls_version: str | None = None
         self.peer_certificate: dict[str, Any] | None = None
+        self.peer_certificate_der: bytes | None = None  # the verified certificate, DER
         self.encrypted = False
 
     @classmethod
@@ -93,13 +104,15 @@ class POP3Client:
         allow_plaintext: bool = False,
         timeout: float = 30.0,
         pipeline_window: int = 64,
+        pipelining: PipeliningMode = "auto",
         protocol_log: ProtocolLog | None = None,
     ) -> POP3Client:
         """Connect, read the greeting, ask CAPA; with STARTTLS, upgrade and ask CAPA again.
 
         ``timeout`` bounds each wait for the server (connect, handshake, every read): a
         command fails with CommandTimeout after that much silence, but a long RETR that
-        keeps delivering data is never cut off.
+        keeps delivering data is never cut off. ``pipelining`` is ``auto`` (as the server
+        announces), ``on`` (for servers that pipeline without saying so) or ``off``.
         """
         mode = parse_tls_mode(tls)
         port = port or default_port(mode)
@@ -114,7 +127,12 @@ class POP3Client:
             timeout=timeout,
             protocol_log=protocol_log,
         )
-        client = cls(connection, allow_plaintext=allow_plaintext, pipeline_window=pipeline_window)
+        client = cls(
+            connection,
+            allow_plaintext=allow_plaintext,
+            pipeline_window=pipeline_window,
+            pipelining=pipelining,
+        )
         try:
             await client._start(context if mode is TLSMode.STARTTLS else None)
         except BaseException:
@@ -157,6 +175,14 @@ class POP3Client:
             self.encrypted = True
             self.tls_version = ssl_object.version()
             self.peer_certificate = ssl_object.getpeercert()
+            self.peer_certificate_der = ssl_object.getpeercert(binary_form=True)
+
+    @property
+    def pipelines(self) -> bool:
+        """Whether several commands are sent before their answers (the account's choice)."""
+        if self.pipelining_mode == "auto":
+            return self.capabilities.pipelining
+        return self.pipelining_mode == "on"
 
     @property
     def closed(self) -> bool:
@@ -352,7 +378,7 @@ class POP3Client:
         UIDL's -ERR is returned rather than raised, so a caller can fall back on a server
         without UIDL; a -ERR to LIST is raised.
         """
-        if not self.capabilities.pipelining:
+        if not self.pipelines:
             sizes = await self.list()
             try:
                 return sizes, await self.uidl()
@@ -437,15 +463,16 @@ class POP3Client:
         self, verb: str, numbers: Iterable[int], extra: tuple[str, ...]
     ) -> AsyncGenerator[tuple[int, bytes], None]:
         async with self._exclusive(verb):
-            window = self._window if self.capabilities.pipelining else 1
-            refill_at = window - max(1, window // 4)  # top up in batches, one write each
+            window = AdaptiveWindow(self._window if self.pipelines else 1)
             todo = iter(numbers)
             in_flight: deque[int] = deque()
             exhausted = False
             while True:
+                size = window.size
+                refill_at = size - max(1, size // 4)  # top up in batches, one write each
                 if not exhausted and len(in_flight) <= refill_at:
                     batch: builtins.list[tuple[int, Command]] = []
-                    while len(in_flight) + len(batch) < window:
+                    while len(in_flight) + len(batch) < size:
                         number = next(todo, None)
                         if number is None:
                             exhausted = True
@@ -454,13 +481,42 @@ class POP3Client:
                     if batch:
                         self._conn.send([command for _, command in batch], Expect.MULTI)
                         in_flight.extend(number for number, _ in batch)
+                        window.sent(len(batch))
                 if not in_flight:
                     return
                 status = await self._conn.status(verb)
                 number = in_flight.popleft()
                 if not status.ok:
                     await self._conn.raise_for(status, f"{verb} {number}")
-                yield number, await self._conn.collect(verb)
+                data = await self._conn.collect(verb)
+                window.answered(len(status.raw) + len(data))
+                yield number, data
+
+    async def probe_pipelining(self, timeout: float = 5.0) -> bool:
+        """Send three harmless commands in one write; True if all answers come back in order.
+
+        For servers that do not announce PIPELINING (popa3d has no CAPA; Twisted says
+        "PIPELINE"). The commands change nothing in any state: CAPA, NOOP, CAPA (before
+        login NOOP draws a -ERR, which is an answer too). A server that loses pipelined
+        commands stays silent: after ``timeout`` the connection is dropped and the answer is
+        False. Use a connection you are about to close.
+        """
+        saved = self._conn.timeout
+        self._conn.timeout = min(saved, timeout)
+        try:
+            async with self._exclusive("a pipelining probe"):
+                kinds = (("CAPA", Expect.MULTI), ("NOOP", Expect.SINGLE), ("CAPA", Expect.MULTI))
+                self._conn.send_mixed([(encode_command(verb), kind) for verb, kind in kinds])
+                for verb, kind in kinds:
+                    status = await self._conn.status(verb)
+                    if kind is Expect.MULTI and status.ok:
+                        await self._conn.collect(verb)
+        except (ConnectionLost, ProtocolError, CommandTimeout):
+            await self.abort()
+            return False
+        finally:
+            self._conn.timeout = saved
+        return True
 
     async def dele(self, number: int) -> None:
         """Mark a message deleted; it goes only at a successful QUIT."""

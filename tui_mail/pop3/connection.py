@@ -217,6 +217,15 @@ class Connection:
             self.log("C", command.log)
         self._transport.write(b"".join(command.wire for command in commands))
 
+    def send_mixed(self, commands: Sequence[tuple[Command, Expect]]) -> None:
+        """Like :meth:`send`, for commands whose answers differ in shape (one write)."""
+        if self.closed:
+            raise ConnectionLost("connection already closed")
+        for command, kind in commands:
+            self.parser.expect(kind)
+            self.log("C", command.log)
+        self._transport.write(b"".join(command.wire for command, _ in commands))
+
     def send_line(self, command: Command) -> None:
         """Write a SASL continuation line (it answers a challenge; no new response expected)."""
         if self.closed:

@@ -42,6 +42,10 @@ def make_ssl_context(cafile: str | Path | None = None) -> ssl.SSLContext:
     context.verify_mode = ssl.CERT_REQUIRED
     context.check_hostname = True
     if cafile is not None:
+        # A server certificate the user chose to trust ("trust this certificate" saves the
+        # server's own certificate) is a trust anchor even when a CA we do not have signed
+        # it; hostname and validity are still checked (Python 3.13 sets this by default).
+        context.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN
         try:
             context.load_verify_locations(cafile=str(cafile))
         except FileNotFoundError:

@@ -54,6 +54,7 @@ async def _login(
         timeout=timeout,
         protocol_log=protocol_log,
         pipeline_window=PIPELINE_WINDOW,
+        pipelining=account.pipelining,
     )
     try:
         # Commands (pass, gpg-agent) may block for a while: keep the event loop free.

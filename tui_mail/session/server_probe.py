@@ -33,9 +33,18 @@ TLS_WORDS: dict[str, str] = {"implicit": "TLS", "starttls": "STLS", "none": "no 
 class ProbeFailed(Exception):
     """No usable answer from the server; ``str()`` is one line for the user (no secrets)."""
 
-    def __init__(self, message: str, *, certificate: bool = False) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        certificate: bool = False,
+        port: int | None = None,
+        tls: TlsMode | None = None,
+    ) -> None:
         super().__init__(message)
         self.certificate = certificate  # the fix is a cafile (or a different server name)
+        self.port = port  # where the untrusted certificate was presented
+        self.tls = tls
 
 
 @dataclass(frozen=True)
@@ -282,6 +291,8 @@ async def probe_server(
                     "the certificate itself) under CA file; `tui-mail serverinfo "
                     f"{host} --port {attempt_port}` shows what it presents.",
                     certificate=True,
+                    port=attempt_port,
+                    tls=tls,
                 ) from None
             skipped.append(f"{where}: {describe_error(exc)}")
             continue

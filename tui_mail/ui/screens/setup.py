@@ -9,7 +9,7 @@ that came from a server is drawn as plain text, never parsed as markup.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import ClassVar
@@ -26,7 +26,9 @@ from textual.widgets import Button, Checkbox, Footer, Input, Label, RadioButton,
 
 from tui_mail.accounts import Account, Config, ConfigError, SecretError, SecretProvider
 from tui_mail.accounts.config_append import add_account
+from tui_mail.accounts.paths import config_file_path
 from tui_mail.accounts.providers import Provider, gmail_user, guess_server, provider_for_host
+from tui_mail.pop3.certificate import CertificateDetails, fetch_certificate
 from tui_mail.pop3.connection import ProtocolLog
 from tui_mail.pop3.errors import AuthFailed
 from tui_mail.session.errors import describe_error
@@ -52,6 +54,8 @@ from tui_mail.ui.setup_form import (
     secret_advice,
     suggest_name,
 )
+from tui_mail.ui.trusted_certificates import save_trusted_certificate
+from tui_mail.ui.widgets.certificate_view import CertificateView, Clock, utc_now
 
 INTRO = (
     "Add a POP3 account. Enter moves to the next field; Esc leaves without saving. "
@@ -101,6 +105,10 @@ class SetupResult:
     secrets: SecretProvider  # holds a typed password in memory, so the reader need not ask
 
 
+CertificateFetcher = Callable[..., Awaitable[CertificateDetails]]
+Prober = Callable[..., Awaitable[ServerReport]]
+
+
 def _row(label: str, field: Widget) -> Horizontal:
     return Horizontal(Label(Content(label), classes="field-label"), field, classes="row")
 
@@ -123,6 +131,7 @@ class SetupScreen(Screen[SetupResult | None]):
         Button { margin: 1 0; }
         #report { margin-bottom: 1; }
         #advice, #login-result, #login, #password-fields, #token-fields { height: auto; }
+        #certificate { height: auto; }
         .-error { color: $error; }
         .-warning { color: $warning; }
         .advice { margin-bottom: 1; }
@@ -143,8 +152,14 @@ class SetupScreen(Screen[SetupResult | None]):
         protocol_log: ProtocolLog | None = None,
         probe_timeout: float = DEFAULT_PROBE_TIMEOUT,
         secrets_factory: Callable[[], SecretProvider] | None = None,
+        prober: Prober = probe_server,
+        certificate_fetcher: CertificateFetcher = fetch_certificate,
+        clock: Clock = utc_now,
     ) -> None:
         super().__init__()
+        self._probe_server = prober
+        self._fetch_certificate = certificate_fetcher
+        self._clock = clock
         self._config_path = config_path
         self._taken = frozenset(taken_names)
         self._protocol_log = protocol_log
@@ -187,6 +202,7 @@ class SetupScreen(Screen[SetupResult | None]):
             )
             yield Button(Content("Check server"), id="check", compact=True)
             yield Static(id="report")
+            yield Vertical(id="certificate")
             yield Vertical(id="advice")
             with Vertical(id="login"):
                 yield RadioSet(
@@ -253,12 +269,12 @@ class SetupScreen(Screen[SetupResult | None]):
         self._status_field = about
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:
-        """A new field has focus: say what it is for, and keep it in view."""
-        widget = event.widget
-        field = widget.id or ""
-        form = self.query_one("#form", VerticalScroll)
-        if widget in form.walk_children():
-            self.call_after_refresh(form.scroll_to_widget, widget, animate=False)
+        """A new field has focus: say what it is for.
+
+        (Focusing scrolls the field into view already; after a step that adds text above
+        the next field, :meth:`_reveal` scrolls once the new text is laid out.)
+        """
+        field = event.widget.id or ""
         if self._busy is not None or field == self._status_field:
             return  # a check in progress, or an error about this very field, stays
         hint = FIELD_HINTS.get(field)
@@ -430,7 +446,7 @@ class SetupScreen(Screen[SetupResult | None]):
     async def _probe(self, host: str, port: int | None, cafile: Path | None) -> None:
         asked = (self._value("server"), self._value("cafile"))
         try:
-            report = await probe_server(
+            report = await self._probe_server(
                 host,
                 port,
                 cafile=str(cafile) if cafile else None,
@@ -441,9 +457,11 @@ class SetupScreen(Screen[SetupResult | None]):
             self._stop_busy()
             self._show_report_error(str(failure))
             what = "certificate not trusted" if failure.certificate else "no usable answer"
-            self.say(f"{host}: {what}; see above", error=True)
+            self.say(f"{host}: {what}; see above", error=True, about="cafile")
             if failure.certificate:
                 self._input("cafile").focus()
+                if failure.port is not None and failure.tls is not None:
+                    await self._show_certificate(host, failure.port, failure.tls, asked)
             return
         except Exception as error:  # one clear line, never a traceback
             self._stop_busy()
@@ -455,6 +473,43 @@ class SetupScreen(Screen[SetupResult | None]):
             self.say("The server changed while it was being checked; check it again.")
             return
         self._show_report(report)
+
+    async def _show_certificate(
+        self, host: str, port: int, tls: str, asked: tuple[str, str]
+    ) -> None:
+        """Fetch the certificate that failed verification and show it for a decision."""
+        try:
+            details = await self._fetch_certificate(host, port, tls, timeout=self._probe_timeout)
+        except Exception as error:
+            self.say(f"{host}: certificate not trusted, and unreadable: {describe_error(error)}")
+            return
+        if asked != (self._value("server"), self._value("cafile")):
+            return  # the user moved on meanwhile
+        box = self.query_one("#certificate", Vertical)
+        await box.remove_children()
+        view = CertificateView(details, host, port, clock=self._clock, id="certificate-view")
+        await box.mount(view)
+        if view.problem is None:
+            self.say(
+                f"{host}: certificate not trusted; see above. Compare the fingerprint, "
+                'then "Trust this certificate" (Tab).',
+                error=True,
+            )
+        self.call_after_refresh(
+            lambda: self.query_one("#form", VerticalScroll).scroll_to_widget(view, animate=False)
+        )
+
+    def on_certificate_view_trust_requested(self, event: CertificateView.TrustRequested) -> None:
+        """The explicit "accept always": save it next to the config, check again, verified."""
+        config = self._config_path or config_file_path()
+        try:
+            path = save_trusted_certificate(config.parent, event.host, event.port, event.details)
+        except OSError as error:
+            self.say(f"Could not save the certificate: {error.strerror or error}", error=True)
+            return
+        self._input("cafile").value = str(path)
+        self.action_check_server()
+        self.say(f"Saved the certificate as {path}; checking {event.host} again with it…")
 
     def _show_report_error(self, text: str) -> None:
         widget = self.query_one("#report", Static)
@@ -531,6 +586,8 @@ class SetupScreen(Screen[SetupResult | None]):
 
     def _forget_report(self) -> None:
         self.report = None
+        if self.is_mounted:
+            self.query_one("#certificate", Vertical).remove_children()
         self.query_one("#login").remove_class("-shown")
         self.query_one("#report", Static).update("")
         self._show_provider_advice(self._typed_provider(self._value("server")))
