@@ -267,3 +267,24 @@ async def test_command_palette_lists_only_mail_actions(tmp_path: Path) -> None:
             c for c in app.get_system_commands(app.mail_screen) if "deletion" in c.title
         )
         assert help_line.help == "key: d"
+
+
+# -- 5: the filter matches names, addresses and subjects ---------------------------------------
+
+
+async def test_filter_matches_the_sender_address(tmp_path: Path) -> None:
+    app = make_app(small_mailbox(), tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot, app)
+        await pilot.press("slash", *"bob@")
+        await pilot.pause()
+        assert [app.model.row_at(i).uid for i in range(len(app.model))] == ["u2"]
+        await pilot.press("escape", "slash", *"EXAMPLE.ORG")
+        await pilot.pause()
+        assert {app.model.row_at(i).uid for i in range(len(app.model))} == {"u1", "u5", "u6"}
+        await pilot.press("escape", "slash", *"invoice")  # subject and address both count
+        await pilot.pause()
+        assert [app.model.row_at(i).uid for i in range(len(app.model))] == ["u2"]
+        await pilot.press("escape", "slash", *"山田")
+        await pilot.pause()
+        assert [app.model.row_at(i).uid for i in range(len(app.model))] == ["u3"]

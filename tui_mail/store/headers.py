@@ -19,6 +19,7 @@ class HeaderFields:
     tz_offset: int | None  # seconds east of UTC, as written in the Date header
     sender: str
     subject: str
+    sender_address: str = ""
 
 
 def header_fields(raw: bytes) -> HeaderFields:
@@ -27,7 +28,7 @@ def header_fields(raw: bytes) -> HeaderFields:
 
     summary = summarize_headers(raw)
     epoch, offset = split_date(summary.date)
-    return HeaderFields(epoch, offset, summary.sender, summary.subject)
+    return HeaderFields(epoch, offset, summary.sender, summary.subject, summary.from_address)
 
 
 def split_date(date: datetime | None) -> tuple[int | None, int | None]:

@@ -115,6 +115,9 @@ MIGRATIONS: Sequence[Sequence[str]] = (
         )""",
         "CREATE INDEX bodies_lru ON bodies (last_used)",
     ),
+    # 3: the sender's address next to the shown name, so the filter finds "carol@".
+    # NULL marks rows cached by older versions; the store fills them in from raw_headers.
+    ("ALTER TABLE headers ADD COLUMN sender_address TEXT",),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
