@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from tui_mail.accounts import Account, ConfigError, load_config
-from tui_mail.accounts.config import TlsMode
 from tui_mail.accounts.config_append import add_account
 from tui_mail.accounts.providers import (
     GMAIL,
@@ -23,6 +22,7 @@ from tui_mail.accounts.providers import (
 from tui_mail.pop3 import Capabilities
 from tui_mail.session.server_probe import ServerReport, probe_plan, server_advice, split_server
 from tui_mail.ui.setup_form import FormProblem, SetupFields, build_account, suggest_name
+from tui_mail.vocabulary import TlsMode
 
 
 @pytest.mark.parametrize(

@@ -63,8 +63,9 @@ async def test_key_line_names_the_main_keys_and_fits_80_columns(tmp_path: Path) 
         await loaded(pilot, app)
         line = screen_lines(app)[-2]
         assert line.startswith(" q:Quit") and "?:Help" in line
-        for hint in ("d:Del", "u:Undel", "s:Save att", "/:Filter", "$:Purge", "Enter:Open"):
+        for hint in ("d:Del", "u:Undel", "s:Save att", "m:Mail", "r:Reply", "/:Filter", "$:Purge"):
             assert hint in line
+        assert "Enter:Open" not in line  # the first to go when 80 columns are not enough
         assert len(line) == 80 and line.rstrip().endswith("?:Help")
         assert "online" in screen_lines(app)[-1]  # the status bar stays the last line
 
@@ -74,7 +75,7 @@ async def test_key_line_shrinks_on_a_narrow_terminal_but_keeps_help(tmp_path: Pa
     async with app.run_test(size=(40, 20)) as pilot:
         await loaded(pilot, app)
         line = screen_lines(app)[-2]
-        assert "?:Help" in line and "q:Quit" in line and "r:Check" not in line
+        assert "?:Help" in line and "q:Quit" in line and "c:Check" not in line
 
 
 async def test_key_line_and_help_follow_the_keymap(tmp_path: Path) -> None:
@@ -251,7 +252,7 @@ async def test_download_progress_keeps_the_unread_count_visible(tmp_path: Path) 
         session.report(Progress("message bytes", 1_048_576, 2_621_440))
         await pilot.pause()
         status = app.mail_screen.status_bar.text
-        assert "3 unread" in status and "message 40% of 2.5M" in status
+        assert "3 unread" in status and "message 40% of 2.5 MiB" in status
         assert "1048576" not in status
 
 

@@ -17,31 +17,22 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, cast
+from typing import cast
 
-from tui_mail.accounts.paths import config_file_path
+from tui_mail.accounts.paths import config_file_path, data_root
+from tui_mail.accounts.sending import SENDING_KEYS, Sending, check_sending
 from tui_mail.accounts.toml_lines import KeyPath, key_lines, line_of
-
-TlsMode = Literal["implicit", "starttls", "none"]
-AuthMechanism = Literal[
-    "auto", "user", "apop", "plain", "login", "cram-md5", "scram-sha-256", "xoauth2", "oauthbearer"
-]
-PipeliningMode = Literal["auto", "on", "off"]
-TLS_MODES: tuple[TlsMode, ...] = ("implicit", "starttls", "none")
-PIPELINING_MODES: tuple[PipeliningMode, ...] = ("auto", "on", "off")
-
-AUTH_MECHANISMS: tuple[AuthMechanism, ...] = (
-    "auto",
-    "user",
-    "apop",
-    "plain",
-    "login",
-    "cram-md5",
-    "scram-sha-256",
-    "xoauth2",
-    "oauthbearer",
+from tui_mail.vocabulary import (
+    AUTH_MECHANISMS,
+    OAUTH_MECHANISMS,
+    PIPELINING_MODES,
+    TLS_MODES,
+    AuthMechanism,
+    PipeliningMode,
+    TlsMode,
+    default_port,
 )
-OAUTH_MECHANISMS: frozenset[str] = frozenset({"xoauth2", "oauthbearer"})
+
 MAX_ACCOUNT_NAME = 64
 
 
@@ -51,11 +42,6 @@ class ConfigError(Exception):
 
 class ConfigNotFound(ConfigError):
     """There is no config file yet (the set-up screen can offer to write one)."""
-
-
-def default_port(tls: str) -> int:
-    """995 for implicit TLS, 110 for STARTTLS and plain (RFC 8314 / RFC 1939)."""
-    return 995 if tls == "implicit" else 110
 
 
 @dataclass(frozen=True)
@@ -75,6 +61,13 @@ class Account:
     default: bool = False
     prefer_html: bool = False  # show the HTML part of multipart/alternative mail, as text
     pipelining: PipeliningMode = "auto"  # auto: as the server announces (CAPA PIPELINING)
+    sending: Sending = field(default_factory=Sending)  # from, smtp, maildir, charset, signature
+
+    def maildir_path(self, data_dir: Path | None = None) -> Path:
+        """The account's Maildir: ``maildir`` if set, else ``DATA_DIR/mail/ACCOUNT``."""
+        if self.sending.maildir is not None:
+            return self.sending.maildir
+        return data_root(data_dir) / "mail" / self.name
 
     @property
     def uses_oauth(self) -> bool:
@@ -203,6 +196,7 @@ _KNOWN_KEYS = (
     "default",
     "prefer_html",
     "pipelining",
+    *SENDING_KEYS,
 )
 
 
@@ -310,6 +304,7 @@ class _Checker:
         pipelining = cast(
             PipeliningMode, self.choice(where, table, "pipelining", PIPELINING_MODES, "auto")
         )
+        sending = check_sending(self, where, table)
 
         if tls == "none" and not allow_plaintext:
             raise self.error(
@@ -349,6 +344,7 @@ class _Checker:
             default=is_default,
             prefer_html=prefer_html,
             pipelining=pipelining,
+            sending=sending,
         )
 
     @staticmethod
@@ -406,13 +402,20 @@ class _Checker:
         return value
 
     def cafile(self, where: KeyPath, table: dict[str, object]) -> Path | None:
-        if "cafile" not in table:
+        return self.path_value(where, table, "cafile", must_exist=True)
+
+    def path_value(
+        self, where: KeyPath, table: dict[str, object], key: str, *, must_exist: bool
+    ) -> Path | None:
+        """A path setting, relative to the config file (not the cwd); ``~`` expanded."""
+        if key not in table:
             return None
-        path = Path(self.text(where, table, "cafile")).expanduser()
+        path = Path(self.text(where, table, key)).expanduser()
         if not path.is_absolute():
-            path = self.path.parent / path  # relative to the config file, not the cwd
-        if not path.is_file():
-            raise self.error((*where, "cafile"), "no such file")
-        if not os.access(path, os.R_OK):
-            raise self.error((*where, "cafile"), "file is not readable")
+            path = self.path.parent / path
+        if must_exist:
+            if not path.is_file():
+                raise self.error((*where, key), "no such file")
+            if not os.access(path, os.R_OK):
+                raise self.error((*where, key), "file is not readable")
         return path

@@ -38,12 +38,14 @@ from tui_mail.session.events import (
 from tui_mail.session.protocol_log import ProtocolLogWriter
 from tui_mail.store.models import MessageSummary
 from tui_mail.ui import messages as msg
-from tui_mail.ui.bindings import SCREEN_BINDINGS, binding_keys, help_entries
+from tui_mail.ui.attachment_view import AttachmentViewActions
+from tui_mail.ui.bindings import COMPOSE_BINDINGS, SCREEN_BINDINGS, binding_keys, help_entries
+from tui_mail.ui.compose_actions import ComposeActions, Composer
 from tui_mail.ui.list_model import MessageListModel
 from tui_mail.ui.rendering import MailRenderer, MessageRenderer
 from tui_mail.ui.safe_text import one_line
-from tui_mail.ui.save_actions import DisplayedMessage, SaveActions
-from tui_mail.ui.screens.confirm_quit import ConfirmQuit, QuitChoice, messages
+from tui_mail.ui.save_actions import DisplayedMessage
+from tui_mail.ui.screens.confirm_quit import ConfirmQuit, QuitChoice
 from tui_mail.ui.screens.help import HelpScreen, help_text
 from tui_mail.ui.screens.main import MailScreen
 from tui_mail.ui.terminal_theme import apply_theme
@@ -51,6 +53,7 @@ from tui_mail.ui.widgets.key_line import key_word
 from tui_mail.ui.widgets.message_list import Clock, local_now
 from tui_mail.ui.widgets.preview import preview_text
 from tui_mail.ui.widgets.status_bar import StatusInfo, describe_progress
+from tui_mail.wording import plural
 
 SESSION_STOP_TIMEOUT = 5.0  # seconds to let the session close its connection on quit
 _SILENT_KEYS = frozenset({"tab", "shift+tab"})  # focus moves: never "not bound"
@@ -62,16 +65,16 @@ def deletion_outcome(event: DeletionsApplied) -> str:
     """What happened at the server, in words (UIDs are counted, never shown)."""
     if event.unknown:
         return (
-            f"The server did not answer QUIT ({event.error}): {messages(len(event.unknown))} "
+            f"The server did not answer QUIT ({event.error}): {plural(len(event.unknown), 'message')} "
             "may or may not have been deleted. The marks are kept; the next check says which "
             "went."
         )
     if event.error is not None:
         return f"Nothing was deleted ({event.error}); the marks are kept for next time."
-    text = f"Deleted {messages(len(event.deleted))} from the server."
+    text = f"Deleted {plural(len(event.deleted), 'message')} from the server."
     if event.skipped:
         why = f" ({event.skipped_why})" if event.skipped_why else ""
-        text += f" {messages(len(event.skipped))} left alone{why}."
+        text += f" {plural(len(event.skipped), 'message')} left alone{why}."
     if event.not_found:
         text += (
             f" {len(event.not_found)} marked {'was' if len(event.not_found) == 1 else 'were'}"
@@ -80,7 +83,7 @@ def deletion_outcome(event: DeletionsApplied) -> str:
     return text
 
 
-class TuiMailApp(SaveActions):
+class TuiMailApp(AttachmentViewActions, ComposeActions):
     """The reader. ``session`` is any :class:`SessionControl` (the real one or a test fake)."""
 
     CSS_PATH = "app.tcss"
@@ -101,9 +104,11 @@ class TuiMailApp(SaveActions):
         theme: str | None = None,
         outcome_delay: float = 1.5,
         protocol_log: ProtocolLogWriter | None = None,
+        composer: Composer | None = None,
     ) -> None:
         super().__init__()
         self._protocol_log = protocol_log
+        self._composer = composer
         self._session = session
         self._account_name = account_name
         self._renderer: MessageRenderer = renderer or MailRenderer()
@@ -124,6 +129,7 @@ class TuiMailApp(SaveActions):
         self._session_worker: Worker[None] | None = None
         self._quitting = False
         self._quit_after_deletion = False
+        self._confirming: frozenset[str] = frozenset()  # what "Delete N messages?" counted
         self.outcome: str | None = None  # printed by run_app after the screen is restored
 
     # -- start-up ----------------------------------------------------------------------------
@@ -145,6 +151,7 @@ class TuiMailApp(SaveActions):
         self._session_worker = self.run_worker(
             self._run_session(), name="session", group="session", exit_on_error=False
         )
+        self.offer_unsent_drafts()
 
     def on_mail_screen_ready(self, message: MailScreen.Ready) -> None:
         self._refresh_view()
@@ -287,6 +294,7 @@ class TuiMailApp(SaveActions):
         if row is not None and row.unread:
             self._set_read(row, read=True)
         self._opened(self.displayed)
+        self.compose_after_open(message.uid, message.path)
 
     def on_body_render_failed(self, message: msg.BodyRenderFailed) -> None:
         if message.uid == self._wanted_uid:
@@ -318,6 +326,20 @@ class TuiMailApp(SaveActions):
         if row is None or (row.uid == self._wanted_uid and self.mail_screen.has_class("-preview")):
             return None
         return row
+
+    def _highlighted_uid(self) -> str | None:
+        row = self.mail_screen.message_list.highlighted
+        return row.uid if row is not None else None
+
+    def _open_for_compose(self) -> None:
+        self.action_open_message()
+
+    def _set_activity(self, key: str, text: str | None) -> None:
+        if text is None:
+            self._activity.pop(key, None)
+        else:
+            self._activity[key] = text
+        self._refresh_status()
 
     def action_preview_page_down(self) -> None:
         """Space / PageDown: as mutt's Space, open the highlighted message, else page on."""
@@ -413,15 +435,18 @@ class TuiMailApp(SaveActions):
             return
         if isinstance(self.screen, ConfirmQuit):
             return
-        self.push_screen(ConfirmQuit(self.model.marked, then_quit=False), self._on_purge_choice)
+        # The question counts exactly the set that "y" then applies.
+        self._confirming = frozenset(self.model.marked_uids())
+        self.push_screen(ConfirmQuit(len(self._confirming), then_quit=False), self._on_purge_choice)
 
     def _on_purge_choice(self, choice: QuitChoice | None) -> None:
         """``$`` answered: y deletes now and stays; n and Esc keep the marks."""
-        if choice != "delete" or self.model.marked == 0:
+        marked = self._confirming
+        if choice != "delete" or not marked:
             return
-        self._activity["deleting"] = f"deleting {self.model.marked}"
+        self._activity["deleting"] = f"deleting {len(marked)}"
         self._refresh_status()
-        self._session.apply_deletions(then_quit=False)
+        self._session.apply_deletions(then_quit=False, uids=marked)
 
     def action_request_quit(self) -> None:
         """``q``: quit at once, or ask first when messages are marked for deletion."""
@@ -430,7 +455,9 @@ class TuiMailApp(SaveActions):
         if self.model.marked == 0:
             self._finish()
         else:
-            self.push_screen(ConfirmQuit(self.model.marked), self._on_quit_choice)
+            # The question counts exactly the set that "y" then applies.
+            self._confirming = frozenset(self.model.marked_uids())
+            self.push_screen(ConfirmQuit(len(self._confirming)), self._on_quit_choice)
 
     def _on_quit_choice(self, choice: QuitChoice | None) -> None:
         if choice == "delete" and not self._session_alive():
@@ -438,9 +465,9 @@ class TuiMailApp(SaveActions):
             self._finish()
         elif choice == "delete":
             self._quitting = self._quit_after_deletion = True
-            self._activity["deleting"] = f"deleting {self.model.marked}"
+            self._activity["deleting"] = f"deleting {len(self._confirming)}"
             self._refresh_status()
-            self._session.apply_deletions(then_quit=True)
+            self._session.apply_deletions(then_quit=True, uids=self._confirming)
         elif choice == "keep":
             self._finish()
 
@@ -497,7 +524,7 @@ class TuiMailApp(SaveActions):
         Textual's generic entries (theme, screenshot, maximize...) only cluttered it.
         """
         if screen is self.mail_screen:
-            for binding in SCREEN_BINDINGS:
+            for binding in [*SCREEN_BINDINGS, *COMPOSE_BINDINGS]:
                 action = binding.action.removeprefix("app.")
                 keys = self._user_keymap.get(binding.id or "", binding.key)
                 shown = ", ".join(self.key_name(k.strip()) for k in keys.split(","))
@@ -546,6 +573,7 @@ def run_app(
     renderer: MessageRenderer | None = None,
     keymap: dict[str, str] | None = None,
     protocol_log: ProtocolLogWriter | None = None,
+    composer: Composer | None = None,
 ) -> int:
     """Run the reader until the user quits; print the deletion outcome once the screen is back.
 
@@ -557,6 +585,7 @@ def run_app(
         renderer=renderer,
         keymap=keymap,
         protocol_log=protocol_log,
+        composer=composer,
     )
     app.run(mouse=mouse)
     if app.outcome:

@@ -46,15 +46,21 @@ SCREEN_BINDINGS: list[Binding] = [
     Binding("s", "app.save_attachment", "Save an attachment", id="mail.save_attachment"),
     Binding("S", "app.save_message", "Save the message as .eml", id="mail.save_message"),
     Binding(
+        "v",
+        "app.view_attachment",
+        "Show a text attachment (Enter: back)",
+        id="mail.view_attachment",
+    ),
+    Binding(
         "slash",
         "app.start_filter",
-        "Filter: sender, address, subject; ~b WORD: bodies",
+        "Filter by sender name or address, or subject",
         id="mail.filter",
     ),
     Binding("escape", "app.clear_filter", "Clear the filter", id="mail.clear_filter"),
     Binding("o", "app.cycle_sort", "Sort: date, sender, size, server order", id="mail.sort"),
     Binding("z", "app.toggle_full_preview", "Preview full screen on/off", id="mail.zoom"),
-    Binding("r", "app.check_mail", "Check for new mail", id="mail.refresh"),
+    Binding("c", "app.check_mail", "Check for new mail", id="mail.refresh"),
     Binding(
         "dollar_sign",
         "app.apply_deletions",
@@ -73,6 +79,27 @@ SCREEN_BINDINGS: list[Binding] = [
 ]
 
 
+# Writing mail (main screen too; listed in their own section of the help).
+COMPOSE_BINDINGS: list[Binding] = [
+    Binding("r", "app.reply", "Reply to the sender", id="mail.reply"),
+    Binding("R", "app.group_reply", "Reply to all (group reply)", id="mail.group_reply"),
+    Binding("f", "app.forward", "Forward (text inline)", id="mail.forward"),
+    Binding("F", "app.forward_attached", "Forward as attachment", id="mail.forward_attached"),
+    Binding("m", "app.compose", "Write a new message", id="mail.compose"),
+    Binding("P", "app.drafts", "Postponed and unsent drafts: continue one", id="mail.drafts"),
+]
+
+# Keys on the review screen shown after the editor.
+REVIEW_BINDINGS: list[Binding] = [
+    Binding("y", "send", "Send", id="review.send"),
+    Binding("e", "edit", "Edit again", id="review.edit"),
+    Binding("a", "attach", "Attach a file (Tab completes the path)", id="review.attach"),
+    Binding("D", "detach", "Remove the last attachment", id="review.detach"),
+    Binding("p", "postpone", "Postpone (keep in Drafts)", id="review.postpone"),
+    Binding("q,escape", "abandon", "Abandon (asks first)", id="review.abandon"),
+]
+
+
 # The key line at the bottom (mutt's help line): binding id and a short label, in the order
 # shown. When the line is too narrow, entries go in the order of KEY_HINT_DROPS (Help never).
 KEY_HINTS: tuple[tuple[str, str], ...] = (
@@ -81,21 +108,21 @@ KEY_HINTS: tuple[tuple[str, str], ...] = (
     ("mail.delete", "Del"),
     ("mail.undelete", "Undel"),
     ("mail.save_attachment", "Save att"),
-    ("mail.save_message", "Save msg"),
+    ("mail.compose", "Mail"),
+    ("mail.reply", "Reply"),
     ("mail.filter", "Filter"),
-    ("mail.sort", "Sort"),
     ("mail.apply", "Purge"),
     ("mail.refresh", "Check"),
     ("mail.help", "Help"),
 )
 KEY_HINT_DROPS: tuple[str, ...] = (
     "mail.refresh",
-    "mail.sort",
-    "mail.save_message",
-    "mail.apply",
     "mail.open",
-    "mail.undelete",
+    "mail.apply",
     "mail.filter",
+    "mail.compose",
+    "mail.reply",
+    "mail.undelete",
     "mail.save_attachment",
     "mail.delete",
     "mail.quit",
@@ -114,8 +141,10 @@ class HelpEntry:
 
 _SECTIONS = (
     ("Messages", SCREEN_BINDINGS),
+    ("Writing mail", COMPOSE_BINDINGS),
     ("Message list", LIST_BINDINGS),
     ("Preview (after Tab)", PREVIEW_BINDINGS),
+    ("Review before sending (after the editor)", REVIEW_BINDINGS),
 )
 
 

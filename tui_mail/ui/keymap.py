@@ -16,15 +16,23 @@ from textual.binding import Binding
 from textual.keys import Keys, _character_to_key
 
 from tui_mail.accounts.config import Config
-from tui_mail.ui.bindings import LIST_BINDINGS, PREVIEW_BINDINGS, SCREEN_BINDINGS, binding_ids
+from tui_mail.ui.bindings import (
+    COMPOSE_BINDINGS,
+    LIST_BINDINGS,
+    PREVIEW_BINDINGS,
+    REVIEW_BINDINGS,
+    SCREEN_BINDINGS,
+    binding_ids,
+)
 
 _MODIFIERS = frozenset({"ctrl", "shift", "alt", "meta", "super", "hyper"})
 _NAMED_KEYS = frozenset(key.value for key in Keys) | {"space"}
 
 # Bindings that are active at the same time: the list (or the preview) and the screen's.
 _SCOPES = (
-    ("the message list", [*SCREEN_BINDINGS, *LIST_BINDINGS]),
-    ("the preview", [*SCREEN_BINDINGS, *PREVIEW_BINDINGS]),
+    ("the message list", [*SCREEN_BINDINGS, *COMPOSE_BINDINGS, *LIST_BINDINGS]),
+    ("the preview", [*SCREEN_BINDINGS, *COMPOSE_BINDINGS, *PREVIEW_BINDINGS]),
+    ("the review screen", REVIEW_BINDINGS),
 )
 
 

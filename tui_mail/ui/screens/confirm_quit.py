@@ -15,22 +15,19 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from tui_mail.wording import plural
+
 QuitChoice = Literal["delete", "keep"]
 
 
 def quit_question(count: int) -> str:
     """The exact wording users (and tests) see."""
-    return f"Delete {messages(count)} from the server and quit?"
+    return f"Delete {plural(count, 'message')} from the server and quit?"
 
 
 def purge_question(count: int) -> str:
     """``$``: the same question without quitting (neomutt: "Purge N deleted messages?")."""
-    return f"Delete {messages(count)} from the server now?"
-
-
-def messages(count: int) -> str:
-    """``1 message``, ``2 messages``."""
-    return f"{count} message" if count == 1 else f"{count} messages"
+    return f"Delete {plural(count, 'message')} from the server now?"
 
 
 class ConfirmQuit(ModalScreen[QuitChoice | None]):

@@ -24,6 +24,7 @@ from tui_mail.ui.bindings import HelpEntry
 NOTES = (
     "Moving the cursor never downloads a message and never marks it read: Enter does.",
     "Marked messages are deleted only when you quit with q and answer y, or press $ and y.",
+    "New mail: c (r replies, as in mutt). Unsent drafts: P.",
     "Ctrl+P opens the command palette with every action.",
     'Rebind a key in the config file: [keys] then ID = "key[,key]", e.g. mail.delete = "D".',
 )
@@ -40,11 +41,12 @@ def help_text(entries: Sequence[HelpEntry], key_display: dict[str, str]) -> Grou
             parts.append(Text(f"\n{section}" if parts else section, style=_TITLE))
             table = Table(box=None, show_header=False, padding=(0, 1), expand=True)
             table.add_column("keys", style=Style(bold=True), no_wrap=True)
-            table.add_column("action", ratio=1)
-            table.add_column("id", style=Style(dim=True), no_wrap=True)
+            table.add_column("action and id", ratio=1)
             parts.append(table)
         keys = ", ".join(key_display.get(key, key) for key in entry.keys)
-        table.add_row(Text(keys), Text(entry.description), Text(entry.binding_id))
+        action = Text(entry.description)
+        action.append(f"  {entry.binding_id}", style=Style(dim=True))
+        table.add_row(Text(keys), action)
     parts.append(Text(""))
     parts.extend(Text(note, style=Style(italic=True)) for note in NOTES)
     return Group(*parts)
@@ -66,9 +68,9 @@ class HelpScreen(ModalScreen[None]):
     HelpScreen {
         align: center middle;
         & > VerticalScroll {
-            width: 90%;
+            width: 100%;
             max-width: 100;
-            height: 90%;
+            height: 100%;
             border: thick $accent;
             background: $surface;
             padding: 0 1;

@@ -15,7 +15,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Input
 
-from tui_mail.ui.bindings import KEY_HINTS, SCREEN_BINDINGS
+from tui_mail.ui.bindings import COMPOSE_BINDINGS, KEY_HINTS, SCREEN_BINDINGS
 from tui_mail.ui.list_model import MessageListModel
 from tui_mail.ui.widgets.key_line import KeyLine
 from tui_mail.ui.widgets.list_header import ListHeader
@@ -29,7 +29,7 @@ WIDE_COLUMNS = 160  # from this width the preview sits beside the list
 class MailScreen(Screen[None]):
     """Classes: ``-wide`` (side by side), ``-preview`` (pane shown), ``-zoom`` (full screen)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = list(SCREEN_BINDINGS)
+    BINDINGS: ClassVar[list[BindingType]] = [*SCREEN_BINDINGS, *COMPOSE_BINDINGS]
     HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012 (Textual declares it as an instance variable)
         (0, "-narrow"),
         (WIDE_COLUMNS, "-wide"),
@@ -47,7 +47,7 @@ class MailScreen(Screen[None]):
         self.key_line = KeyLine(KEY_HINTS, id="keys")
         self.filter_input = Input(
             id="filter",
-            placeholder="filter: name, address or subject; ~b WORD searches opened bodies",
+            placeholder="filter: sender name or address, or subject (Enter keeps it, Esc clears)",
             compact=True,
         )
 

@@ -17,8 +17,9 @@ from textual.timer import Timer
 from textual.widget import Widget
 
 from tui_mail.session.events import ConnectionState, StateChanged
-from tui_mail.ui.columns import fit_cells, human_size
+from tui_mail.ui.columns import fit_cells
 from tui_mail.ui.safe_text import one_line
+from tui_mail.wording import format_size, plural
 
 SEPARATOR = " │ "
 
@@ -56,12 +57,12 @@ class StatusInfo:
 
 
 def describe_progress(task: str, done: int, total: int | None) -> str:
-    """Work in progress in few cells: ``headers 340/1000``, ``message 40% of 2.5M``."""
+    """Work in progress in few cells: ``headers 340/1000``, ``message 40% of 2.5 MiB``."""
     if task.endswith(" bytes"):
         name = task.removesuffix(" bytes")
         if total:
-            return f"{name} {min(100, done * 100 // total)}% of {human_size(total)}"
-        return f"{name} {human_size(done)}"
+            return f"{name} {min(100, done * 100 // total)}% of {format_size(total)}"
+        return f"{name} {format_size(done)}"
     return f"{task} {done}/{total}" if total is not None else f"{task} {done}"
 
 
@@ -70,7 +71,7 @@ def status_text(info: StatusInfo, width: int, now: float) -> str:
     parts: list[tuple[int, str]] = [  # (priority: higher survives longer, text)
         (1, one_line(info.account)),
         (9, describe_state(info.state, now - info.state_since)),
-        (4, f"{info.messages} messages"),
+        (4, plural(info.messages, "message")),
         (7, f"{info.unread} unread"),  # outlives progress: it is what users look for
         (6, f"{info.to_delete} to delete"),
     ]
