@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
-from rich.console import Group, RenderableType
+from rich.console import RenderableType
 from rich.style import Style
-from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -30,26 +29,30 @@ NOTES = (
 )
 
 
-def help_text(entries: Sequence[HelpEntry], key_display: dict[str, str]) -> Group:
-    """The help; ``key_display`` maps a key name to how it is shown (``^f``)."""
-    parts: list[RenderableType] = []
-    table: Table | None = None
+def help_text(entries: Sequence[HelpEntry], key_display: dict[str, str]) -> Text:
+    """The help as Text; ``key_display`` maps a key name to how it is shown (``^f``).
+
+    Each line: the keys, what they do, and (dimmed) the binding id for ``[keys]``.
+    """
+    text = Text(end="")
     section = ""
-    for entry in entries:
-        if entry.section != section or table is None:
+    rows = [
+        (entry, ", ".join(key_display.get(key, key) for key in entry.keys)) for entry in entries
+    ]
+    width = max((len(keys) for _, keys in rows), default=0) + 2
+    for entry, keys in rows:
+        if entry.section != section:
             section = entry.section
-            parts.append(Text(f"\n{section}" if parts else section, style=_TITLE))
-            table = Table(box=None, show_header=False, padding=(0, 1), expand=True)
-            table.add_column("keys", style=Style(bold=True), no_wrap=True)
-            table.add_column("action and id", ratio=1)
-            parts.append(table)
-        keys = ", ".join(key_display.get(key, key) for key in entry.keys)
-        action = Text(entry.description)
-        action.append(f"  {entry.binding_id}", style=Style(dim=True))
-        table.add_row(Text(keys), action)
-    parts.append(Text(""))
-    parts.extend(Text(note, style=Style(italic=True)) for note in NOTES)
-    return Group(*parts)
+            if text:
+                text.append("\n")
+            text.append(f"{section}\n", style=_TITLE)
+        text.append(f"  {keys.ljust(width)}", style=Style(bold=True))
+        text.append(entry.description)
+        text.append(f"  {entry.binding_id}\n", style=Style(dim=True))
+    text.append("\n")
+    for note in NOTES:
+        text.append(f"{note}\n", style=Style(italic=True))
+    return text
 
 
 _TITLE = Style(bold=True, underline=True)
