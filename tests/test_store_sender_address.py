@@ -41,3 +41,15 @@ def test_a_store_from_before_addresses_is_filled_in_from_raw_headers(tmp_path: P
     with sqlite3.connect(directory / "store.sqlite3") as db:
         left = db.execute("SELECT count(*) FROM headers WHERE sender_address IS NULL").fetchone()
     assert left == (0,)  # done once, not at every start
+
+
+def test_a_read_only_store_from_before_addresses_still_lists(tmp_path: Path) -> None:
+    from tui_mail.store.read_only import ReadOnlyCache
+
+    directory = old_store(tmp_path, version=2)  # never migrated: the directory is read-only
+    cache = ReadOnlyCache(directory)
+    try:
+        rows = {row.uid: row for row in cache.summaries()}
+    finally:
+        cache.close()
+    assert rows["a"].subject == "Hi" and rows["a"].sender_address == ""

@@ -134,9 +134,11 @@ class MailSession:
         retry: RetryPolicy | None = None,
         opener: Opener | None = None,
         protocol_log: ProtocolLog | None = None,
+        notices: Collection[str] = (),
     ) -> None:
         self.account = account
         self._protocol_log = protocol_log  # --log FILE / the in-app toggle; never sees secrets
+        self._startup_notices = list(notices)  # e.g. "the store was damaged and rebuilt"
         self._gmail_warned = False
         self.account_name = account.name
         self.store = store
@@ -199,6 +201,8 @@ class MailSession:
         self._secrets.notify_with(lambda text: report(Notice(text)))
         self._running = True
         report(ListReplaced(self.store.summaries()))
+        for text in self._startup_notices:
+            report(Notice(text, "warning"))
         self._retry_at = time.monotonic()
         try:
             while True:
