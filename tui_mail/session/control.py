@@ -26,6 +26,10 @@ class SessionControl(Protocol):
     def request_body(self, uid: str) -> None:
         """Make the body available: from the cache, else RETR; answers BodyReady/BodyFailed."""
 
+    def full_headers(self, uid: str) -> list[str] | None:
+        """Every header field of ``uid``, decoded, from the local header cache (no download);
+        None when its headers are not cached yet."""
+
     def set_read(self, uid: str, read: bool) -> None:
         """Record read/unread locally (never touches the server)."""
 

@@ -125,6 +125,7 @@ class TuiMailApp(AttachmentViewActions, ComposeActions):
         self._note = ""
         self._note_timer: Timer | None = None
         self._wanted_uid: str | None = None
+        self._headers_uid: str | None = None  # the preview shows this message's full headers
         self.displayed: DisplayedMessage | None = None
         self._session_worker: Worker[None] | None = None
         self._quitting = False
@@ -311,6 +312,7 @@ class TuiMailApp(AttachmentViewActions, ComposeActions):
         return self.mail_screen.message_list.highlighted
 
     def _open(self, row: MessageSummary) -> None:
+        self._headers_uid = None
         self.mail_screen.add_class("-preview")
         if self._wanted_uid == row.uid:
             return  # already shown, or on its way
@@ -323,9 +325,33 @@ class TuiMailApp(AttachmentViewActions, ComposeActions):
     def _highlighted_not_open(self) -> MessageSummary | None:
         """The highlighted row when it is not the one in (or on its way to) the preview."""
         row = self.mail_screen.message_list.highlighted
-        if row is None or (row.uid == self._wanted_uid and self.mail_screen.has_class("-preview")):
+        shown = row is not None and row.uid in (self._wanted_uid, self._headers_uid)
+        if row is None or (shown and self.mail_screen.has_class("-preview")):
             return None
         return row
+
+    def action_toggle_headers(self) -> None:
+        """``h``: every header field of the highlighted message, from the header cache (so a
+        huge or suspicious message can be judged before it is downloaded); ``h`` again: the
+        message itself."""
+        row = self.mail_screen.message_list.highlighted
+        if row is None:
+            return
+        if self._headers_uid == row.uid:
+            self._wanted_uid = None
+            self.action_open_message()
+            return
+        self.mail_screen.add_class("-preview")
+        self._headers_uid = row.uid
+        self.mail_screen.message_list.set_previewed(row.uid)
+        self._wanted_uid = None  # a body still on its way must not replace the headers
+        if self.displayed is not None and self.displayed.uid != row.uid:
+            self.displayed = None
+        lines = self._session.full_headers(row.uid)
+        if not lines:
+            self.mail_screen.preview.show_status("No header fields are cached for this message.")
+            return
+        self.mail_screen.preview.show_text(preview_text("\n".join(lines) + "\n"), uid=row.uid)
 
     def _highlighted_uid(self) -> str | None:
         row = self.mail_screen.message_list.highlighted

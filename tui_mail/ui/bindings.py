@@ -60,6 +60,7 @@ SCREEN_BINDINGS: list[Binding] = [
     Binding("escape", "app.clear_filter", "Clear the filter", id="mail.clear_filter"),
     Binding("o", "app.cycle_sort", "Sort: date, sender, size, server order", id="mail.sort"),
     Binding("z", "app.toggle_full_preview", "Preview full screen on/off", id="mail.zoom"),
+    Binding("h", "app.toggle_headers", "All header fields on/off (no download)", id="mail.headers"),
     Binding("c", "app.check_mail", "Check for new mail", id="mail.refresh"),
     Binding(
         "dollar_sign",
