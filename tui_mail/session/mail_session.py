@@ -646,10 +646,7 @@ class MailSession:
         """Once, when it happens: the server reused IDs, or marks could not be kept."""
         dropped = ""
         if result.unmarked:
-            dropped = (
-                f" {result.unmarked} deletion mark{'' if result.unmarked == 1 else 's'} "
-                "on the old mail dropped."
-            )
+            dropped = f" {plural(result.unmarked, 'deletion mark')} on the old mail dropped."
         if result.reused:
             self._report(
                 Notice(
