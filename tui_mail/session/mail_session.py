@@ -18,6 +18,10 @@ events it reports. Safety rules live here:
 * While offline the cached list and cached bodies stay usable.
 * The session never prompts: the terminal belongs to the UI. A password the server refused is
   forgotten, and the session stays offline until the user restarts and types it again.
+* Every request gets its answer (BodyFailed, DeletionsApplied) even when something
+  unexpected failed while serving it, so the UI never waits for one that cannot come.
+* A server that sends more than it announced for one message is cut off; that message is
+  marked (the list shows ``!``, the preview says why) and the next session goes on past it.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from tui_mail.mail.headers import full_header_lines
 from tui_mail.pop3 import POP3Client
 from tui_mail.pop3.connection import ProtocolLog
 from tui_mail.pop3.errors import (
+    AnswerTooLong,
     AuthFailed,
     CommandTimeout,
     ConnectionLost,
@@ -205,7 +210,10 @@ class MailSession:
         self._report = report
         self._secrets.notify_with(lambda text: report(Notice(text)))
         self._running = True
-        report(ListReplaced(self.store.summaries()))
+        try:
+            report(ListReplaced(self.store.summaries()))
+        except Exception as exc:  # a damaged cache: say so, and still connect
+            report(Notice(f"The local cache could not be read: {describe_error(exc)}", "error"))
         for text in self._startup_notices:
             report(Notice(text, "warning"))
         self._retry_at = time.monotonic()
@@ -233,6 +241,14 @@ class MailSession:
     async def _tick(self) -> None:
         """Wait for a command or a timer, then do the one thing that is due."""
         command = await self._next_command()
+        try:
+            await self._do(command)
+        except _Stop:
+            raise
+        except Exception as exc:  # never let one failure end the session
+            await self._internal_error(exc, command)
+
+    async def _do(self, command: _Command | None) -> None:
         if command is not None:
             await self._serve(command)
             return
@@ -244,6 +260,17 @@ class MailSession:
             await self._refresh()
         elif now - self._last_activity >= self._keepalive:
             await self._guarded(self._noop)
+
+    async def _internal_error(self, exc: Exception, command: _Command | None) -> None:
+        """Something that is not the network failed: answer the request, then recover."""
+        reason = describe_error(exc)
+        if command is not None and command.name == "body":
+            self._report(BodyFailed(command.uid, reason))
+        elif command is not None and command.name == "apply":
+            self._report(DeletionsApplied(error=reason))
+            if command.then_quit:
+                raise _Stop from None
+        await self._recover(exc)
 
     async def _next_command(self) -> _Command | None:
         timeout = self._seconds_to_next_timer()
@@ -473,6 +500,7 @@ class MailSession:
             if number is None:
                 self._report(BodyFailed(uid, "no longer on the server"))
                 return
+            size = self._identity_size(uid)
             try:
                 await self._retrieve(uid, number)
             except _GONE as exc:
@@ -488,6 +516,10 @@ class MailSession:
                     ConnectionState.RETRYING, describe_error(exc), minimum=LOCAL_FAILURE_RETRY
                 )
                 self._report(BodyFailed(uid, describe_error(exc)))
+                return
+            except AnswerTooLong:  # a lying or endless server: this message is marked
+                await self._disconnect()
+                self._message_too_long(uid, size)
                 return
             except ServerError as exc:  # -ERR for this message; the session is still good
                 self._touch()
@@ -505,6 +537,22 @@ class MailSession:
             self._report(BodyFailed(uid, "the body cache could not keep the message"))
         else:
             self._report(BodyReady(uid, path))
+
+    def _message_too_long(self, uid: str, size: int) -> None:
+        """The server sent more than it LISTed for ``uid``: mark the message, say so."""
+        problem = (
+            f"the server sent more than it announced ({size:,} bytes in LIST); "
+            "the download was stopped and the connection dropped"
+        )
+        self._schedule_retry(ConnectionState.RETRYING, problem)
+        row = self.store.record_problem(uid, problem)
+        if row is not None:
+            self._report(SummariesUpdated([row]))
+        self._report(BodyFailed(uid, problem))
+
+    def _identity_size(self, uid: str) -> int:
+        entry = self._identity.listing.get(uid) if self._identity is not None else None
+        return 0 if entry is None else entry[1]
 
     async def _retrieve(self, uid: str, number: int) -> None:
         assert self._client is not None and self._identity is not None

@@ -11,10 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tui_mail.pop3 import POP3Client
+from tui_mail.pop3.errors import AnswerTooLong
 from tui_mail.session.identity import MailboxIdentity, iter_header_blocks, read_identity
 from tui_mail.store import MassChange, MessageSummary, Store
 
 HEADER_BATCH = 100
+OVERSIZED_HEADERS = "the server sent more than it announced for the headers; they were cut off"
 
 
 @dataclass(frozen=True)
@@ -113,18 +115,29 @@ async def _fetch_new_headers(
     pending: list[tuple[str, bytes]] = []
     done = 0
     used_retr = False
-    async for number, block, whole in iter_header_blocks(client, list(uid_of)):
-        uid = uid_of[number]
-        if whole is not None:  # RETR fallback: keep the body we got anyway
-            store.bodies.store(uid, whole)
-            used_retr = True
-        pending.append((uid, block))
-        done += 1
-        if len(pending) >= batch_size:
-            _commit(store, pending, on_rows)
-            pending = []
-        if on_progress is not None:
-            on_progress(done, len(need))
+    try:
+        async for number, block, whole in iter_header_blocks(client, list(uid_of)):
+            uid = uid_of[number]
+            if whole is not None:  # RETR fallback: keep the body we got anyway
+                store.bodies.store(uid, whole)
+                used_retr = True
+            pending.append((uid, block))
+            done += 1
+            if len(pending) >= batch_size:
+                _commit(store, pending, on_rows)
+                pending = []
+            if on_progress is not None:
+                on_progress(done, len(need))
+    except AnswerTooLong as error:
+        # The connection is gone; keep what arrived and mark the one message that flooded,
+        # so the next session (which the caller opens) goes on past it.
+        _commit(store, pending, on_rows)
+        flooded = uid_of.get(error.number) if error.number is not None else None
+        if flooded is not None:
+            row = store.record_problem(flooded, OVERSIZED_HEADERS)
+            if row is not None and on_rows is not None:
+                on_rows([row])
+        raise
     if pending:
         _commit(store, pending, on_rows)
     return done, used_retr
