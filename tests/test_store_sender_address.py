@@ -53,3 +53,4 @@ def test_a_read_only_store_from_before_addresses_still_lists(tmp_path: Path) -> 
     finally:
         cache.close()
     assert rows["a"].subject == "Hi" and rows["a"].sender_address == ""
+    assert rows["a"].problem == ""
