@@ -104,6 +104,9 @@ class FakeSession:
         self.calls.append(("apply_deletions", then_quit))
         self._enqueue("apply", then_quit)
 
+    def provide_password(self, password: str | None) -> None:
+        self.calls.append(("provide_password", password))
+
     def shutdown(self) -> None:
         self.calls.append(("shutdown",))
         self._enqueue("shutdown", None)

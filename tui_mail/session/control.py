@@ -38,5 +38,11 @@ class SessionControl(Protocol):
         With ``then_quit=False`` the session reconnects afterwards (mutt's ``$``).
         """
 
+    def provide_password(self, password: str | None) -> None:
+        """Answer a :class:`~tui_mail.session.events.PasswordWanted`: log in with it now.
+
+        None means the user declined: stay offline (cached list and bodies stay usable).
+        """
+
     def shutdown(self) -> None:
         """End without deleting anything: close the connection without QUIT."""

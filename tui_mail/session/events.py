@@ -82,8 +82,21 @@ class Notice:
     severity: str = "information"  # information | warning | error
 
 
+@dataclass(frozen=True)
+class PasswordWanted:
+    """The session needs a password typed: the server refused the last one, or none is known.
+
+    The UI asks in its own masked dialog and answers with ``provide_password`` (None: stay
+    offline with the cached list).
+    """
+
+    prompt: str  # "The server refused the password; try again"
+    refused: bool = True
+
+
 SessionEvent = (
     StateChanged
+    | PasswordWanted
     | ListReplaced
     | SummariesUpdated
     | Progress

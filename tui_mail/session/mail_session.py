@@ -10,8 +10,9 @@ events it reports. Safety rules live here:
 * After a drop it reconnects with backoff and re-maps numbers from UIDL; [IN-USE] and
   [SYS/TEMP] wait and retry without asking for the password again; [AUTH] stops retrying.
 * While offline the cached list and cached bodies stay usable.
-* The session never prompts: the terminal belongs to the UI. A password the server refused is
-  forgotten, and the session stays offline until the user restarts and types it again.
+* The session never prompts: the terminal belongs to the UI. A password the server refused
+  ([AUTH]) is forgotten and the session reports :class:`PasswordWanted`; the UI asks in its
+  own masked dialog and answers with :meth:`provide_password` (None: stay offline).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from tui_mail.session.events import (
     DeletionsApplied,
     ListReplaced,
     Notice,
+    PasswordWanted,
     Progress,
     SessionEvent,
     StateChanged,
@@ -91,13 +93,18 @@ class RetryPolicy:
 
 @dataclass(frozen=True)
 class _Command:
-    name: str  # refresh | body | apply | shutdown
+    name: str  # refresh | body | apply | password | shutdown
     uid: str = ""
+    password: str | None = None
     then_quit: bool = False
 
 
 class _Stop(Exception):
     """The user asked the session to end."""
+
+
+class PasswordMissing(SecretError):
+    """No password is known (refused earlier, or never typed): the user must type one."""
 
 
 class MailSession:
@@ -163,6 +170,9 @@ class MailSession:
     def apply_deletions(self, *, then_quit: bool) -> None:
         self._queue.put_nowait(_Command("apply", then_quit=then_quit))
 
+    def provide_password(self, password: str | None) -> None:
+        self._queue.put_nowait(_Command("password", password=password))
+
     def shutdown(self) -> None:
         self._queue.put_nowait(_Command("shutdown"))
         if self._opening is not None:  # a login can take its whole timeout: stop waiting
@@ -225,6 +235,8 @@ class MailSession:
             await self._serve_body(command.uid)
         elif command.name == "apply":
             await self._apply_deletions(then_quit=command.then_quit)
+        elif command.name == "password":
+            await self._password_typed(command.password)
 
     # -- connecting ----------------------------------------------------------------------
 
@@ -266,15 +278,42 @@ class MailSession:
         if not account.uses_oauth:
             known = await asyncio.to_thread(self._secrets.lookup_password, account)
             if known is None:
-                raise SecretError(
-                    "no usable password (it was refused or never typed); quit "
-                    "and start tui-mail again to type it"
-                )
+                raise PasswordMissing("no password for this account yet")
         return await open_session(account, self._secrets, protocol_log=self._protocol_log)
+
+    async def _password_typed(self, password: str | None) -> None:
+        """The user's answer to PasswordWanted: log in with it, or stay offline."""
+        if password is None:
+            self._report(StateChanged(ConnectionState.OFFLINE, "no password; press r to retry"))
+            return
+        try:
+            self._secrets.accept_retyped_password(self.account, password)
+        except SecretError as problem:
+            self._report(PasswordWanted(f"{problem}; type it again", refused=False))
+            return
+        if self._client is None:
+            await self._connect_and_sync()
+
+    def _wants_password(self, exc: Exception) -> bool:
+        """Whether typing a password could fix this failure (never for OAuth tokens)."""
+        if self.account.uses_oauth:
+            return False
+        return isinstance(exc, PasswordMissing | AuthFailed)
 
     def _connect_failed(self, exc: Exception) -> None:
         reason = _describe(exc)
-        if isinstance(exc, MailboxInUse):
+        if self._wants_password(exc):
+            refused = isinstance(exc, AuthFailed)
+            self._report(StateChanged(ConnectionState.OFFLINE, reason))
+            self._report(
+                PasswordWanted(
+                    "The server refused the password; try again"
+                    if refused
+                    else f"Password for {self.account.user}@{self.account.host}",
+                    refused=refused,
+                )
+            )
+        elif isinstance(exc, MailboxInUse):
             self._schedule_retry(ConnectionState.BUSY, reason, minimum=self._retry.busy)
         elif isinstance(exc, LoginDelayed):
             delay = float(self.store.get_meta("login_delay") or self._retry.login_delay)

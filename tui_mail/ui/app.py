@@ -29,6 +29,7 @@ from tui_mail.session.events import (
     DeletionsApplied,
     ListReplaced,
     Notice,
+    PasswordWanted,
     Progress,
     SessionEvent,
     StateChanged,
@@ -45,6 +46,7 @@ from tui_mail.ui.save_actions import DisplayedMessage, SaveActions
 from tui_mail.ui.screens.confirm_quit import ConfirmQuit, QuitChoice, messages
 from tui_mail.ui.screens.help import HelpScreen, help_text
 from tui_mail.ui.screens.main import MailScreen
+from tui_mail.ui.screens.password import PasswordPrompt
 from tui_mail.ui.terminal_theme import apply_theme
 from tui_mail.ui.widgets.message_list import Clock, local_now
 from tui_mail.ui.widgets.preview import preview_text
@@ -198,6 +200,16 @@ class TuiMailApp(SaveActions):
     def _clear_note(self) -> None:
         self._note = ""
         self._refresh_status()
+
+    def on_session_password_wanted(self, message: msg.SessionMessage[PasswordWanted]) -> None:
+        """Ask again at once, in the app (masked); Esc stays offline with the cached list."""
+        if self._quitting:
+            return
+        prompt = message.event.prompt
+        if isinstance(self.screen, PasswordPrompt):
+            self.screen.update_prompt(prompt)
+            return
+        self.push_screen(PasswordPrompt(prompt, self._account_name), self._session.provide_password)
 
     def on_session_notice(self, message: msg.SessionMessage[Notice]) -> None:
         severity = message.event.severity
