@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+import sqlite3
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,6 +17,7 @@ from textual.pilot import Pilot
 from tests.fake_session import FIXED_NOW, FakeSession, small_mailbox
 from tui_mail.session.events import (
     ConnectionState,
+    ListReplaced,
     Progress,
     StateChanged,
     SummariesUpdated,
@@ -609,3 +612,30 @@ async def test_rows_waiting_for_headers_show_a_placeholder(tmp_path: Path) -> No
         await loaded(pilot, app, count=7)
         last = screen_lines(app)[7]
         assert last.startswith("●") and "…" in last and "3.9K" in last
+
+
+class CrashingAfterListSession(FakeSession):
+    """Shows its list, then dies the way a disk-full SQLite error used to kill the session."""
+
+    async def run(self, report: Callable[..., None]) -> None:  # type: ignore[override]
+        report(StateChanged(ConnectionState.CONNECTING))
+        report(ListReplaced(list(self.summaries)))
+        await asyncio.sleep(0.05)
+        raise sqlite3.OperationalError("database or disk is full")
+
+
+async def test_quit_and_yes_after_the_session_died_exits_and_deletes_nothing(
+    tmp_path: Path,
+) -> None:
+    session = CrashingAfterListSession(small_mailbox().summaries, {}, account_name="work")
+    app = make_app(session, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.model.total > 0)
+        await pilot.press("d")
+        await until(pilot, lambda: "session stopped" in app.mail_screen.status_bar.text)
+        await pilot.press("q")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmQuit))
+        await pilot.press("y")
+        await until(pilot, lambda: app.return_code is not None)
+    assert app.outcome is not None and app.outcome.startswith("Nothing was deleted")
+    assert not [call for call in session.calls if call[0] == "apply_deletions"]

@@ -16,6 +16,7 @@ from tui_mail.pop3.errors import (
     ServerError,
     TemporaryFailure,
 )
+from tui_mail.store.schema import StoreError
 
 
 def describe_error(exc: BaseException) -> str:
@@ -38,6 +39,8 @@ def describe_error(exc: BaseException) -> str:
         return "host name not found"
     if isinstance(exc, TimeoutError | asyncio.TimeoutError):
         return "timed out"
+    if isinstance(exc, StoreError):  # written for users: "disk full: cannot write to DIR"
+        return str(exc)
     if isinstance(exc, OSError):
         return exc.strerror or str(exc)
-    return f"{type(exc).__name__}: {exc}"
+    return f"unexpected error ({type(exc).__name__}: {exc}); run with --log FILE and report it"

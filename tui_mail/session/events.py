@@ -67,11 +67,20 @@ class BodyFailed:
 
 @dataclass(frozen=True)
 class DeletionsApplied:
-    """The outcome of DELE + QUIT. With ``error`` set nothing was deleted; marks are kept."""
+    """The outcome of DELE + QUIT. With ``error`` set nothing was deleted; marks are kept.
+
+    ``unknown``: QUIT was sent but its answer never came, so the server may or may not have
+    deleted these (RFC 1939); their marks are kept and the next sync says which went.
+    ``skipped``: marked, but the server's message no longer matched what was marked (size,
+    headers, or an identical copy that is not marked too); left alone, with ``skipped_why``.
+    """
 
     deleted: list[str] = field(default_factory=list)
     not_found: list[str] = field(default_factory=list)
     error: str | None = None
+    unknown: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    skipped_why: str = ""
 
 
 @dataclass(frozen=True)

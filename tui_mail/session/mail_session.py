@@ -9,6 +9,12 @@ events it reports. Safety rules live here:
   so a dropped connection or a crash commits nothing (and Gmail does not "pop" what we RETR'd).
 * After a drop it reconnects with backoff and re-maps numbers from UIDL; [IN-USE] and
   [SYS/TEMP] wait and retry without asking for the password again; [AUTH] stops retrying.
+* A user action that needs the server (open, apply deletions, refresh) connects at once, and
+  reconnects once more when the connection turns out to be gone, before it reports failure.
+* Nothing ends the loop but shutdown: an unexpected error (a full disk, a damaged store, a bug)
+  is reported in words and the session carries on, so quitting always works.
+* A QUIT whose answer is lost leaves the outcome unknown (RFC 1939): the marks are kept, and
+  the next sync says which of those messages the server did delete.
 * While offline the cached list and cached bodies stay usable.
 * The session never prompts: the terminal belongs to the UI. A password the server refused
   ([AUTH]) is forgotten and the session reports :class:`PasswordWanted`; the UI asks in its
@@ -19,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -29,6 +36,8 @@ from tui_mail.pop3 import POP3Client
 from tui_mail.pop3.connection import ProtocolLog
 from tui_mail.pop3.errors import (
     AuthFailed,
+    CommandTimeout,
+    ConnectionLost,
     InvalidArgument,
     LoginDelayed,
     MailboxInUse,
@@ -36,6 +45,7 @@ from tui_mail.pop3.errors import (
     PermanentFailure,
     PlaintextNotAllowed,
     POP3Error,
+    ServerError,
     TemporaryFailure,
     TLSFailure,
     UTF8Required,
@@ -57,7 +67,7 @@ from tui_mail.session.events import (
 )
 from tui_mail.session.identity import MailboxIdentity, read_identity
 from tui_mail.session.sync import sync_mailbox
-from tui_mail.store import MessageSummary, Store
+from tui_mail.store import MessageSummary, Store, StoreError
 
 Report = Callable[[SessionEvent], None]
 Opener = Callable[[], Awaitable[POP3Client]]
@@ -66,6 +76,11 @@ KEEPALIVE_SECONDS = 240.0  # well inside the 600 s autologout of Dovecot and RFC
 CHECK_INTERVAL_SECONDS = 300.0
 PROGRESS_EVERY = 25  # header progress is reported every this many messages
 PROGRESS_MIN_BYTES = 256 * 1024  # smaller bodies arrive too fast to need a progress bar
+LOCAL_FAILURE_RETRY = 60.0  # seconds before trying again after the disk or the store failed
+UNCONFIRMED_META = "unconfirmed_deletions"  # keys DELE'd in a session whose QUIT got no answer
+
+# The connection turned out to be gone (idle drop, server restart): reconnecting may help.
+_GONE = (ConnectionLost, CommandTimeout)
 
 
 # Errors after which connecting again cannot help (and, for [AUTH], would lock accounts).
@@ -143,6 +158,7 @@ class MailSession:
         self._retry_at: float | None = None  # monotonic time of the next automatic connect
         self._next_check = 0.0
         self._last_activity = 0.0
+        self._last_failure = ""  # why the last connect failed, for "offline (...)"
 
     # -- SessionControl: called by the UI, never blocks ----------------------------------
 
@@ -190,11 +206,24 @@ class MailSession:
         self._retry_at = time.monotonic()
         try:
             while True:
-                await self._tick()
+                try:
+                    await self._tick()
+                except (_Stop, asyncio.CancelledError):
+                    raise
+                except Exception as exc:  # never die silently: say it, stay usable
+                    await self._recover(exc)
         except _Stop:
             pass
         finally:
             await self._disconnect()
+
+    async def _recover(self, exc: Exception) -> None:
+        """An unexpected failure: drop the connection (no QUIT), say why, try again later."""
+        with contextlib.suppress(Exception):
+            await self._disconnect()
+        reason = describe_error(exc)
+        self._report(Notice(reason, "error"))
+        self._schedule_retry(ConnectionState.RETRYING, reason, minimum=LOCAL_FAILURE_RETRY)
 
     async def _tick(self) -> None:
         """Wait for a command or a timer, then do the one thing that is due."""
@@ -262,6 +291,7 @@ class MailSession:
             self._opening = None
         self._client = client
         self._backoff = self._retry.first
+        self._last_failure = ""
         self._touch()
         self._report(StateChanged(ConnectionState.ONLINE, self._tls_words(client)))
         self._warn_about_server(client)
@@ -302,6 +332,7 @@ class MailSession:
 
     def _connect_failed(self, exc: Exception) -> None:
         reason = _describe(exc)
+        self._last_failure = reason
         if self._wants_password(exc):
             refused = isinstance(exc, AuthFailed)
             self._report(StateChanged(ConnectionState.OFFLINE, reason))
@@ -346,6 +377,12 @@ class MailSession:
         except (POP3Error, OSError) as exc:
             await self._disconnect()
             self._schedule_retry(ConnectionState.RETRYING, describe_error(exc))
+            return False
+        except StoreError as exc:  # a full disk in the middle of a sync: say so, not a drop
+            await self._disconnect()
+            reason = self._last_failure = describe_error(exc)
+            self._report(Notice(reason, "error"))
+            self._schedule_retry(ConnectionState.RETRYING, reason, minimum=LOCAL_FAILURE_RETRY)
             return False
         self._touch()
         return True
@@ -417,6 +454,7 @@ class MailSession:
             self._report(StateChanged(ConnectionState.OFFLINE, "the server's UIDs changed"))
             return
         self._identity = result.identity
+        self._report_unconfirmed(result.identity.listing)
         if result.weak_identity:
             self._report(
                 Notice(
@@ -430,21 +468,61 @@ class MailSession:
 
     # -- bodies --------------------------------------------------------------------------
 
+    async def _online(self) -> bool:
+        """Connect now if there is no session: the user is waiting, not the backoff timer."""
+        if self._client is None or self._identity is None:
+            await self._connect_and_sync()
+        return self._client is not None and self._identity is not None
+
+    def _offline_words(self) -> str:
+        detail = self._last_failure or "could not connect to the server"
+        return f"offline ({detail}) and not in the local cache"
+
     async def _serve_body(self, uid: str) -> None:
-        cached = self.store.bodies.path(uid)
+        try:
+            cached = self.store.bodies.path(uid)
+        except StoreError as exc:
+            self._report(BodyFailed(uid, describe_error(exc)))
+            return
         if cached is not None:
             self._report(BodyReady(uid, cached))
             return
-        if self._client is None or self._identity is None:
-            self._report(BodyFailed(uid, "offline and not in the local cache"))
-            return
-        number = self._identity.number_of(uid)
-        if number is None:
-            self._report(BodyFailed(uid, "no longer on the server"))
-            return
-        if not await self._guarded(lambda: self._retrieve(uid, number)):
-            self._report(BodyFailed(uid, "the connection dropped while downloading"))
-            return
+        for attempt in (1, 2):  # a connection found gone is reconnected once
+            if not await self._online():
+                self._report(BodyFailed(uid, self._offline_words()))
+                return
+            assert self._identity is not None
+            number = self._identity.number_of(uid)
+            if number is None:
+                self._report(BodyFailed(uid, "no longer on the server"))
+                return
+            try:
+                await self._retrieve(uid, number)
+            except _GONE as exc:
+                await self._disconnect()
+                if attempt == 1:
+                    continue
+                self._schedule_retry(ConnectionState.RETRYING, describe_error(exc))
+                self._report(BodyFailed(uid, f"the connection dropped while downloading ({exc})"))
+                return
+            except StoreError as exc:  # the disk, not the network: say which
+                await self._disconnect()  # the RETR was cut short: the stream is out of step
+                self._schedule_retry(
+                    ConnectionState.RETRYING, describe_error(exc), minimum=LOCAL_FAILURE_RETRY
+                )
+                self._report(BodyFailed(uid, describe_error(exc)))
+                return
+            except ServerError as exc:  # -ERR for this message; the session is still good
+                self._touch()
+                self._report(BodyFailed(uid, describe_error(exc)))
+                return
+            except POP3Error as exc:
+                await self._disconnect()
+                self._schedule_retry(ConnectionState.RETRYING, describe_error(exc))
+                self._report(BodyFailed(uid, describe_error(exc)))
+                return
+            self._touch()
+            break
         path = self.store.bodies.path(uid)
         if path is None:
             self._report(BodyFailed(uid, "the body cache could not keep the message"))
@@ -468,15 +546,12 @@ class MailSession:
     # -- deleting ------------------------------------------------------------------------
 
     async def _apply_deletions(self, *, then_quit: bool) -> None:
-        # Taken before any reconnect: a mark whose message vanished meanwhile (another client
-        # deleted it) is then reported not_found instead of silently dropped by the reconcile.
-        marked = self.store.pending_deletions()
-        if not marked:
-            outcome = DeletionsApplied()
-        elif self._client is None and not await self._connect():
-            outcome = DeletionsApplied(error="could not connect to the server")
-        else:
-            outcome = await self._delete(marked)
+        try:
+            outcome = await self._deletion_outcome()
+        except Exception as exc:  # the store failed, or a bug: nothing was committed
+            with contextlib.suppress(Exception):
+                await self._disconnect()
+            outcome = DeletionsApplied(error=describe_error(exc))
         self._report(outcome)
         if then_quit:
             raise _Stop
@@ -484,16 +559,31 @@ class MailSession:
         if self._retry_at is None:  # else a reconnect is already scheduled
             await self._refresh()  # a new session also shows new mail (mutt's "$")
 
-    async def _connect(self) -> bool:
-        """Connect and sync; True only if a usable session came out of it."""
-        await self._connect_and_sync()
-        return self._client is not None
+    async def _deletion_outcome(self) -> DeletionsApplied:
+        # Taken before any reconnect: a mark whose message vanished meanwhile (another client
+        # deleted it) is then reported not_found instead of silently dropped by the reconcile.
+        marked = self.store.pending_deletions()
+        if not marked:
+            return DeletionsApplied()
+        for attempt in (1, 2):  # a connection found gone is reconnected once
+            if not await self._online():
+                return DeletionsApplied(error=self._last_failure or "could not connect")
+            outcome, gone = await self._delete(marked)
+            if not gone or attempt == 2:
+                return outcome
+        raise AssertionError("unreachable")
 
-    async def _delete(self, marked: list[str]) -> DeletionsApplied:
-        """UIDL again, DELE what is found, QUIT; a failure before +OK to QUIT deletes nothing."""
+    async def _delete(self, marked: list[str]) -> tuple[DeletionsApplied, bool]:
+        """UIDL again, DELE what is found, QUIT; a failure before QUIT deletes nothing.
+
+        Returns the outcome and whether the connection was found gone before QUIT (then a
+        new session may simply try again).
+        """
         client = self._client
         assert client is not None
         self._client = self._identity = None  # this session ends here, one way or another
+        found: list[str] = []
+        quit_sent = False
         try:
             identity = await read_identity(client)  # numbers checked in *this* session
             found = [uid for uid in marked if uid in identity.listing]
@@ -501,13 +591,47 @@ class MailSession:
             for done, uid in enumerate(found, 1):
                 await client.dele(identity.listing[uid][0])
                 self._report(Progress("deleting", done, len(found)))
+            quit_sent = True
             await client.quit()
         except (POP3Error, OSError) as exc:
             with contextlib.suppress(Exception):
                 await client.abort()
-            return DeletionsApplied(error=describe_error(exc))
-        self.store.deletions_done(found)
-        return DeletionsApplied(deleted=found, not_found=missing)
+            if quit_sent:  # the server may have committed: only the next session can tell
+                self.store.set_meta(UNCONFIRMED_META, json.dumps(found))
+                return DeletionsApplied(unknown=found, error=describe_error(exc)), False
+            return DeletionsApplied(error=describe_error(exc)), isinstance(exc, _GONE)
+        try:
+            self.store.deletions_done(found)
+        except StoreError as exc:  # deleted all the same: the next sync sees them gone
+            self._report(Notice(describe_error(exc), "error"))
+        return DeletionsApplied(deleted=found, not_found=missing), False
+
+    def _report_unconfirmed(self, listing: dict[str, tuple[int, int]]) -> None:
+        """After a lost QUIT answer: say which of the messages the server did delete."""
+        raw = self.store.get_meta(UNCONFIRMED_META)
+        if raw is None:
+            return
+        self.store.set_meta(UNCONFIRMED_META, None)
+        try:
+            keys = [str(key) for key in json.loads(raw)]
+        except (ValueError, TypeError):
+            return
+        kept = [key for key in keys if key in listing]
+        went = len(keys) - len(kept)
+        parts = []
+        if went:
+            parts.append(f"the server did delete {messages_words(went)}")
+        if kept:
+            verb = "is" if len(kept) == 1 else "are"
+            parts.append(f"{messages_words(len(kept))} {verb} still there and still marked")
+        if parts:
+            self._report(
+                Notice("Last time the server's answer to QUIT was lost: " + "; ".join(parts) + ".")
+            )
+
+
+def messages_words(count: int) -> str:
+    return f"{count} message" + ("" if count == 1 else "s")
 
 
 def _describe(exc: Exception) -> str:

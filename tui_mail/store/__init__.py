@@ -10,7 +10,13 @@ from tui_mail.store.reconcile import (
     MassChange,
     ReconcileResult,
 )
-from tui_mail.store.schema import SCHEMA_VERSION, StoreError
+from tui_mail.store.schema import (
+    SCHEMA_VERSION,
+    StoreDamaged,
+    StoreError,
+    StoreFull,
+    StoreReadOnly,
+)
 from tui_mail.store.store import IdentityStrength, Store, account_dir_name
 
 __all__ = [
@@ -26,7 +32,10 @@ __all__ = [
     "MessageSummary",
     "ReconcileResult",
     "Store",
+    "StoreDamaged",
     "StoreError",
+    "StoreFull",
+    "StoreReadOnly",
     "account_dir_name",
     "body_file_name",
 ]

@@ -20,7 +20,7 @@ from typing import BinaryIO
 
 from tui_mail.accounts.paths import ensure_private_dir, fsync_dir
 from tui_mail.store.database import Database
-from tui_mail.store.schema import StoreError
+from tui_mail.store.schema import StoreError, classify_store_error, is_local_storage_error
 
 DEFAULT_BODY_CACHE_BYTES = 512 * 1024 * 1024
 TEMP_PREFIX = ".tmp-"
@@ -58,7 +58,10 @@ class BodyCache:
         The body becomes visible only if the block ends without an exception; a failed or
         interrupted download leaves the cache as it was.
         """
-        fd, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=self.directory)
+        try:
+            fd, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=self.directory)
+        except OSError as error:
+            raise classify_store_error(error, self.directory) from error
         temp_path = Path(temp_name)
         final_path = self.directory / body_file_name(uid)
         try:
@@ -68,11 +71,13 @@ class BodyCache:
                 os.fsync(sink.fileno())
                 size = sink.tell()
             os.replace(temp_path, final_path)
-        except BaseException:
+            fsync_dir(self.directory)
+        except BaseException as error:
             with contextlib.suppress(FileNotFoundError):
                 temp_path.unlink()
+            if is_local_storage_error(error):  # a full disk is said as such, not as a drop
+                raise classify_store_error(error, self.directory) from error
             raise
-        fsync_dir(self.directory)
         try:
             with self._db.write() as db:
                 db.execute(

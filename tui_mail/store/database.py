@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from tui_mail.accounts.paths import PRIVATE_FILE_MODE, ensure_private_file
-from tui_mail.store.schema import SCHEMA_VERSION, StoreError, migrate
+from tui_mail.store.schema import SCHEMA_VERSION, StoreError, classify_store_error, migrate
 
 BUSY_TIMEOUT = 10.0  # seconds to wait for another process (a cron `check`) to commit
 
@@ -31,13 +31,16 @@ class Database:
 
     def __init__(self, path: Path, *, schema_version: int = SCHEMA_VERSION) -> None:
         self.path = path
-        ensure_private_file(path)
+        try:
+            ensure_private_file(path)
+        except OSError as error:
+            raise classify_store_error(error, path) from None
         try:
             self.connection = sqlite3.connect(
                 path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
             )
         except sqlite3.Error as error:
-            raise StoreError(f"cannot open the local store {path}: {error}") from None
+            raise classify_store_error(error, path) from None
         self.lock = threading.RLock()
         try:
             self.connection.execute("PRAGMA foreign_keys = ON")
@@ -46,9 +49,9 @@ class Database:
                 raise StoreError(f"cannot use write-ahead logging for {path} (got {mode})")
             self.connection.execute("PRAGMA synchronous = FULL")
             migrate(self.connection, schema_version)
-        except sqlite3.DatabaseError as error:
+        except sqlite3.Error as error:
             self.connection.close()
-            raise StoreError(f"the local store {path} is unusable: {error}") from None
+            raise classify_store_error(error, path) from None
         except BaseException:
             self.connection.close()
             raise
@@ -66,23 +69,37 @@ class Database:
     def write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction: committed if the block ends normally, else rolled back."""
         with self.lock:
-            self.connection.execute("BEGIN IMMEDIATE")
+            try:
+                self.connection.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as error:
+                raise classify_store_error(error, self.path) from error
             try:
                 yield self.connection
-            except BaseException:
-                self.connection.execute("ROLLBACK")
+                self.connection.execute("COMMIT")
+            except BaseException as error:
+                with contextlib.suppress(sqlite3.Error):
+                    self.connection.execute("ROLLBACK")
+                if isinstance(error, sqlite3.Error) and not isinstance(
+                    error, sqlite3.IntegrityError
+                ):
+                    raise classify_store_error(error, self.path) from error
                 raise
-            self.connection.execute("COMMIT")
 
     @contextlib.contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
         """A consistent snapshot for several SELECTs."""
         with self.lock:
-            self.connection.execute("BEGIN")
+            try:
+                self.connection.execute("BEGIN")
+            except sqlite3.Error as error:
+                raise classify_store_error(error, self.path) from error
             try:
                 yield self.connection
+            except sqlite3.Error as error:
+                raise classify_store_error(error, self.path) from error
             finally:
-                self.connection.execute("COMMIT")
+                with contextlib.suppress(sqlite3.Error):
+                    self.connection.execute("COMMIT")
 
     def close(self) -> None:
         with self.lock:

@@ -8,12 +8,61 @@ is refused (never "repaired" by an older tui-mail).
 
 from __future__ import annotations
 
+import errno
 import sqlite3
 from collections.abc import Sequence
 
 
 class StoreError(Exception):
     """The local store cannot be used (newer schema, corrupt file, unknown UID...)."""
+
+
+class StoreFull(StoreError):
+    """The disk (or quota) holding the local store is full: said as such, never as a drop."""
+
+
+class StoreDamaged(StoreError):
+    """The database file is corrupt, truncated or not a database: it can be set aside."""
+
+
+class StoreReadOnly(StoreError):
+    """The data directory or database cannot be written (read-only mount, permissions)."""
+
+
+_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+_READ_ONLY_ERRNOS = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
+_SQLITE_FULL, _SQLITE_CORRUPT, _SQLITE_NOTADB = 13, 11, 26
+_SQLITE_READONLY, _SQLITE_CANTOPEN, _SQLITE_PERM = 8, 14, 3
+
+
+def is_local_storage_error(error: BaseException) -> bool:
+    """An OSError that says the disk is full or not writable (not a network error)."""
+    return isinstance(error, OSError) and error.errno in _FULL_ERRNOS | _READ_ONLY_ERRNOS
+
+
+def classify_store_error(error: BaseException, where: object) -> StoreError:
+    """The :class:`StoreError` that says in words what an SQLite or OS error means here."""
+    if isinstance(error, StoreError):
+        return error
+    if isinstance(error, OSError):
+        reason = error.strerror or type(error).__name__
+        if error.errno in _FULL_ERRNOS:
+            return StoreFull(f"disk full: cannot write to {where}")
+        if error.errno in _READ_ONLY_ERRNOS:
+            return StoreReadOnly(f"cannot write to {where}: {reason}")
+        return StoreError(f"cannot use {where}: {reason}")
+    code = getattr(error, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    text = str(error)
+    if primary == _SQLITE_FULL or "disk is full" in text:
+        return StoreFull(f"disk full: cannot write to {where}")
+    if primary in (_SQLITE_CORRUPT, _SQLITE_NOTADB) or "malformed" in text:
+        return StoreDamaged(f"the local store {where} is damaged and unusable: {text}")
+    if primary in (_SQLITE_READONLY, _SQLITE_PERM) or "readonly" in text:
+        return StoreReadOnly(f"cannot write to {where}: {text}")
+    if primary == _SQLITE_CANTOPEN:
+        return StoreReadOnly(f"cannot open {where}: {text}")
+    return StoreError(f"the local store {where} failed: {text}")
 
 
 # MIGRATIONS[n] takes the schema from version n to n + 1.

@@ -57,9 +57,18 @@ SESSION_STOP_TIMEOUT = 5.0  # seconds to let the session close its connection on
 
 def deletion_outcome(event: DeletionsApplied) -> str:
     """What happened at the server, in words (UIDs are counted, never shown)."""
+    if event.unknown:
+        return (
+            f"The server did not answer QUIT ({event.error}): {messages(len(event.unknown))} "
+            "may or may not have been deleted. The marks are kept; the next check says which "
+            "went."
+        )
     if event.error is not None:
         return f"Nothing was deleted ({event.error}); the marks are kept for next time."
     text = f"Deleted {messages(len(event.deleted))} from the server."
+    if event.skipped:
+        why = f" ({event.skipped_why})" if event.skipped_why else ""
+        text += f" {messages(len(event.skipped))} left alone{why}."
     if event.not_found:
         text += (
             f" {len(event.not_found)} marked {'was' if len(event.not_found) == 1 else 'were'}"
@@ -138,7 +147,14 @@ class TuiMailApp(SaveActions):
         self.post_message(msg.wrap_event(event))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker is not self._session_worker or self._quitting:
+        if event.worker is not self._session_worker:
+            return
+        ended = event.state in (WorkerState.ERROR, WorkerState.SUCCESS, WorkerState.CANCELLED)
+        if self._quitting:
+            if ended and self._quit_after_deletion and self.outcome is None:
+                # The session ended without answering: nobody is left to delete anything.
+                self.outcome = "Nothing was deleted (the session had stopped); the marks are kept."
+                self._finish()
             return
         if event.state in (WorkerState.ERROR, WorkerState.SUCCESS):
             error = event.worker.error
@@ -147,7 +163,12 @@ class TuiMailApp(SaveActions):
             self._state_since = time.monotonic()
             self._refresh_status()
             if error is not None:
-                self.notify(why, severity="error", markup=False)
+                detail = one_line(f"{why} ({error}); q quits; run with --log FILE to report it")
+                self.notify(detail, severity="error", markup=False)
+
+    def _session_alive(self) -> bool:
+        worker = self._session_worker
+        return worker is not None and worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
 
     # -- session events ----------------------------------------------------------------------
 
@@ -360,7 +381,10 @@ class TuiMailApp(SaveActions):
             self.push_screen(ConfirmQuit(self.model.marked), self._on_quit_choice)
 
     def _on_quit_choice(self, choice: QuitChoice | None) -> None:
-        if choice == "delete":
+        if choice == "delete" and not self._session_alive():
+            self.outcome = "Nothing was deleted (the session had stopped); the marks are kept."
+            self._finish()
+        elif choice == "delete":
             self._quitting = self._quit_after_deletion = True
             self._activity["deleting"] = f"deleting {self.model.marked}"
             self._refresh_status()
