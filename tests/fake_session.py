@@ -104,6 +104,9 @@ class FakeSession:
         self.calls.append(("apply_deletions", then_quit))
         self._enqueue("apply", then_quit)
 
+    def cancel_body(self) -> None:
+        self.calls.append(("cancel_body",))
+
     def provide_password(self, password: str | None) -> None:
         self.calls.append(("provide_password", password))
 

@@ -405,7 +405,8 @@ async def test_cached_bodies_do_not_wait_for_a_slow_connect(
             assert events.of(BodyReady)[0].path.read_bytes().endswith(b"message 1.\r\n")
         # Leaving ``running`` shut the session down: that has to cancel the stalled login
         # (its timeout is 30 s, more than ``running`` waits), which sent nothing at all.
-        assert server.last_session.commands == []
+        # (The server may not even have accepted that connection yet: no record is fine too.)
+        assert all(record.commands == [] for record in server.sessions[1:])
 
 
 # -- deleting ----------------------------------------------------------------------------------

@@ -26,6 +26,12 @@ class SessionControl(Protocol):
     def request_body(self, uid: str) -> None:
         """Make the body available: from the cache, else RETR; answers BodyReady/BodyFailed."""
 
+    def cancel_body(self) -> None:
+        """Stop the download under way (Esc): nothing is kept of it, the session reconnects.
+
+        Opening another message cancels a large download by itself.
+        """
+
     def set_read(self, uid: str, read: bool) -> None:
         """Record read/unread locally (never touches the server)."""
 

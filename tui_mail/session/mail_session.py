@@ -15,6 +15,10 @@ events it reports. Safety rules live here:
   is reported in words and the session carries on, so quitting always works.
 * A QUIT whose answer is lost leaves the outcome unknown (RFC 1939): the marks are kept, and
   the next sync says which of those messages the server did delete.
+* The user's request goes first: a message opened while headers load is fetched after at most
+  one pipelining window of TOP answers; opening another message, or ``cancel_body`` (Esc),
+  cancels a large download by dropping the connection (no QUIT: nothing is committed, the
+  partial body is thrown away) and reconnecting at once.
 * While offline the cached list and cached bodies stay usable.
 * The session never prompts: the terminal belongs to the UI. A password the server refused
   ([AUTH]) is forgotten and the session reports :class:`PasswordWanted`; the UI asks in its
@@ -27,6 +31,7 @@ import asyncio
 import contextlib
 import json
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -118,6 +123,17 @@ class _Stop(Exception):
     """The user asked the session to end."""
 
 
+@dataclass(frozen=True)
+class _Download:
+    uid: str
+    large: bool  # worth cancelling when the user moves on
+    task: asyncio.Task[None]
+
+
+class _DownloadCancelled(Exception):
+    """The user cancelled the RETR under way (Esc, or opened another message)."""
+
+
 class PasswordMissing(SecretError):
     """No password is known (refused earlier, or never typed): the user must type one."""
 
@@ -159,6 +175,10 @@ class MailSession:
         self._next_check = 0.0
         self._last_activity = 0.0
         self._last_failure = ""  # why the last connect failed, for "offline (...)"
+        self._wanted: deque[str] = deque()  # bodies the user asked for, oldest first
+        self._download: _Download | None = None  # the RETR under way
+        self._dropped_by_user = False  # a cancel dropped the connection: reconnect at once
+        self._in_sync = False  # bodies served from inside a sync must not reconnect
 
     # -- SessionControl: called by the UI, never blocks ----------------------------------
 
@@ -171,8 +191,19 @@ class MailSession:
         cached = self.store.bodies.path(uid) if self._running else None
         if cached is not None:
             self._report(BodyReady(uid, cached))
-        else:
-            self._queue.put_nowait(_Command("body", uid=uid))
+            return
+        download = self._download
+        if download is not None and download.uid != uid and download.large:
+            download.task.cancel()  # the user moved on: do not make them wait for it
+        if uid not in self._wanted:
+            self._wanted.append(uid)
+        self._queue.put_nowait(_Command("body", uid=uid))
+
+    def cancel_body(self) -> None:
+        """Esc while a message downloads: stop it (the connection is dropped, then reopened)."""
+        self._wanted.clear()
+        if self._download is not None:
+            self._download.task.cancel()
 
     def set_read(self, uid: str, read: bool) -> None:
         self.store.mark_read([uid], read)
@@ -261,7 +292,7 @@ class MailSession:
         if command.name == "refresh":
             await self._refresh()
         elif command.name == "body":
-            await self._serve_body(command.uid)
+            await self._serve_wanted()
         elif command.name == "apply":
             await self._apply_deletions(then_quit=command.then_quit)
         elif command.name == "password":
@@ -292,6 +323,7 @@ class MailSession:
         self._client = client
         self._backoff = self._retry.first
         self._last_failure = ""
+        self._dropped_by_user = False
         self._touch()
         self._report(StateChanged(ConnectionState.ONLINE, self._tls_words(client)))
         self._warn_about_server(client)
@@ -376,6 +408,9 @@ class MailSession:
             await action()
         except (POP3Error, OSError) as exc:
             await self._disconnect()
+            if self._dropped_by_user:  # we hung up ourselves (a cancelled download)
+                self._reconnect_now()
+                return False
             self._schedule_retry(ConnectionState.RETRYING, describe_error(exc))
             return False
         except StoreError as exc:  # a full disk in the middle of a sync: say so, not a drop
@@ -389,6 +424,11 @@ class MailSession:
 
     def _touch(self) -> None:
         self._last_activity = time.monotonic()
+
+    def _reconnect_now(self) -> None:
+        self._dropped_by_user = False
+        self._retry_at = time.monotonic()
+        self._report(StateChanged(ConnectionState.CONNECTING, "reconnecting after a cancel"))
 
     @staticmethod
     def _tls_words(client: POP3Client) -> str:
@@ -441,7 +481,13 @@ class MailSession:
             if done == total or done % PROGRESS_EVERY == 0:  # spare the UI 1,000 repaints
                 self._report(Progress("headers", done, total))
 
-        result = await sync_mailbox(self._client, self.store, on_rows=rows, on_progress=progress)
+        self._in_sync = True
+        try:
+            result = await sync_mailbox(
+                self._client, self.store, on_rows=rows, on_progress=progress, urgent=self
+            )
+        finally:
+            self._in_sync = False
         if result.mass_change is not None:
             self._report(
                 Notice(
@@ -467,6 +513,22 @@ class MailSession:
         self._report(Progress("headers", result.headers_fetched, result.headers_fetched))
 
     # -- bodies --------------------------------------------------------------------------
+
+    def pending(self) -> bool:
+        """UrgentWork: the user waits for a body (the sync lets it go first)."""
+        return bool(self._wanted)
+
+    async def serve(self, identity: MailboxIdentity) -> None:
+        """UrgentWork: serve wanted bodies in the middle of a sync, on its connection."""
+        self._identity = identity
+        await self._serve_wanted()
+
+    async def _serve_wanted(self) -> None:
+        """Every body the user asked for, in order; each answers BodyReady or BodyFailed."""
+        while self._wanted:
+            if self._in_sync and self._client is None:
+                return  # the sync's connection is gone: the sync ends, the reconnect serves
+            await self._serve_body(self._wanted.popleft())
 
     async def _online(self) -> bool:
         """Connect now if there is no session: the user is waiting, not the backoff timer."""
@@ -497,7 +559,15 @@ class MailSession:
                 self._report(BodyFailed(uid, "no longer on the server"))
                 return
             try:
-                await self._retrieve(uid, number)
+                await self._cancellable_retrieve(uid, number)
+            except _DownloadCancelled:
+                await self._disconnect()  # mid-RETR: the stream is out of step anyway
+                self._report(BodyFailed(uid, "download cancelled"))
+                if self._in_sync:
+                    self._dropped_by_user = True  # the sync fails next, then reconnects
+                else:
+                    self._reconnect_now()
+                return
             except _GONE as exc:
                 await self._disconnect()
                 if attempt == 1:
@@ -528,6 +598,25 @@ class MailSession:
             self._report(BodyFailed(uid, "the body cache could not keep the message"))
         else:
             self._report(BodyReady(uid, path))
+
+    async def _cancellable_retrieve(self, uid: str, number: int) -> None:
+        """RETR as a task that :meth:`request_body` and :meth:`cancel_body` may cancel."""
+        assert self._identity is not None
+        large = self._identity.listing[uid][1] >= PROGRESS_MIN_BYTES
+        task = asyncio.ensure_future(self._retrieve(uid, number))
+        self._download = _Download(uid, large, task)
+        try:
+            await asyncio.wait({task})
+        except asyncio.CancelledError:  # the session itself is stopping
+            task.cancel()
+            raise
+        finally:
+            self._download = None
+        if task.cancelled():
+            if large:
+                self._report(Progress("message bytes", 1, 1))  # clear the progress display
+            raise _DownloadCancelled
+        task.result()
 
     async def _retrieve(self, uid: str, number: int) -> None:
         assert self._client is not None and self._identity is not None

@@ -116,6 +116,7 @@ class TuiMailApp(SaveActions):
         self._activity: dict[str, str] = {}
         self._note = ""
         self._wanted_uid: str | None = None
+        self._loading_uid: str | None = None  # asked for, not yet ready: Esc cancels it
         self.displayed: DisplayedMessage | None = None
         self._session_worker: Worker[None] | None = None
         self._quitting = False
@@ -196,10 +197,14 @@ class TuiMailApp(SaveActions):
         self._refresh_status()
 
     def on_session_body_ready(self, message: msg.SessionMessage[BodyReady]) -> None:
+        if message.event.uid == self._loading_uid:
+            self._loading_uid = None
         if message.event.uid == self._wanted_uid:
             self._render_body(message.event.uid, message.event.path)
 
     def on_session_body_failed(self, message: msg.SessionMessage[BodyFailed]) -> None:
+        if message.event.uid == self._loading_uid:
+            self._loading_uid = None
         if message.event.uid == self._wanted_uid:
             self._wanted_uid = None
             reason = one_line(message.event.reason)
@@ -276,9 +281,9 @@ class TuiMailApp(SaveActions):
         self.mail_screen.add_class("-preview")
         if self._wanted_uid == row.uid:
             return  # already shown, or on its way
-        self._wanted_uid = row.uid
-        self.mail_screen.preview.show_status("Loading message…")
-        self._session.request_body(row.uid)
+        self._wanted_uid = self._loading_uid = row.uid
+        self.mail_screen.preview.show_status("Loading message… (Esc cancels)")
+        self._session.request_body(row.uid)  # a large download of another one is cancelled
 
     def action_preview_page_down(self) -> None:
         self.mail_screen.preview.scroll_page_down(animate=False)
@@ -334,6 +339,12 @@ class TuiMailApp(SaveActions):
         field.focus()
 
     def action_clear_filter(self) -> None:
+        """Esc: cancel a message download under way, else clear the filter."""
+        if self._loading_uid is not None:
+            self._loading_uid = self._wanted_uid = None
+            self._session.cancel_body()
+            self.mail_screen.preview.show_status("Download cancelled.")
+            return
         field = self.mail_screen.filter_input
         if not field.has_class("-shown") and not self.model.filter_text:
             return

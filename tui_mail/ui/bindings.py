@@ -43,7 +43,12 @@ SCREEN_BINDINGS: list[Binding] = [
     Binding("s", "app.save_attachment", "Save an attachment", id="mail.save_attachment"),
     Binding("S", "app.save_message", "Save the message as .eml", id="mail.save_message"),
     Binding("slash", "app.start_filter", "Filter by sender or subject", id="mail.filter"),
-    Binding("escape", "app.clear_filter", "Clear the filter", id="mail.clear_filter"),
+    Binding(
+        "escape",
+        "app.clear_filter",
+        "Cancel a download, or clear the filter",
+        id="mail.clear_filter",
+    ),
     Binding("o", "app.cycle_sort", "Sort: date, sender, size, server order", id="mail.sort"),
     Binding("z", "app.toggle_full_preview", "Preview full screen on/off", id="mail.zoom"),
     Binding("r", "app.check_mail", "Check for new mail", id="mail.refresh"),
