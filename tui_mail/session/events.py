@@ -21,13 +21,14 @@ class ConnectionState(StrEnum):
     ONLINE = "online"
     BUSY = "mailbox busy"
     RETRYING = "retrying"
+    IDLE = "idle"  # closed on purpose while nobody used it; reconnects on demand
 
 
 @dataclass(frozen=True)
 class StateChanged:
     state: ConnectionState
     detail: str = ""  # e.g. "TLSv1.3", or the reason for being offline
-    retry_in: float | None = None  # seconds, when state is RETRYING
+    retry_in: float | None = None  # seconds to the next try (RETRYING, BUSY) or check (IDLE)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,10 @@ events it reports. Safety rules live here:
   one pipelining window of TOP answers; opening another message, or ``cancel_body`` (Esc),
   cancels a large download by dropping the connection (no QUIT: nothing is committed, the
   partial body is thrown away) and reconnecting at once.
+* After ``idle_minutes`` without a request from the user the connection is closed (no QUIT),
+  so servers that lock the mailbox (GNU Mailutils, Dovecot's ``pop3_lock_session``) let other
+  clients in; the next request reconnects, and the periodic look for new mail logs in only
+  for as long as the sync takes.
 * While offline the cached list and cached bodies stay usable.
 * The session never prompts: the terminal belongs to the UI. A password the server refused
   ([AUTH]) is forgotten and the session reports :class:`PasswordWanted`; the UI asks in its
@@ -152,8 +156,14 @@ class MailSession:
         retry: RetryPolicy | None = None,
         opener: Opener | None = None,
         protocol_log: ProtocolLog | None = None,
+        idle_close: float | None = None,
     ) -> None:
         self.account = account
+        # seconds without a user request before the connection is closed (None: never)
+        if idle_close is None and account.idle_minutes > 0:
+            idle_close = account.idle_minutes * 60.0
+        self._idle_close = idle_close
+        self._last_request = 0.0  # monotonic time the user last asked for something
         self._protocol_log = protocol_log  # --log FILE / the in-app toggle; never sees secrets
         self._gmail_warned = False
         self.account_name = account.name
@@ -234,7 +244,7 @@ class MailSession:
         self._secrets.notify_with(lambda text: report(Notice(text)))
         self._running = True
         report(ListReplaced(self.store.summaries()))
-        self._retry_at = time.monotonic()
+        self._retry_at = self._last_request = time.monotonic()
         try:
             while True:
                 try:
@@ -260,12 +270,16 @@ class MailSession:
         """Wait for a command or a timer, then do the one thing that is due."""
         command = await self._next_command()
         if command is not None:
+            self._last_request = time.monotonic()
             await self._serve(command)
+            self._last_request = time.monotonic()  # a long download counts until it ends
             return
         now = time.monotonic()
         if self._client is None:
             if self._retry_at is not None and now >= self._retry_at:
                 await self._connect_and_sync()
+        elif self._idle_due(now):
+            await self._go_idle()
         elif now >= self._next_check:
             await self._refresh()
         elif now - self._last_activity >= self._keepalive:
@@ -284,7 +298,22 @@ class MailSession:
         now = time.monotonic()
         if self._client is None:
             return None if self._retry_at is None else self._retry_at - now
-        return min(self._next_check, self._last_activity + self._keepalive) - now
+        due = min(self._next_check, self._last_activity + self._keepalive)
+        if self._idle_close is not None:
+            due = min(due, self._last_request + self._idle_close)
+        return due - now
+
+    def _idle_due(self, now: float) -> bool:
+        return self._idle_close is not None and now - self._last_request >= self._idle_close
+
+    async def _go_idle(self) -> None:
+        """Nobody used the connection for a while: close it (no QUIT) and free the lock."""
+        await self._disconnect()
+        now = time.monotonic()
+        self._retry_at = max(self._next_check, now + 1.0)  # still look for new mail
+        self._report(
+            StateChanged(ConnectionState.IDLE, "reconnects when needed", self._retry_at - now)
+        )
 
     async def _serve(self, command: _Command) -> None:
         if command.name == "shutdown":
