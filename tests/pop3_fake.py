@@ -142,9 +142,3 @@ async def never_answer(
 ) -> bool:
     await reader.read()  # until the client hangs up
     return False
-
-
-async def until(condition: Callable[[], bool]) -> None:
-    """Wait (the caller bounds it) until ``condition()`` holds."""
-    while not condition():
-        await asyncio.sleep(0.01)

@@ -7,7 +7,6 @@ from the server (its UIDs after the app quit) and from a store reopened as after
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from textual.pilot import Pilot
 from tests.dovecot import Dovecot
 from tests.pop3server import DropFault, Faults, POP3TestServer
 from tests.tcp_relay import LoopbackRelay
+from tests.waiting import until
 from tui_mail.accounts import Account, SecretProvider
 from tui_mail.pop3 import POP3Client
 from tui_mail.session.mail_session import MailSession, RetryPolicy
@@ -183,38 +183,26 @@ def row_of(app: TuiMailApp, subject: str) -> str:
     return rows[0]
 
 
-async def until(
-    pilot: Pilot[None], condition: Callable[[], object], what: str, limit: float = 20.0
-) -> None:
-    """Let the app and its session work until ``condition`` (the limit only stops hangs)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + limit
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"never happened: {what}")
-        await pilot.pause(0.01)
-
-
 def status(app: TuiMailApp) -> str:
     return app.mail_screen.status_bar.text
 
 
 async def online_with_list(pilot: Pilot[None], app: TuiMailApp, count: int = 5) -> None:
     await until(
-        pilot,
         lambda: (
             "online" in status(app)
             and f"{count} messages" in status(app)
             and app.mail_screen.message_list.size.height
         ),
         "the list from the server",
+        pilot=pilot,
     )
     await pilot.pause()
 
 
 async def quit_and_wait(pilot: Pilot[None], app: TuiMailApp, *keys: str) -> None:
     await pilot.press(*keys)
-    await until(pilot, lambda: app.return_code is not None, "the app to exit")
+    await until(lambda: app.return_code is not None, "the app to exit", pilot=pilot)
 
 
 def marked_uids(app: TuiMailApp) -> set[str]:
@@ -258,9 +246,9 @@ async def test_list_enter_and_quit_with_y_deletes_exactly_the_marked(
             await pilot.press("j", "enter")  # the second newest
             preview = app.query_one(Preview)
             await until(
-                pilot,
                 lambda: any("body of message 4" in line for line in preview.plain_lines),
                 "the body",
+                pilot=pilot,
             )
             await pilot.pause()
             assert not row_of(app, NEWEST_FIRST[1]).startswith("●")
@@ -270,7 +258,7 @@ async def test_list_enter_and_quit_with_y_deletes_exactly_the_marked(
             await pilot.press("k")
             marked = await mark_top_two(pilot, app)
             await pilot.press("q")
-            await until(pilot, lambda: isinstance(app.screen, ConfirmQuit), "the question")
+            await until(lambda: isinstance(app.screen, ConfirmQuit), "the question", pilot=pilot)
             await pilot.pause()
             assert any(
                 "Delete 2 messages from the server and quit?" in line for line in screen_lines(app)
@@ -323,7 +311,7 @@ async def test_a_drop_before_quit_deletes_nothing_and_the_marks_survive(
         assert set(reopened.pending_deletions()) == marked
         app = make_app(backend, reopened, account)
         async with app.run_test(size=(80, 24)) as pilot:
-            await until(pilot, lambda: len(app.model) == 5, "the cached list")
+            await until(lambda: len(app.model) == 5, "the cached list", pilot=pilot)
             await pilot.pause()
             assert marked_uids(app) == marked  # shown as marked again after the restart
             assert row_of(app, NEWEST_FIRST[0])[2] == "D"
@@ -336,13 +324,13 @@ async def test_read_state_survives_a_restart(backend: Backend, tmp_path: Path) -
         async with app.run_test(size=(80, 24)) as pilot:
             await online_with_list(pilot, app)
             await pilot.press("enter")
-            await until(pilot, lambda: app.model.unread == 4, "the message marked read")
+            await until(lambda: app.model.unread == 4, "the message marked read", pilot=pilot)
             read_uid = app.mail_screen.message_list.highlighted.uid  # type: ignore[union-attr]
             await quit_and_wait(pilot, app, "x")
     with Store.for_account(backend.account, data_dir=tmp_path) as store:
         app = make_app(backend, store)
         async with app.run_test(size=(80, 24)) as pilot:
-            await until(pilot, lambda: len(app.model) == 5, "the cached list")
+            await until(lambda: len(app.model) == 5, "the cached list", pilot=pilot)
             assert app.model.get(read_uid).unread is False  # type: ignore[union-attr]
             await online_with_list(pilot, app)
             assert not row_of(app, NEWEST_FIRST[0]).startswith("●")

@@ -247,9 +247,11 @@ async def test_server_without_uidl_or_top() -> None:
 async def test_capabilities_announced_only_after_login() -> None:
     async with make_server(faults=Faults(late_capabilities=True)) as server:
         client = await connect(server)
-        assert not client.capabilities.top and not client.capabilities.pipelining
+        before = client.capabilities
+        assert not before.top and not before.pipelining
         await client.login(USER, PASSWORD, mechanism="user")
-        assert client.capabilities.top and client.capabilities.pipelining
+        after = client.capabilities
+        assert after.top and after.pipelining
         await client.abort()
 
 

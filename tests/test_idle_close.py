@@ -18,7 +18,8 @@ import pytest
 
 from tests.dovecot import Dovecot
 from tests.pop3server import POP3TestServer
-from tests.test_app_flow import MESSAGES, NOW, RETRY, online_with_list, quit_and_wait, status, until
+from tests.test_app_flow import MESSAGES, NOW, RETRY, online_with_list, quit_and_wait, status
+from tests.waiting import until
 from tui_mail.accounts import Account, SecretProvider
 from tui_mail.pop3 import POP3Client
 from tui_mail.session.events import ConnectionState, StateChanged
@@ -100,15 +101,19 @@ async def test_an_idle_reader_lets_other_clients_in(locking: Locking, tmp_path: 
         app = reader(locking, store, idle=IDLE, retry=RETRY)
         async with app.run_test(size=(80, 24)) as pilot:
             await online_with_list(pilot, app)
-            await until(pilot, lambda: "idle, disconnected" in status(app), "idle", 30)
+            await until(lambda: "idle, disconnected" in status(app), "idle", pilot=pilot, limit=30)
             assert "5 messages" in status(app) and app.model.total == 5  # the list stays
             # Dovecot would make a locked-out client wait ~10 s and then say [IN-USE]
             assert await locking.other_client_logs_in(timeout=5)
             await pilot.press("enter")  # on demand: log in again for the message
             wanted = app.mail_screen.message_list.highlighted
             assert wanted is not None
-            await until(pilot, lambda: app.mail_screen.preview.uid == wanted.uid, "the message")
-            await until(pilot, lambda: "idle, disconnected" in status(app), "idle again", 30)
+            await until(
+                lambda: app.mail_screen.preview.uid == wanted.uid, "the message", pilot=pilot
+            )
+            await until(
+                lambda: "idle, disconnected" in status(app), "idle again", pilot=pilot, limit=30
+            )
             await quit_and_wait(pilot, app, "q")
     assert not locking.sessions_quit()  # closed without QUIT: nothing committed
 
@@ -137,7 +142,7 @@ async def _busy_countdown(locking: Locking, tmp_path: Path) -> None:
             slow = RetryPolicy(first=0.05, maximum=30, busy=30, login_delay=30)
             app = reader(locking, store, idle=None, retry=slow)
             async with app.run_test(size=(80, 24)) as pilot:
-                await until(pilot, lambda: "mailbox busy" in status(app), "busy", 20)
+                await until(lambda: "mailbox busy" in status(app), "busy", pilot=pilot, limit=20)
                 assert "mailbox busy, next try in 30 s" in status(app) or (
                     "mailbox busy, next try in 29 s" in status(app)
                 )

@@ -7,30 +7,20 @@ in step. CPython's own email test messages are rendered too when installed.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from datetime import UTC
 from pathlib import Path
 
 import pytest
 
+from tests.corpus.corpus_kit import Case
+from tests.corpus.make_corpus import all_cases
 from tui_mail.mail import render_message
 from tui_mail.mail.sanitize import unsafe_characters
 
 CORPUS = Path(__file__).parent / "corpus"
 
 
-def _load_cases() -> list:
-    if str(CORPUS) not in sys.path:
-        sys.path.insert(0, str(CORPUS))
-    spec = importlib.util.spec_from_file_location("make_corpus", CORPUS / "make_corpus.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.all_cases()
-
-
-CASES = _load_cases()
+CASES = all_cases()
 EML_FILES = sorted(CORPUS.glob("*.eml"))
 
 
@@ -46,13 +36,13 @@ def test_corpus_has_at_least_forty_messages() -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
-def test_committed_files_match_the_definitions(case) -> None:
+def test_committed_files_match_the_definitions(case: Case) -> None:
     assert (CORPUS / f"{case.name}.eml").read_bytes() == case.raw
     assert (CORPUS / f"{case.name}.expected.txt").read_text(encoding="utf-8") == case.expected
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
-def test_message_renders_to_expected_text(case) -> None:
+def test_message_renders_to_expected_text(case: Case) -> None:
     raw = (CORPUS / f"{case.name}.eml").read_bytes()
     expected = (CORPUS / f"{case.name}.expected.txt").read_text(encoding="utf-8")
     rendered = render_message(raw, prefer_html=case.prefer_html, tz=UTC)

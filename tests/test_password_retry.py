@@ -13,19 +13,12 @@ from pathlib import Path
 
 import keyring
 import pytest
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 from tests.memory_keyring import MemoryKeyring
-from tests.test_app_flow import (
-    NOW,
-    RETRY,
-    Backend,
-    online_with_list,
-    quit_and_wait,
-    status,
-    until,
-)
+from tests.test_app_flow import NOW, RETRY, Backend, online_with_list, quit_and_wait, status
 from tests.test_app_flow import backend as backend_fixture  # noqa: F401 - the fixture
+from tests.waiting import until
 from tui_mail.accounts import KEYRING_SERVICE, SecretProvider
 from tui_mail.session.mail_session import MailSession
 from tui_mail.store import Store
@@ -65,13 +58,13 @@ async def test_a_refused_password_is_asked_again_in_the_app(flow: Backend, tmp_p
     with Store.for_account(flow.account, data_dir=tmp_path) as store:
         app = reader(flow, store, typed(flow, "wrong password"))
         async with app.run_test(size=(80, 24)) as pilot:
-            await until(pilot, lambda: isinstance(app.screen, PasswordPrompt), "the dialog")
+            await until(lambda: isinstance(app.screen, PasswordPrompt), "the dialog", pilot=pilot)
             dialog = app.screen
             assert "The server refused the password; try again" in str(
-                dialog.query_one("#password-title").content
+                dialog.query_one("#password-title", Static).content
             )
             field = dialog.query_one("#password-input", Input)
-            await until(pilot, lambda: app.focused is field, "the focus in the field")
+            await until(lambda: app.focused is field, "the focus in the field", pilot=pilot)
             assert field.password and app.focused is field  # masked, ready to type
             await pilot.press(*flow.password, "enter")
             await online_with_list(pilot, app)
@@ -87,9 +80,9 @@ async def test_esc_stays_offline_with_the_cached_list(flow: Backend, tmp_path: P
             await quit_and_wait(pilot, first, "q")
         app = reader(flow, store, typed(flow, "wrong password"))
         async with app.run_test(size=(80, 24)) as pilot:
-            await until(pilot, lambda: isinstance(app.screen, PasswordPrompt), "the dialog")
+            await until(lambda: isinstance(app.screen, PasswordPrompt), "the dialog", pilot=pilot)
             await pilot.press("escape")
-            await until(pilot, lambda: "offline" in status(app), "offline")
+            await until(lambda: "offline" in status(app), "offline", pilot=pilot)
             assert "5 messages" in status(app) and app.model.total == 5
             assert not isinstance(app.screen, PasswordPrompt)
             await pilot.pause(0.3)  # and it does not keep asking or retrying by itself
@@ -105,17 +98,17 @@ async def test_a_refused_keyring_entry_is_replaced_by_the_one_that_works(
     with Store.for_account(flow.account, data_dir=tmp_path) as store:
         app = reader(flow, store, SecretProvider())
         async with app.run_test(size=(80, 24)) as pilot:
-            await until(pilot, lambda: isinstance(app.screen, PasswordPrompt), "the dialog")
+            await until(lambda: isinstance(app.screen, PasswordPrompt), "the dialog", pilot=pilot)
             assert memory_keyring.entries[entry] == "old password"  # not before it works
             await pilot.press(*"still wrong", "enter")
             await until(
-                pilot,
                 lambda: (
                     isinstance(app.screen, PasswordPrompt)
                     and app.screen.query_one("#password-input", Input).value == ""
                     and "refused" in status(app)
                 ),
                 "asked once more",
+                pilot=pilot,
             )
             assert memory_keyring.entries[entry] == "old password"
             await pilot.press(*flow.password, "enter")
@@ -128,8 +121,8 @@ async def test_a_missing_password_is_asked_for_in_the_app(flow: Backend, tmp_pat
     with Store.for_account(flow.account, data_dir=tmp_path) as store:
         app = reader(flow, store, SecretProvider())  # fail keyring, nothing typed
         async with app.run_test(size=(80, 24)) as pilot:
-            await until(pilot, lambda: isinstance(app.screen, PasswordPrompt), "the dialog")
-            title = str(app.screen.query_one("#password-title").content)
+            await until(lambda: isinstance(app.screen, PasswordPrompt), "the dialog", pilot=pilot)
+            title = str(app.screen.query_one("#password-title", Static).content)
             assert title.startswith("Password for ")
             await pilot.press(*flow.password, "enter")
             await online_with_list(pilot, app)

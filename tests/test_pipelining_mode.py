@@ -17,12 +17,13 @@ from tui_mail.accounts import ConfigError
 from tui_mail.accounts.config import parse_config
 from tui_mail.accounts.config_write import render_config
 from tui_mail.pop3 import POP3Client
+from tui_mail.pop3.capabilities import PipeliningMode
 from tui_mail.pop3.errors import InvalidArgument
 
 MESSAGES = [f"Subject: message {n}\r\n\r\nbody {n}\r\n".encode() for n in range(1, 31)]
 
 
-async def _list_headers(server: POP3TestServer, mode: str) -> list[tuple[int, bytes]]:
+async def _list_headers(server: POP3TestServer, mode: PipeliningMode) -> list[tuple[int, bytes]]:
     client = await POP3Client.connect(
         server.host, server.port, tls="none", allow_plaintext=True, timeout=5, pipelining=mode
     )
@@ -43,7 +44,7 @@ async def _list_headers(server: POP3TestServer, mode: str) -> list[tuple[int, by
     ],
 )
 async def test_the_mode_decides_whether_commands_travel_ahead(
-    mode: str, announced: bool, pipelines: bool
+    mode: PipeliningMode, announced: bool, pipelines: bool
 ) -> None:
     faults = Faults(no_pipelining=not announced)
     async with POP3TestServer(MESSAGES, faults=faults) as server:
@@ -63,7 +64,11 @@ async def test_an_unknown_mode_is_refused() -> None:
     async with POP3TestServer(MESSAGES) as server:
         with pytest.raises(InvalidArgument):
             await POP3Client.connect(
-                server.host, server.port, tls="none", allow_plaintext=True, pipelining="yes"
+                server.host,
+                server.port,
+                tls="none",
+                allow_plaintext=True,
+                pipelining="yes",  # type: ignore[arg-type]  # refused at run time too
             )
 
 

@@ -24,8 +24,8 @@ from tests.pop3_fake import (
     open_client,
     serve_top,
     top_reply,
-    until,
 )
+from tests.waiting import until
 from tui_mail.pop3 import POP3Client, connect
 from tui_mail.pop3.errors import (
     AuthFailed,

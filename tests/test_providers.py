@@ -22,6 +22,7 @@ from tui_mail.accounts.providers import (
 from tui_mail.pop3 import Capabilities
 from tui_mail.session.server_probe import ServerReport, probe_plan, server_advice, split_server
 from tui_mail.ui.setup_form import FormProblem, SetupFields, build_account, suggest_name
+from tui_mail.vocabulary import TlsMode
 
 
 @pytest.mark.parametrize(
@@ -103,13 +104,17 @@ def test_probe_plan_tries_tls_first() -> None:
 
 
 def report(
-    caps: list[str], *, host: str = "pop.example.org", apop: bool = False, tls: str = "implicit"
+    caps: list[str],
+    *,
+    host: str = "pop.example.org",
+    apop: bool = False,
+    tls: TlsMode = "implicit",
 ) -> ServerReport:
     return ServerReport(
         host=host,
         port=995,
         tls=tls,
-        greeting="ready",  # type: ignore[arg-type]
+        greeting="ready",
         capabilities=Capabilities.parse(caps),
         apop=apop,
         provider=provider_for_host(host),

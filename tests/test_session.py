@@ -19,6 +19,7 @@ import pytest
 
 from tests.memory_keyring import MemoryKeyring
 from tests.pop3server import CONNECT, At, DropFault, ErrorFault, Faults, POP3TestServer
+from tests.waiting import until
 from tui_mail.accounts import Account, SecretProvider
 from tui_mail.pop3 import POP3Client
 from tui_mail.session.events import (
@@ -87,16 +88,6 @@ class CountingSecrets(SecretProvider):
             return password
 
         super().__init__(prompt=prompt)
-
-
-async def until(condition: Callable[[], object], what: str, limit: float = 10.0) -> None:
-    """Let the session work until ``condition`` holds (the limit only guards against hangs)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + limit
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"never happened: {what}")
-        await asyncio.sleep(0.005)
 
 
 def account_for(server: POP3TestServer) -> Account:

@@ -13,19 +13,10 @@ from pathlib import Path
 import pytest
 
 from tests.pop3server import DropFault, Faults, POP3TestServer
-from tests.test_session import (
-    MESSAGES,
-    BodyFailed,
-    BodyReady,
-    DeletionsApplied,
-    ListReplaced,
-    Notice,
-    open_store,
-    running,
-    synced,
-    until,
-)
+from tests.test_session import MESSAGES, open_store, running, synced
 from tests.test_session import new_session as _new_session
+from tests.waiting import until
+from tui_mail.session.events import BodyFailed, BodyReady, DeletionsApplied, ListReplaced, Notice
 from tui_mail.session.mail_session import MailSession
 from tui_mail.store import Store
 

@@ -14,8 +14,9 @@ import ssl
 import stat
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import keyring
 import pytest
@@ -26,10 +27,12 @@ from textual.widgets import Checkbox, Input, RadioButton, Static
 from tests.certs import CertFiles
 from tests.memory_keyring import MemoryKeyring
 from tests.pop3server import ErrorFault, Faults, POP3TestServer
+from tests.waiting import until
 from tui_mail.accounts import KEYRING_SERVICE, SecretProvider, load_config
 from tui_mail.accounts import secrets as secrets_module
 from tui_mail.commands import reader
 from tui_mail.pop3.certificate import CertificateDetails
+from tui_mail.session.server_probe import ServerReport
 from tui_mail.ui import setup_app
 from tui_mail.ui.screens.setup import SetupResult, SetupScreen
 from tui_mail.ui.setup_app import SetupApp
@@ -54,25 +57,21 @@ def no_real_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 # -- driving the screen ------------------------------------------------------------------
 
 
-async def until(pilot: Pilot[object], condition: Callable[[], bool], tries: int = 1000) -> None:
-    """Let the app run until ``condition`` holds (the probe and login run in workers)."""
-    for _ in range(tries):
-        if condition():
-            return
-        await pilot.pause(0.01)
-    raise AssertionError("the set-up screen never reached the expected state")
+def screen_report(screen: SetupScreen) -> ServerReport | None:
+    """The probe's report, read afresh (a worker may have set it since the last look)."""
+    return screen.report
 
 
 def field(screen: SetupScreen, name: str) -> Input:
     return screen.query_one(f"#{name}", Input)
 
 
-async def fill(pilot: Pilot[object], screen: SetupScreen, name: str, value: str) -> None:
+async def fill(pilot: Pilot[Any], screen: SetupScreen, name: str, value: str) -> None:
     field(screen, name).value = value
     await pilot.pause()
 
 
-async def enter_in(pilot: Pilot[object], screen: SetupScreen, name: str) -> None:
+async def enter_in(pilot: Pilot[Any], screen: SetupScreen, name: str) -> None:
     field(screen, name).focus()
     await pilot.press("enter")
 
@@ -97,27 +96,27 @@ def shown(screen: SetupScreen, selector: str) -> bool:
 
 
 async def check_server(
-    pilot: Pilot[object], screen: SetupScreen, port: int, cafile: Path | None
+    pilot: Pilot[Any], screen: SetupScreen, port: int, cafile: Path | None
 ) -> None:
     await fill(pilot, screen, "server", f"127.0.0.1:{port}")
     await fill(pilot, screen, "cafile", str(cafile) if cafile else "")
     await enter_in(pilot, screen, "cafile")
     await until(
-        pilot,
         lambda: (
             screen.report is not None
             or "see above" in screen.status_text
             or "failed" in screen.status_text
         ),
+        pilot=pilot,
     )
 
 
 async def start(
-    pilot: Pilot[object], app: SetupApp, address: str = USER, *, typed: bool = False
+    pilot: Pilot[Any], app: SetupApp, address: str = USER, *, typed: bool = False
 ) -> SetupScreen:
     """Wait for the screen and enter the address (key by key with ``typed``: slower)."""
     screen = app.setup_screen
-    await until(pilot, lambda: screen.is_mounted and app.screen is screen)
+    await until(lambda: screen.is_mounted and app.screen is screen, pilot=pilot)
     if typed:
         await pilot.press(*address)
     else:
@@ -130,7 +129,7 @@ def config_path(tmp_path: Path) -> Path:
     return tmp_path / "config" / "config.toml"
 
 
-def tls_server(certs: CertFiles, **options: object) -> POP3TestServer:
+def tls_server(certs: CertFiles, **options: Any) -> POP3TestServer:
     return POP3TestServer(
         [MESSAGE],
         user=USER,
@@ -138,7 +137,7 @@ def tls_server(certs: CertFiles, **options: object) -> POP3TestServer:
         tls="implicit",
         ssl_context=certs.server_context(),
         **options,
-    )  # type: ignore[arg-type]
+    )
 
 
 # -- the scenarios the issue names -----------------------------------------------------
@@ -164,18 +163,18 @@ async def test_xoauth2_only_server_gets_a_token_command(tmp_path: Path, certs: C
             await fill(pilot, screen, "token_command", f"cat {token_file}")
             await enter_in(pilot, screen, "token_command")
             await until(
-                pilot,
                 lambda: (
                     screen.login is not None
                     or "refused" in screen.status_text
                     or "failed" in screen.status_text
                 ),
+                pilot=pilot,
             )
             assert screen.login is not None, screen.status_text
             assert "Login accepted: 1 message" in login_result(screen)
             assert app.focused is field(screen, "name")
             await pilot.press("enter")
-            await until(pilot, lambda: app.return_value is not None)
+            await until(lambda: app.return_value is not None, pilot=pilot)
     result = app.return_value
     assert isinstance(result, SetupResult)
     assert server.sessions[-1].mechanism is not None
@@ -211,18 +210,18 @@ async def test_expire_0_and_login_delay_are_explained_and_password_kept_in_keyri
             await fill(pilot, screen, "password", PASSWORD)
             await pilot.press("enter")
             await until(
-                pilot,
                 lambda: (
                     screen.login is not None
                     or "refused" in screen.status_text
                     or "failed" in screen.status_text
                 ),
+                pilot=pilot,
             )
             assert screen.login is not None, screen.status_text
             assert "saved in the system keyring" in login_result(screen)
             assert "EXPIRE 0" in advice(screen)  # still said after login
             await pilot.press("enter")
-            await until(pilot, lambda: app.return_value is not None)
+            await until(lambda: app.return_value is not None, pilot=pilot)
     account = load_config(path).account()
     assert memory.entries == {(KEYRING_SERVICE, account.keyring_user): PASSWORD}
     assert account.password_command is None and account.auth == "auto"
@@ -245,17 +244,17 @@ async def test_without_keyring_password_command_is_explained_and_saved(
             await check_server(pilot, screen, server.port, certs.cafile)
             await fill(pilot, screen, "password", PASSWORD)
             await pilot.press("enter")
-            await until(pilot, lambda: screen.login is not None)
+            await until(lambda: screen.login is not None, pilot=pilot)
             said = login_result(screen)
             assert "No system keyring is usable here" in said and "password_command" in said
             # Follow the advice: a command instead of the typed password, and test again.
             await fill(pilot, screen, "password_command", f"cat {secret_file}")
             assert screen.login is None  # changed settings must be tested again
             await enter_in(pilot, screen, "password_command")
-            await until(pilot, lambda: screen.login is not None)
+            await until(lambda: screen.login is not None, pilot=pilot)
             assert "comes from your command" in login_result(screen)
             await enter_in(pilot, screen, "name")
-            await until(pilot, lambda: app.return_value is not None)
+            await until(lambda: app.return_value is not None, pilot=pilot)
     account = load_config(path).account()
     assert account.password_command == f"cat {secret_file}"
     assert PASSWORD not in path.read_text()
@@ -319,7 +318,8 @@ async def test_self_signed_certificate_is_refused_then_accepted_with_cafile(tmp_
             assert screen.query_one("#status").has_class("-error")
             assert "no POP3 server answered" not in report  # stopped: no fallback to plain
             await check_server(pilot, screen, server.port, pem)
-            assert screen.report is not None and screen.report.tls == "implicit"
+            report_after = screen_report(screen)
+            assert report_after is not None and report_after.tls == "implicit"
             assert "certificate verified" in "\n".join(texts(screen, "#report"))
             assert shown(screen, "#password")
 
@@ -358,7 +358,7 @@ async def test_hand_edited_server_field_is_not_overwritten(tmp_path: Path) -> No
     app = SetupApp(SetupScreen(config_path=config_path(tmp_path)))
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.setup_screen
-        await until(pilot, lambda: screen.is_mounted)
+        await until(lambda: screen.is_mounted, pilot=pilot)
         await fill(pilot, screen, "server", "mail.isp.example")
         await fill(pilot, screen, "address", "me@example.org")
         assert field(screen, "server").value == "mail.isp.example"
@@ -378,7 +378,7 @@ async def test_server_refusal_text_is_shown_as_text_not_markup(
             await check_server(pilot, screen, server.port, certs.cafile)
             await fill(pilot, screen, "password", "wrong")
             await pilot.press("enter")
-            await until(pilot, lambda: "refused" in screen.status_text)
+            await until(lambda: "refused" in screen.status_text, pilot=pilot)
             said = login_result(screen)
             assert "[b]no[/b] [@click=app.quit]x[/]" in said
             assert "\x1b" not in said
@@ -472,7 +472,7 @@ async def test_untrusted_certificate_is_shown_and_trusted_only_on_request(
         async with app.run_test(size=(80, 24)) as pilot:
             screen = await start(pilot, app)
             await check_server(pilot, screen, server.port, None)
-            await until(pilot, lambda: bool(screen.query("#trust-cert")))
+            await until(lambda: bool(screen.query("#trust-cert")), pilot=pilot)
             details = "\n".join(texts(screen, "#cert-details"))
             assert "issuer:       CN=tui-mail test CA" in details
             assert re.search(
@@ -483,7 +483,7 @@ async def test_untrusted_certificate_is_shown_and_trusted_only_on_request(
             assert not path.parent.exists() or not list(path.parent.glob("*.pem"))
             assert field(screen, "cafile").value == ""  # nothing trusted by itself
             await pilot.click("#trust-cert")
-            await until(pilot, lambda: screen.report is not None)
+            await until(lambda: screen.report is not None, pilot=pilot)
             saved = path.parent / f"127.0.0.1-{server.port}.pem"
             assert field(screen, "cafile").value == str(saved)
             assert saved.read_text().startswith("-----BEGIN CERTIFICATE-----")
@@ -492,9 +492,11 @@ async def test_untrusted_certificate_is_shown_and_trusted_only_on_request(
             assert not screen.query("#trust-cert")
             await fill(pilot, screen, "password", PASSWORD)
             await enter_in(pilot, screen, "password")
-            await until(pilot, lambda: screen.login is not None or "fail" in screen.status_text)
+            await until(
+                lambda: screen.login is not None or "fail" in screen.status_text, pilot=pilot
+            )
             await enter_in(pilot, screen, "name")
-            await until(pilot, lambda: app.return_value is not None)
+            await until(lambda: app.return_value is not None, pilot=pilot)
     account = load_config(path).account()
     assert account.cafile == saved
 

@@ -191,7 +191,8 @@ def test_list_fields_are_sanitised_mail_text(store: Store) -> None:
     assert row is not None
     for text in (row.sender, row.subject):
         assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
-    assert store.raw_headers("a") is not None and b"\x1b" in store.raw_headers("a")  # raw kept
+    raw = store.raw_headers("a")
+    assert raw is not None and b"\x1b" in raw  # raw kept
 
 
 def test_message_without_date_has_none(store: Store) -> None:
@@ -265,7 +266,7 @@ def test_vanished_uid_leaves_pending_deletions(store: Store) -> None:
 
 
 def test_metadata(store: Store, clock: Clock) -> None:
-    assert store.identity == "strong" and store.last_sync is None
+    assert (store.identity, store.last_sync) == ("strong", None)
     store.set_identity("weak")
     store.record_sync()
     store.set_meta("login_delay", "300")

@@ -15,6 +15,7 @@ import pytest
 from textual.pilot import Pilot
 
 from tests.fake_session import FIXED_NOW, FakeSession, small_mailbox
+from tests.waiting import until
 from tui_mail.session.events import (
     ConnectionState,
     ListReplaced,
@@ -46,17 +47,10 @@ def screen_lines(app: TuiMailApp) -> list[str]:
     return [strip.text for strip in app.screen._compositor.render_strips()]
 
 
-async def until(pilot: Pilot[None], condition: Callable[[], bool], tries: int = 400) -> None:
-    """Let the app run until ``condition`` holds (workers use threads, so poll briefly)."""
-    for _ in range(tries):
-        if condition():
-            return
-        await pilot.pause(0.005)
-    raise AssertionError("the app never reached the expected state")
-
-
 async def loaded(pilot: Pilot[None], app: TuiMailApp, count: int = 6) -> None:
-    await until(pilot, lambda: len(app.model) == count and app.mail_screen.message_list.size.height)
+    await until(
+        lambda: len(app.model) == count and app.mail_screen.message_list.size.height, pilot=pilot
+    )
     await pilot.pause()
 
 
@@ -114,7 +108,7 @@ async def test_enter_shows_body_marks_read_and_keeps_focus(tmp_path: Path) -> No
         await loaded(pilot, app)
         await pilot.press("enter")
         preview = app.query_one(Preview)
-        await until(pilot, lambda: preview.uid == "u1")
+        await until(lambda: preview.uid == "u1", pilot=pilot)
         assert session.calls_named("request_body") == [("request_body", "u1")]
         assert ("set_read", "u1", True) in session.calls
         assert "Shall we meet at noon?" in "\n".join(preview.plain_lines)
@@ -136,7 +130,9 @@ async def test_body_failure_is_shown_and_does_not_mark_read(tmp_path: Path) -> N
         await loaded(pilot, app)
         await pilot.press("enter")
         preview = app.query_one(Preview)
-        await until(pilot, lambda: any("Could not load" in line for line in preview.plain_lines))
+        await until(
+            lambda: any("Could not load" in line for line in preview.plain_lines), pilot=pilot
+        )
         assert session.calls_named("set_read") == []
         assert app.model.unread == 3
 
@@ -161,7 +157,7 @@ async def test_space_and_pagedown_scroll_the_preview_from_the_list(tmp_path: Pat
         assert app.mail_screen.message_list.select_uid("u5")
         await pilot.press("enter")
         preview = app.query_one(Preview)
-        await until(pilot, lambda: preview.uid == "u5")
+        await until(lambda: preview.uid == "u5", pilot=pilot)
         await pilot.pause()
         await pilot.press("space")
         first = preview.scroll_offset.y
@@ -202,14 +198,14 @@ async def test_q_with_marks_asks_then_y_deletes_and_exits(tmp_path: Path) -> Non
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot, app)
         await pilot.press("d", "d", "q")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmQuit))
+        await until(lambda: isinstance(app.screen, ConfirmQuit), pilot=pilot)
         await pilot.pause()
         assert any(
             "Delete 2 messages from the server and quit?" in line for line in screen_lines(app)
         )
         assert session.calls_named("apply_deletions") == []
         await pilot.press("y")
-        await until(pilot, lambda: app.return_code is not None)
+        await until(lambda: app.return_code is not None, pilot=pilot)
     assert session.calls_named("apply_deletions") == [("apply_deletions", True)]
     assert app.outcome == "Deleted 2 messages from the server."
     assert set(session._rows) == {"u3", "u4", "u5", "u6"}
@@ -223,7 +219,7 @@ async def test_outcome_reports_uids_not_found(tmp_path: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot, app)
         await pilot.press("d", "d", "q", "y")
-        await until(pilot, lambda: app.return_code is not None)
+        await until(lambda: app.return_code is not None, pilot=pilot)
     assert app.outcome is not None
     assert app.outcome.startswith("Deleted 1 message from") and "1 marked was not found" in (
         app.outcome
@@ -240,7 +236,7 @@ async def test_n_and_x_quit_without_deleting(tmp_path: Path, keys: tuple[str, ..
         for key in keys:
             await pilot.press(key)
             await pilot.pause()
-        await until(pilot, lambda: app.return_code is not None)
+        await until(lambda: app.return_code is not None, pilot=pilot)
     assert session.calls_named("apply_deletions") == []
     assert session.calls_named("shutdown") == [("shutdown",)]
     assert session.row("u1").marked_delete  # the mark is kept for next time
@@ -253,7 +249,7 @@ async def test_escape_in_the_quit_dialog_stays(tmp_path: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot, app)
         await pilot.press("d", "q")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmQuit))
+        await until(lambda: isinstance(app.screen, ConfirmQuit), pilot=pilot)
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is app.mail_screen
@@ -268,7 +264,7 @@ async def test_q_without_marks_quits_at_once(tmp_path: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot, app)
         await pilot.press("q")
-        await until(pilot, lambda: app.return_code is not None)
+        await until(lambda: app.return_code is not None, pilot=pilot)
     assert session.calls_named("shutdown") == [("shutdown",)]
     assert session.calls_named("apply_deletions") == []
 
@@ -279,7 +275,7 @@ async def test_dollar_applies_deletions_and_stays(tmp_path: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot, app)
         await pilot.press("d", "dollar_sign")
-        await until(pilot, lambda: app.model.total == 5)
+        await until(lambda: app.model.total == 5, pilot=pilot)
         assert session.calls_named("apply_deletions") == [("apply_deletions", False)]
         assert app.model.get("u1") is None
         assert app.return_code is None
@@ -295,7 +291,7 @@ async def test_r_asks_for_new_mail(tmp_path: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot, app)
         await pilot.press("r")
-        await until(pilot, lambda: app.model.total == 7)
+        await until(lambda: app.model.total == 7, pilot=pilot)
         assert session.calls_named("request_refresh") == [("request_refresh",)]
         assert "New!" in screen_lines(app)[1]  # newest first, the cursor follows the top
 
@@ -361,7 +357,7 @@ async def test_hostile_subjects_and_bodies_are_shown_literally(tmp_path: Path) -
         assert app.mail_screen.message_list.select_uid("u4")
         await pilot.press("enter")
         preview = app.query_one(Preview)
-        await until(pilot, lambda: preview.uid == "u4")
+        await until(lambda: preview.uid == "u4", pilot=pilot)
         body = "\n".join(preview.plain_lines)
         assert "[bold red]not bold[/] [@click=app.quit]q[/]" in body
         assert "Subject: [ @click=app.quit]click me" in body
@@ -403,7 +399,7 @@ async def test_summary_batches_keep_the_cursor_message(tmp_path: Path) -> None:
             for i in range(50)
         ]
         session.report(SummariesUpdated(batch))
-        await until(pilot, lambda: app.model.total == 56)
+        await until(lambda: app.model.total == 56, pilot=pilot)
         assert app.mail_screen.message_list.highlighted.uid == "u3"  # type: ignore[union-attr]
         assert "53 unread" in app.mail_screen.status_bar.text
 
@@ -447,7 +443,7 @@ async def test_wide_terminal_puts_preview_beside_the_list(tmp_path: Path) -> Non
         await loaded(pilot, app)
         await pilot.press("enter")
         preview = app.query_one(Preview)
-        await until(pilot, lambda: preview.uid == "u1")
+        await until(lambda: preview.uid == "u1", pilot=pilot)
         await pilot.pause()
         assert preview.region.x > 0 and preview.region.y == 0
         assert app.mail_screen.message_list.region.right <= preview.region.x
@@ -476,12 +472,12 @@ async def test_S_saves_the_message_privately(tmp_path: Path) -> None:
         await pilot.pause()
         assert app.screen is app.mail_screen  # nothing open yet: only a notice
         await pilot.press("enter")
-        await until(pilot, lambda: app.displayed is not None)
+        await until(lambda: app.displayed is not None, pilot=pilot)
         await pilot.press("S")
-        await until(pilot, lambda: isinstance(app.screen, SavePrompt))
+        await until(lambda: isinstance(app.screen, SavePrompt), pilot=pilot)
         await pilot.press("enter")
         target = tmp_path / "downloads" / "Lunch today_.eml"
-        await until(pilot, target.exists)
+        await until(target.exists, pilot=pilot)
     assert target.read_bytes() == session.bodies["u1"]
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
 
@@ -493,19 +489,19 @@ async def test_s_saves_the_chosen_attachment(tmp_path: Path) -> None:
         await loaded(pilot, app)
         assert app.mail_screen.message_list.select_uid("u5")
         await pilot.press("enter")
-        await until(pilot, lambda: app.displayed is not None)
+        await until(lambda: app.displayed is not None, pilot=pilot)
         await pilot.press("s")
         await pilot.pause()
         await pilot.press("down", "enter")  # second of two attachments
-        await until(pilot, lambda: isinstance(app.screen, SavePrompt))
+        await until(lambda: isinstance(app.screen, SavePrompt), pilot=pilot)
         await pilot.press("enter")
         target = tmp_path / "downloads" / "b.txt"
-        await until(pilot, target.exists)
+        await until(target.exists, pilot=pilot)
         assert target.read_bytes() == b"second"
         await pilot.press("s", "enter")
-        await until(pilot, lambda: isinstance(app.screen, SavePrompt))
+        await until(lambda: isinstance(app.screen, SavePrompt), pilot=pilot)
         await pilot.press("enter")  # default is a fresh name: never overwrites
-        await until(pilot, (tmp_path / "downloads" / "a.txt").exists)
+        await until((tmp_path / "downloads" / "a.txt").exists, pilot=pilot)
 
 
 async def test_help_screen_and_command_palette_list_the_actions(tmp_path: Path) -> None:
@@ -571,7 +567,7 @@ async def test_the_renderer_is_pluggable_and_its_failures_are_contained(tmp_path
         await loaded(pilot, app)
         preview = app.query_one(Preview)
         await pilot.press("enter")
-        await until(pilot, lambda: preview.uid == "u1")
+        await until(lambda: preview.uid == "u1", pilot=pilot)
         assert preview.plain_lines[0].startswith("Rendered ")
         assert preview.plain_lines[1] == "[red]literal[/red]"
         assert app.mail_screen.message_list.select_uid("u2")
@@ -579,14 +575,16 @@ async def test_the_renderer_is_pluggable_and_its_failures_are_contained(tmp_path
         assert b"Subject: Re: invoice" in raw_u2
         session.bodies["u2"] = raw_u2.replace(b"From: Bob", b"Subject: Bob")
         await pilot.press("enter")
-        await until(pilot, lambda: any("Could not show" in line for line in preview.plain_lines))
+        await until(
+            lambda: any("Could not show" in line for line in preview.plain_lines), pilot=pilot
+        )
         assert "ValueError" in "\n".join(preview.plain_lines)
         assert session.row("u2").unread is False and ("set_read", "u2", True) not in session.calls
         assert app.return_code is None
 
 
 class CrashingSession(FakeSession):
-    async def run(self, report: Callable[..., None]) -> None:  # type: ignore[override]
+    async def run(self, report: Callable[..., None]) -> None:
         report(StateChanged(ConnectionState.CONNECTING))
         raise RuntimeError("secret-free but unexpected")
 
@@ -595,10 +593,10 @@ async def test_a_crashing_session_leaves_the_reader_usable(tmp_path: Path) -> No
     session = CrashingSession([], {}, account_name="work")
     app = make_app(session, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await until(pilot, lambda: "session stopped" in app.mail_screen.status_bar.text)
+        await until(lambda: "session stopped" in app.mail_screen.status_bar.text, pilot=pilot)
         assert "offline (session stopped: RuntimeError)" in app.mail_screen.status_bar.text
         await pilot.press("q")
-        await until(pilot, lambda: app.return_code is not None)
+        await until(lambda: app.return_code is not None, pilot=pilot)
 
 
 async def test_rows_waiting_for_headers_show_a_placeholder(tmp_path: Path) -> None:
@@ -617,7 +615,7 @@ async def test_rows_waiting_for_headers_show_a_placeholder(tmp_path: Path) -> No
 class CrashingAfterListSession(FakeSession):
     """Shows its list, then dies the way a disk-full SQLite error used to kill the session."""
 
-    async def run(self, report: Callable[..., None]) -> None:  # type: ignore[override]
+    async def run(self, report: Callable[..., None]) -> None:
         report(StateChanged(ConnectionState.CONNECTING))
         report(ListReplaced(list(self.summaries)))
         await asyncio.sleep(0.05)
@@ -630,12 +628,12 @@ async def test_quit_and_yes_after_the_session_died_exits_and_deletes_nothing(
     session = CrashingAfterListSession(small_mailbox().summaries, {}, account_name="work")
     app = make_app(session, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await until(pilot, lambda: app.model.total > 0)
+        await until(lambda: app.model.total > 0, pilot=pilot)
         await pilot.press("d")
-        await until(pilot, lambda: "session stopped" in app.mail_screen.status_bar.text)
+        await until(lambda: "session stopped" in app.mail_screen.status_bar.text, pilot=pilot)
         await pilot.press("q")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmQuit))
+        await until(lambda: isinstance(app.screen, ConfirmQuit), pilot=pilot)
         await pilot.press("y")
-        await until(pilot, lambda: app.return_code is not None)
+        await until(lambda: app.return_code is not None, pilot=pilot)
     assert app.outcome is not None and app.outcome.startswith("Nothing was deleted")
     assert not [call for call in session.calls if call[0] == "apply_deletions"]

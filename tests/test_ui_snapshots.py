@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +9,8 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from tests.fake_session import FIXED_NOW, small_mailbox
+from tests.waiting import until
+from tui_mail.session.server_probe import ServerReport
 from tui_mail.ui.app import TuiMailApp
 
 SIZE = (80, 24)
@@ -27,18 +28,10 @@ def make_app(tmp_path: Path, theme: str = "textual-dark") -> TuiMailApp:
     )
 
 
-async def until(pilot: Pilot[None], condition: Callable[[], bool]) -> None:
-    for _ in range(400):
-        if condition():
-            return
-        await pilot.pause(0.005)
-    raise AssertionError("the app never reached the expected state")
-
-
 async def loaded(pilot: Pilot[None]) -> None:
     app = pilot.app
     assert isinstance(app, TuiMailApp)
-    await until(pilot, lambda: app.model.total == 6)
+    await until(lambda: app.model.total == 6, pilot=pilot)
     await pilot.pause()
 
 
@@ -57,7 +50,7 @@ def test_preview_of_a_hostile_message(snap_compare: Any, tmp_path: Path) -> None
         assert isinstance(app, TuiMailApp)
         app.mail_screen.message_list.select_uid("u4")
         await pilot.press("enter")
-        await until(pilot, lambda: app.mail_screen.preview.uid == "u4")
+        await until(lambda: app.mail_screen.preview.uid == "u4", pilot=pilot)
         await pilot.pause()
 
     assert snap_compare(make_app(tmp_path), terminal_size=SIZE, run_before=open_hostile)
@@ -91,7 +84,7 @@ def test_setup_certificate_view(snap_compare: Any, tmp_path: Path) -> None:
         pem="-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n",
     )
 
-    async def refuse(host: str, port: int | None, **_: object) -> object:
+    async def refuse(host: str, port: int | None, **_: object) -> ServerReport:
         raise ProbeFailed(
             f"The certificate of {host}:995 is not trusted (self-signed certificate).",
             certificate=True,
@@ -117,7 +110,7 @@ def test_setup_certificate_view(snap_compare: Any, tmp_path: Path) -> None:
         await pilot.pause()
         screen.query_one("#cafile", Input).focus()
         await pilot.press("enter")
-        await until(pilot, lambda: bool(screen.query("#trust-cert")))
+        await until(lambda: bool(screen.query("#trust-cert")), pilot=pilot)
         await pilot.pause(0.2)
 
     assert snap_compare(SetupApp(screen), terminal_size=SIZE, run_before=refused)

@@ -15,7 +15,7 @@ from tests.fake_session import make_message
 from tui_mail.session.events import ConnectionState, StateChanged
 from tui_mail.store.models import MessageSummary
 from tui_mail.ui.bindings import LIST_BINDINGS, PREVIEW_BINDINGS, SCREEN_BINDINGS, help_entries
-from tui_mail.ui.columns import column_layout, fit_cells, format_date, human_size
+from tui_mail.ui.columns import column_layout, fit_cells, format_date
 from tui_mail.ui.list_model import MessageListModel, SortOrder
 from tui_mail.ui.rendering import MailRenderer
 from tui_mail.ui.safe_text import multi_line, one_line
@@ -23,6 +23,7 @@ from tui_mail.ui.saving import unused_path, write_private_file
 from tui_mail.ui.widgets.list_header import header_text
 from tui_mail.ui.widgets.preview import MAX_PREVIEW_CHARS, preview_text
 from tui_mail.ui.widgets.status_bar import StatusInfo, describe_state, status_text
+from tui_mail.wording import format_size, plural
 
 NOW = datetime(2025, 6, 15, 12, 0, tzinfo=UTC)
 
@@ -45,12 +46,12 @@ NOW = datetime(2025, 6, 15, 12, 0, tzinfo=UTC)
     ],
 )
 def test_human_size(size: int, shown: str) -> None:
-    assert human_size(size) == shown
+    assert format_size(size, compact=True) == shown
 
 
 @given(st.integers(min_value=0, max_value=10**15))
 def test_human_size_fits_the_column(size: int) -> None:
-    assert len(human_size(size)) <= 5
+    assert len(format_size(size, compact=True)) <= 5
 
 
 def test_format_date_today_this_year_older() -> None:
@@ -321,3 +322,15 @@ def test_every_session_event_has_a_handler_on_the_app() -> None:
     assert isinstance(message, SessionMessage)
     assert message.handler_name == "on_session_state_changed"
     assert message.event == StateChanged(ConnectionState.ONLINE)
+
+
+def test_plural_and_sizes_read_as_words() -> None:
+    assert plural(1, "message") == "1 message"
+    assert plural(0, "message") == "0 messages"
+    assert plural(2, "copy", "copies") == "2 copies"
+    assert format_size(512) == "512 B"
+    assert format_size(12_800) == "12.5 KiB"
+    assert format_size(11 * 1024 * 1024) == "11.0 MiB"
+    assert format_size(3 * 1024**4) == "3.0 TiB"
+    assert format_size(-5) == "0 B"
+    assert format_size(5 * 1024**5, compact=True) == "5.0P"

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from tests.pop3server import POP3TestServer
 from tests.tcp_relay import LoopbackRelay
-from tests.test_app_flow import NOW, RETRY, quit_and_wait, status, until
+from tests.test_app_flow import NOW, RETRY, quit_and_wait, status
+from tests.waiting import until
 from tui_mail.accounts import Account, SecretProvider
 from tui_mail.session.mail_session import MailSession
 from tui_mail.store import Store
@@ -61,17 +62,19 @@ async def test_a_message_opened_while_headers_load_goes_first(tmp_path: Path) ->
             with Store.for_account(account, data_dir=tmp_path) as store:
                 app = reader(relay.port, server, store, account)
                 async with app.run_test(size=(80, 24)) as pilot:
-                    await until(pilot, lambda: app.model.total >= 100, "the first headers")
+                    await until(lambda: app.model.total >= 100, "the first headers", pilot=pilot)
                     await pilot.press("enter")  # the newest message, at the top
                     wanted = app.mail_screen.message_list.highlighted
                     assert wanted is not None
                     await until(
-                        pilot,
                         lambda: app.mail_screen.preview.uid == wanted.uid,
                         "the message on screen",
+                        pilot=pilot,
                     )
                     assert "headers" in status(app)  # the list is still loading
-                    await until(pilot, lambda: app.model.total == MANY, "the whole list", 120)
+                    await until(
+                        lambda: app.model.total == MANY, "the whole list", pilot=pilot, limit=120
+                    )
                     await quit_and_wait(pilot, app, "q")
     sent = commands(server)
     retr = sent.index("RETR")
@@ -88,15 +91,17 @@ async def test_opening_another_message_cancels_a_large_download(tmp_path: Path) 
             with Store.for_account(account, data_dir=tmp_path) as store:
                 app = reader(relay.port, server, store, account)
                 async with app.run_test(size=(80, 24)) as pilot:
-                    await until(pilot, lambda: app.model.total == 3, "the list")
+                    await until(lambda: app.model.total == 3, "the list", pilot=pilot)
                     app.mail_screen.message_list.select_uid(server.uids()[1])
                     await pilot.press("enter")
-                    await until(pilot, lambda: "message bytes" in status(app), "the download")
+                    await until(lambda: "message bytes" in status(app), "the download", pilot=pilot)
                     await pilot.press("j", "enter")  # move on to the small one
                     small = app.mail_screen.message_list.highlighted
                     assert small is not None and small.uid == server.uids()[0]
                     await until(
-                        pilot, lambda: app.mail_screen.preview.uid == small.uid, "the small one"
+                        lambda: app.mail_screen.preview.uid == small.uid,
+                        "the small one",
+                        pilot=pilot,
                     )
                     assert store.bodies.path(server.uids()[1]) is None  # nothing half-kept
                     assert "message bytes" not in status(app)
@@ -115,18 +120,18 @@ async def test_esc_cancels_a_download(tmp_path: Path) -> None:
             with Store.for_account(account, data_dir=tmp_path) as store:
                 app = reader(relay.port, server, store, account)
                 async with app.run_test(size=(80, 24)) as pilot:
-                    await until(pilot, lambda: app.model.total == 2, "the list")
+                    await until(lambda: app.model.total == 2, "the list", pilot=pilot)
                     app.mail_screen.message_list.select_uid(server.uids()[0])
                     await pilot.press("enter")
-                    await until(pilot, lambda: "message bytes" in status(app), "the download")
+                    await until(lambda: "message bytes" in status(app), "the download", pilot=pilot)
                     await pilot.press("escape")
                     await until(
-                        pilot,
                         lambda: "Download cancelled." in app.mail_screen.preview.plain_lines,
                         "cancelled",
+                        pilot=pilot,
                     )
-                    await until(pilot, lambda: len(server.sessions) >= 2, "a new session")
-                    await until(pilot, lambda: "online" in status(app), "online again")
+                    await until(lambda: len(server.sessions) >= 2, "a new session", pilot=pilot)
+                    await until(lambda: "online" in status(app), "online again", pilot=pilot)
                     assert store.bodies.path(server.uids()[0]) is None
                     assert app.model.total == 2  # the list stayed
                     await quit_and_wait(pilot, app, "q")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import urllib.parse
 
-from corpus_kit import (
+from tests.corpus.corpus_kit import (
     Case,
     b_word,
     headed,
@@ -16,7 +16,10 @@ from corpus_kit import (
     std_headers,
 )
 
-PLAIN = [("Content-Type", "text/plain; charset=utf-8"), ("Content-Transfer-Encoding", "8bit")]
+PLAIN: list[tuple[str, str | bytes]] = [
+    ("Content-Type", "text/plain; charset=utf-8"),
+    ("Content-Transfer-Encoding", "8bit"),
+]
 
 
 def _subject_cases() -> list[Case]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import urllib.parse
 
-from corpus_kit import (
+from tests.corpus.corpus_kit import (
     DATE,
     Case,
     b_word,

@@ -7,6 +7,7 @@ check: text -> bytes by these rules, bytes -> text by the renderer, and the two 
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 CRLF = b"\r\n"
@@ -105,7 +106,9 @@ def base64_body(data: bytes) -> bytes:
     return b"".join(encoded[i : i + 76] + CRLF for i in range(0, len(encoded), 76))
 
 
-def message(headers: list[tuple[str, str | bytes]], body: bytes, *, newline: bytes = CRLF) -> bytes:
+def message(
+    headers: Sequence[tuple[str, str | bytes]], body: bytes, *, newline: bytes = CRLF
+) -> bytes:
     """Header fields (str is ASCII, bytes are taken raw) then a blank line and the body."""
     lines = []
     for name, value in headers:
@@ -161,6 +164,6 @@ def multipart(
     return out
 
 
-def part(headers: list[tuple[str, str | bytes]], body: bytes) -> bytes:
+def part(headers: Sequence[tuple[str, str | bytes]], body: bytes) -> bytes:
     """One body part: its header lines, a blank line, the body."""
     return message(headers, body)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import quopri
 
-from corpus_kit import (
+from tests.corpus.corpus_kit import (
     CRLF,
     DATE_SHOWN,
     Case,
@@ -18,8 +18,8 @@ from corpus_kit import (
     std_headers,
 )
 
-PLAIN = [("Content-Type", "text/plain; charset=utf-8")]
-HTML = [("Content-Type", "text/html; charset=utf-8")]
+PLAIN: list[tuple[str, str | bytes]] = [("Content-Type", "text/plain; charset=utf-8")]
+HTML: list[tuple[str, str | bytes]] = [("Content-Type", "text/html; charset=utf-8")]
 
 
 def _mixed(boundary: str) -> list[tuple[str, str | bytes]]:

@@ -11,13 +11,13 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-if str(HERE) not in sys.path:
-    sys.path.insert(0, str(HERE))
+if __name__ == "__main__":  # run as a script: tests.* is importable from the repository root
+    sys.path.insert(0, str(HERE.parent.parent))
 
-from corpus_hostile import CASES as HOSTILE  # noqa: E402
-from corpus_japanese import CASES as JAPANESE  # noqa: E402
-from corpus_kit import Case  # noqa: E402
-from corpus_structure import CASES as STRUCTURE  # noqa: E402
+from tests.corpus.corpus_hostile import CASES as HOSTILE  # noqa: E402
+from tests.corpus.corpus_japanese import CASES as JAPANESE  # noqa: E402
+from tests.corpus.corpus_kit import Case  # noqa: E402
+from tests.corpus.corpus_structure import CASES as STRUCTURE  # noqa: E402
 
 
 def all_cases() -> list[Case]:

@@ -31,6 +31,7 @@ from tests.pop3server.faults import CONNECT, At, DropFault, ErrorFault, Faults
 from tests.pop3server.mailbox import Mailbox, StoredMessage
 from tests.pop3server.session import ServerSettings, Session, SessionRecord
 from tui_mail.demo.server import LOOPBACK, serve_in_thread
+from tui_mail.vocabulary import TLS_MODES
 
 __all__ = [
     "CONNECT",
@@ -44,8 +45,6 @@ __all__ = [
     "StoredMessage",
     "main",
 ]
-
-TLS_MODES = ("none", "starttls", "implicit")
 
 
 class POP3TestServer:

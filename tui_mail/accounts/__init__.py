@@ -1,16 +1,10 @@
 """Accounts: the config file and the secrets chain (command, keyring, prompt)."""
 
 from tui_mail.accounts.config import (
-    AUTH_MECHANISMS,
-    OAUTH_MECHANISMS,
-    TLS_MODES,
     Account,
-    AuthMechanism,
     Config,
     ConfigError,
     ConfigNotFound,
-    TlsMode,
-    default_port,
     load_config,
     parse_config,
 )
@@ -23,6 +17,14 @@ from tui_mail.accounts.secrets import (
     SecretProvider,
     SecretSource,
     terminal_prompt,
+)
+from tui_mail.vocabulary import (
+    AUTH_MECHANISMS,
+    OAUTH_MECHANISMS,
+    TLS_MODES,
+    AuthMechanism,
+    TlsMode,
+    default_port,
 )
 
 __all__ = [

@@ -17,35 +17,25 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, cast
+from typing import cast
 
 from tui_mail.accounts.paths import config_file_path
 from tui_mail.accounts.toml_lines import KeyPath, key_lines, line_of
+from tui_mail.vocabulary import (
+    AUTH_MECHANISMS,
+    OAUTH_MECHANISMS,
+    PIPELINING_MODES,
+    TLS_MODES,
+    AuthMechanism,
+    PipeliningMode,
+    TlsMode,
+    default_port,
+)
 
-TlsMode = Literal["implicit", "starttls", "none"]
-AuthMechanism = Literal[
-    "auto", "user", "apop", "plain", "login", "cram-md5", "scram-sha-256", "xoauth2", "oauthbearer"
-]
-PipeliningMode = Literal["auto", "on", "off"]
-TLS_MODES: tuple[TlsMode, ...] = ("implicit", "starttls", "none")
-PIPELINING_MODES: tuple[PipeliningMode, ...] = ("auto", "on", "off")
+MAX_ACCOUNT_NAME = 64
 #: Close an idle connection (no QUIT) after this many minutes, so locking servers let others in.
 DEFAULT_IDLE_MINUTES = 5
 MAX_IDLE_MINUTES = 24 * 60
-
-AUTH_MECHANISMS: tuple[AuthMechanism, ...] = (
-    "auto",
-    "user",
-    "apop",
-    "plain",
-    "login",
-    "cram-md5",
-    "scram-sha-256",
-    "xoauth2",
-    "oauthbearer",
-)
-OAUTH_MECHANISMS: frozenset[str] = frozenset({"xoauth2", "oauthbearer"})
-MAX_ACCOUNT_NAME = 64
 
 
 class ConfigError(Exception):
@@ -54,11 +44,6 @@ class ConfigError(Exception):
 
 class ConfigNotFound(ConfigError):
     """There is no config file yet (the set-up screen can offer to write one)."""
-
-
-def default_port(tls: str) -> int:
-    """995 for implicit TLS, 110 for STARTTLS and plain (RFC 8314 / RFC 1939)."""
-    return 995 if tls == "implicit" else 110
 
 
 @dataclass(frozen=True)

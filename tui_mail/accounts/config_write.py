@@ -16,10 +16,10 @@ from tui_mail.accounts.config import (
     Account,
     Config,
     ConfigError,
-    default_port,
     parse_config,
 )
 from tui_mail.accounts.paths import atomic_writer, config_file_path, ensure_private_dir
+from tui_mail.vocabulary import default_port
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _HEADER_COMMENT = (

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tui_mail.accounts.config import TlsMode
+from tui_mail.vocabulary import IMPLICIT_TLS_PORT, TlsMode
 
 GMAIL_RECENT_PREFIX = "recent:"
 MICROSOFT_POP_SCOPE = "https://outlook.office.com/POP.AccessAsUser.All"
@@ -30,7 +30,7 @@ class Provider:
     name: str
     host: str
     domains: frozenset[str]
-    port: int = 995
+    port: int = IMPLICIT_TLS_PORT
     tls: TlsMode = "implicit"
     oauth_only: bool = False  # no password login at all: go straight to XOAUTH2
     oauth_scope: str | None = None
@@ -167,7 +167,7 @@ def guess_server(address: str) -> ServerGuess | None:
     provider = provider_for_address(address)
     if provider is not None:
         return ServerGuess(provider.host, provider.port, provider.tls, address, provider)
-    return ServerGuess(f"pop.{domain}", 995, "implicit", address)
+    return ServerGuess(f"pop.{domain}", IMPLICIT_TLS_PORT, "implicit", address)
 
 
 def gmail_user(address: str, *, recent: bool) -> str:

@@ -19,12 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 from tui_mail.commands.output import report_failure
 from tui_mail.session.errors import describe_error
+from tui_mail.vocabulary import TLS_MODES, default_port
 
 if TYPE_CHECKING:
     from tui_mail.pop3 import POP3Client
     from tui_mail.pop3.certificate import CertificateDetails
-
-TLS_CHOICES = ("implicit", "starttls", "none")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, help="port (default: 995 for implicit TLS, else 110)")
     parser.add_argument(
         "--tls",
-        choices=TLS_CHOICES,
+        choices=TLS_MODES,
         default="implicit",
         help="implicit TLS (default), STLS upgrade, or none",
     )
@@ -57,9 +56,8 @@ class _Untrusted(Exception):
 
 def run(args: argparse.Namespace) -> int:
     """Print the report; 0 on success, 1 with one line on stderr on failure."""
-    from tui_mail.pop3 import TLSMode, default_port
 
-    port = args.port or default_port(TLSMode(args.tls))
+    port = args.port or default_port(args.tls)
     try:
         lines, details = asyncio.run(_probe(args.host, port, args.tls, args.cafile, args.timeout))
     except KeyboardInterrupt:

@@ -19,7 +19,7 @@ from enum import Enum
 from types import TracebackType
 from typing import Any, Protocol, Self
 
-from tui_mail.pop3.protocol import MAX_COMMAND_OCTETS
+from tui_mail.vocabulary import MAX_COMMAND_OCTETS
 
 LOOPBACK = "127.0.0.1"
 MAX_LINE = 64 * 1024

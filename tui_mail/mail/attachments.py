@@ -23,12 +23,13 @@ import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
-from tui_mail.mail.limits import DEFAULT_LIMITS, Limits, describe_size
+from tui_mail.mail.limits import DEFAULT_LIMITS, Limits
 from tui_mail.mail.model import Attachment
 from tui_mail.mail.sanitize import FORMAT_RANGES, sanitize_text
 from tui_mail.mail.source import RawMessage, open_source
 from tui_mail.mail.structure import Part, parse_message
 from tui_mail.mail.transfer import iter_decoded
+from tui_mail.wording import format_size
 
 BODY_TEXT_TYPES = frozenset(
     {
@@ -102,9 +103,7 @@ def attachment_note(part: Part, limits: Limits) -> str:
         and part.info.disposition != "attachment"
         and part.decoded_size()[0] > limits.max_text_part_bytes
     ):
-        return (
-            f"not shown: larger than the {describe_size(limits.max_text_part_bytes)} display limit"
-        )
+        return f"not shown: larger than the {format_size(limits.max_text_part_bytes)} display limit"
     if part.content_type == "message/external-body":
         return "content stored elsewhere; never fetched"
     return ""

@@ -25,14 +25,3 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
-
-
-def describe_size(size: int) -> str:
-    """Size for people: 512 B, 12.5 KiB, 11.0 MiB."""
-    if size < 1024:
-        return f"{size} B"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.1f} KiB"
-    if size < 1024 * 1024 * 1024:
-        return f"{size / (1024 * 1024):.1f} MiB"
-    return f"{size / (1024 * 1024 * 1024):.1f} GiB"

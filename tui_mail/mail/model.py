@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from tui_mail.mail.limits import describe_size
+from tui_mail.wording import format_size
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +21,7 @@ class Attachment:
 
     def describe(self) -> str:
         """``#1  report.pdf  (application/pdf, 1.2 MiB)`` plus the note, if any."""
-        size = describe_size(self.size)
+        size = format_size(self.size)
         if not self.size_exact:
             size = f"about {size}"
         line = f"#{self.index}  {self.filename or '(no name)'}  ({self.content_type}, {size})"

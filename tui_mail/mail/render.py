@@ -22,12 +22,13 @@ from tui_mail.mail.dates import format_date, parse_date
 from tui_mail.mail.encoded_words import decode_header_bytes, decode_unstructured
 from tui_mail.mail.headers import one_line
 from tui_mail.mail.html import LinkRegistry
-from tui_mail.mail.limits import DEFAULT_LIMITS, Limits, describe_size
+from tui_mail.mail.limits import DEFAULT_LIMITS, Limits
 from tui_mail.mail.model import Link, RenderedMessage
 from tui_mail.mail.sanitize import sanitize_text
 from tui_mail.mail.source import RawMessage, open_source
 from tui_mail.mail.structure import Part, parse_message
 from tui_mail.mail.textparts import part_text
+from tui_mail.wording import format_size
 
 _SEPARATOR = "----- Attached message -----"
 
@@ -135,7 +136,7 @@ class _Renderer:
         where = f"; it is attachment #{number}" if number else ""
         about = "" if exact else "about "
         return (
-            f"[{part.label} ({part.content_type}, {about}{describe_size(size)}) "
+            f"[{part.label} ({part.content_type}, {about}{format_size(size)}) "
             f"not shown: {why}{where}]"
         )
 
@@ -158,7 +159,7 @@ class _Renderer:
                 out.append(f"----- {one_line(part.info.filename, 300)} -----")
             out.append(text.rstrip())
         elif part.content_type in BODY_TEXT_TYPES and part.info.disposition != "attachment":
-            limit = describe_size(self.limits.max_text_part_bytes)
+            limit = format_size(self.limits.max_text_part_bytes)
             out.append(self._not_shown(part, f"larger than the {limit} display limit"))
 
     def _visit_multipart(self, part: Part, out: list[str]) -> None:

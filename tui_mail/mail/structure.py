@@ -15,9 +15,10 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 
-from tui_mail.mail.limits import Limits, describe_size
+from tui_mail.mail.limits import Limits
 from tui_mail.mail.params import ContentInfo, content_info
 from tui_mail.mail.transfer import Buffer, decode_region, decoded_size, is_known_encoding
+from tui_mail.wording import format_size
 
 _HEADER_NAME = re.compile(rb"([\x21-\x39\x3b-\x7e]+)[ \t]*:")
 _MAX_DELIMITER_LINE = 256
@@ -309,7 +310,7 @@ def _parse_embedded(ctx: _Context, part: Part) -> None:
         if size > limits.max_embedded_decode_bytes:
             part.skipped = (
                 "encoded attached message larger than "
-                f"{describe_size(limits.max_embedded_decode_bytes)}"
+                f"{format_size(limits.max_embedded_decode_bytes)}"
             )
             return
         buf = decode_region(part.buf, part.body_start, part.body_end, cte)

@@ -11,11 +11,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from tui_mail.vocabulary import PIPELINING_MODES as PIPELINING_MODES
+from tui_mail.vocabulary import PipeliningMode as PipeliningMode
+from tui_mail.wording import plural
+
 Expire = int | None | Literal["NEVER"]
-#: ``auto``: pipeline when CAPA says PIPELINING; ``on``: always (servers that work but do not
-#: say so, e.g. popa3d); ``off``: never.
-PipeliningMode = Literal["auto", "on", "off"]
-PIPELINING_MODES: tuple[PipeliningMode, ...] = ("auto", "on", "off")
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,7 @@ class Capabilities:
             return "EXPIRE with an unreadable value"
         if self.expire == 0:
             return f"messages are removed from the server once downloaded{scope}"
-        days = "1 day" if self.expire == 1 else f"{self.expire} days"
+        days = plural(self.expire, "day")
         return f"the server deletes messages {days} after they are first downloaded{scope}"
 
 
@@ -149,8 +149,8 @@ def duration_words(seconds: int) -> str:
         return "none"
     if seconds % 3600 == 0:
         hours = seconds // 3600
-        return "1 hour" if hours == 1 else f"{hours} hours"
+        return plural(hours, "hour")
     if seconds % 60 == 0:
         minutes = seconds // 60
-        return "1 minute" if minutes == 1 else f"{minutes} minutes"
-    return "1 second" if seconds == 1 else f"{seconds} seconds"
+        return plural(minutes, "minute")
+    return plural(seconds, "second")

@@ -21,7 +21,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from tui_mail.pop3.errors import CommandTimeout, ConnectionLost, NotSupported, TLSFailure
-from tui_mail.pop3.tls import TLSMode, parse_tls_mode
+from tui_mail.pop3.tls import parse_tls_mode
+from tui_mail.vocabulary import TlsMode
+from tui_mail.wording import plural
 
 MAX_LINE = 512  # RFC 1939: a status line is at most 512 octets
 
@@ -70,7 +72,7 @@ class CertificateDetails:
         if now > self.not_after:
             return f"{span} (EXPIRED)"
         days = (self.not_after - now).days
-        return f"{span} (valid, {days} day{'' if days == 1 else 's'} left)"
+        return f"{span} (valid, {plural(days, 'day')} left)"
 
     def lines(self, now: datetime | None = None, *, narrow: bool = False) -> list[str]:
         """Label-value pairs for a report (server-controlled text: show as text, sanitised).
@@ -117,14 +119,14 @@ def _inspection_context() -> ssl.SSLContext:
 
 
 async def fetch_certificate(
-    host: str, port: int, tls: TLSMode | str = "implicit", *, timeout: float = 15.0
+    host: str, port: int, tls: str = "implicit", *, timeout: float = 15.0
 ) -> CertificateDetails:
     """Connect, complete the TLS handshake (after STLS if asked), read the certificate, hang up.
 
     Raises TLSFailure, ConnectionLost, CommandTimeout or NotSupported (no TLS at all).
     """
     mode = parse_tls_mode(tls)
-    if mode is TLSMode.NONE:
+    if mode == "none":
         raise NotSupported("a connection without TLS has no certificate")
     try:
         async with asyncio.timeout(timeout):
@@ -144,16 +146,16 @@ async def fetch_certificate(
         raise TLSFailure(f"{host}:{port} presented a certificate that cannot be read") from None
 
 
-async def _handshake_and_read(host: str, port: int, mode: TLSMode) -> bytes | None:
+async def _handshake_and_read(host: str, port: int, mode: TlsMode) -> bytes | None:
     context = _inspection_context()
-    if mode is TLSMode.IMPLICIT:
+    if mode == "implicit":
         reader, writer = await asyncio.open_connection(
             host, port, ssl=context, server_hostname=host
         )
     else:
         reader, writer = await asyncio.open_connection(host, port)
     try:
-        if mode is TLSMode.STARTTLS:
+        if mode == "starttls":
             await _status_line(reader, host, "the greeting")
             writer.write(b"STLS\r\n")
             await writer.drain()

@@ -50,7 +50,6 @@ from tui_mail.pop3.sasl import (
     create_mechanism,
 )
 from tui_mail.pop3.tls import (
-    TLSMode,
     default_port,
     ensure_verifying,
     make_ssl_context,
@@ -98,7 +97,7 @@ class POP3Client:
         host: str,
         port: int | None = None,
         *,
-        tls: TLSMode | str = "implicit",
+        tls: str = "implicit",
         cafile: str | Path | None = None,
         ssl_context: ssl.SSLContext | None = None,
         allow_plaintext: bool = False,
@@ -117,13 +116,13 @@ class POP3Client:
         mode = parse_tls_mode(tls)
         port = port or default_port(mode)
         context: ssl.SSLContext | None = None
-        if mode is not TLSMode.NONE:
+        if mode != "none":
             context = ssl_context or make_ssl_context(cafile)
             ensure_verifying(context)
         connection = await Connection.open(
             host,
             port,
-            context=context if mode is TLSMode.IMPLICIT else None,
+            context=context if mode == "implicit" else None,
             timeout=timeout,
             protocol_log=protocol_log,
         )
@@ -134,7 +133,7 @@ class POP3Client:
             pipelining=pipelining,
         )
         try:
-            await client._start(context if mode is TLSMode.STARTTLS else None)
+            await client._start(context if mode == "starttls" else None)
         except BaseException:
             connection.abort()
             raise

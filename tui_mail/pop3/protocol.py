@@ -18,9 +18,8 @@ from enum import Enum
 from typing import Final
 
 from tui_mail.pop3.errors import InvalidArgument, ProtocolError
+from tui_mail.vocabulary import MAX_COMMAND_OCTETS as MAX_COMMAND_OCTETS
 
-#: RFC 2449: a command line, CRLF included, is at most 255 octets.
-MAX_COMMAND_OCTETS: Final = 255
 #: Real mail has 10 KB+ lines; a line is rejected only past this many bytes without a line end.
 DEFAULT_MAX_LINE: Final = 1024 * 1024
 #: Characters that would let an argument smuggle a second command (or truncate one).

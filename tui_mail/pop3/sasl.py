@@ -20,10 +20,12 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import ClassVar, Final
 
+from tui_mail.vocabulary import LOGIN_MECHANISMS
+
 #: What ``mechanism="auto"`` tries, strongest first. OAuth is never picked automatically.
 AUTO_PREFERENCE: Final = ("scram-sha-256", "cram-md5", "apop", "plain", "login", "user")
-#: Mechanisms selectable by name, including the non-SASL ones.
-KNOWN_MECHANISMS: Final = (*AUTO_PREFERENCE, "xoauth2", "oauthbearer")
+#: Mechanisms selectable by name, including the non-SASL ones (defined in tui_mail.vocabulary).
+KNOWN_MECHANISMS: Final = LOGIN_MECHANISMS
 #: RFC 7677 asks for at least 4096; a lower count from a server is a downgrade attempt.
 SCRAM_MIN_ITERATIONS: Final = 4096
 #: Far above any real deployment; stops a hostile server from pinning the CPU for minutes.

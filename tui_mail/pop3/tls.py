@@ -7,32 +7,24 @@ with a private CA adds it with ``cafile``; there is deliberately no "insecure" s
 from __future__ import annotations
 
 import ssl
-from enum import StrEnum
 from pathlib import Path
 
+from tui_mail import vocabulary
 from tui_mail.pop3.errors import InvalidArgument, TLSFailure
+from tui_mail.vocabulary import TLS_MODES, TlsMode
 
 
-class TLSMode(StrEnum):
-    """How the connection is protected: TLS from the first byte, STLS upgrade, or not at all."""
-
-    IMPLICIT = "implicit"
-    STARTTLS = "starttls"
-    NONE = "none"
-
-
-def parse_tls_mode(value: TLSMode | str) -> TLSMode:
-    """Accept the enum or its string value; anything else is a caller error."""
-    try:
-        return TLSMode(value)
-    except ValueError:
-        choices = ", ".join(mode.value for mode in TLSMode)
-        raise InvalidArgument(f"tls must be one of {choices}, not {value!r}") from None
+def parse_tls_mode(value: str) -> TlsMode:
+    """One of ``TLS_MODES``; anything else is a caller error."""
+    if value not in TLS_MODES:
+        choices = ", ".join(TLS_MODES)
+        raise InvalidArgument(f"tls must be one of {choices}, not {value!r}")
+    return value
 
 
-def default_port(tls: TLSMode | str) -> int:
+def default_port(tls: str) -> int:
     """995 for implicit TLS, 110 for STLS and plain TCP (IANA assignments)."""
-    return 995 if parse_tls_mode(tls) is TLSMode.IMPLICIT else 110
+    return vocabulary.default_port(parse_tls_mode(tls))
 
 
 def make_ssl_context(cafile: str | Path | None = None) -> ssl.SSLContext:

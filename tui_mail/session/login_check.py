@@ -14,6 +14,7 @@ from tui_mail.accounts import Account, SecretProvider
 from tui_mail.pop3 import Capabilities, POP3Client
 from tui_mail.pop3.connection import ProtocolLog
 from tui_mail.session.connect import open_session
+from tui_mail.wording import format_size, plural
 
 LOGIN_CHECK_TIMEOUT = 30.0
 
@@ -27,13 +28,7 @@ class LoginReport:
     capabilities: Capabilities  # after login: authoritative for EXPIRE and LOGIN-DELAY
 
     def words(self) -> str:
-        if self.octets >= 1_048_576:
-            size = f"{self.octets / 1_048_576:.1f} MB"
-        elif self.octets >= 10_240:
-            size = f"{self.octets // 1024} KB"
-        else:
-            size = f"{self.octets} bytes"
-        count = "1 message" if self.messages == 1 else f"{self.messages} messages"
+        count, size = plural(self.messages, "message"), format_size(self.octets)
         return f"Login accepted: {count} ({size}) on the server."
 
 

@@ -77,6 +77,7 @@ from tui_mail.session.events import (
 from tui_mail.session.identity import MailboxIdentity, read_identity
 from tui_mail.session.sync import sync_mailbox
 from tui_mail.store import MessageSummary, Store, StoreError
+from tui_mail.wording import plural
 
 Report = Callable[[SessionEvent], None]
 Opener = Callable[[], Awaitable[POP3Client]]
@@ -738,18 +739,14 @@ class MailSession:
         went = len(keys) - len(kept)
         parts = []
         if went:
-            parts.append(f"the server did delete {messages_words(went)}")
+            parts.append(f"the server did delete {plural(went, 'message')}")
         if kept:
             verb = "is" if len(kept) == 1 else "are"
-            parts.append(f"{messages_words(len(kept))} {verb} still there and still marked")
+            parts.append(f"{plural(len(kept), 'message')} {verb} still there and still marked")
         if parts:
             self._report(
                 Notice("Last time the server's answer to QUIT was lost: " + "; ".join(parts) + ".")
             )
-
-
-def messages_words(count: int) -> str:
-    return f"{count} message" + ("" if count == 1 else "s")
 
 
 def _describe(exc: Exception) -> str:

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from tui_mail.accounts.config import AuthMechanism, TlsMode
 from tui_mail.accounts.providers import Provider, provider_for_host
 from tui_mail.pop3 import Capabilities, POP3Client
 from tui_mail.pop3.capabilities import duration_words
@@ -23,6 +22,8 @@ from tui_mail.pop3.connection import ProtocolLog
 from tui_mail.pop3.errors import CommandTimeout, ConnectionLost, TLSFailure
 from tui_mail.pop3.sasl import AUTO_PREFERENCE
 from tui_mail.session.errors import describe_error
+from tui_mail.vocabulary import IMPLICIT_TLS_PORT, POP3_PORT, AuthMechanism, TlsMode
+from tui_mail.wording import plural
 
 DEFAULT_PROBE_TIMEOUT = 15.0
 OAUTH_SASL = ("XOAUTH2", "OAUTHBEARER")
@@ -176,7 +177,7 @@ def server_advice(
             )
         )
     elif isinstance(caps.expire, int):
-        days = "1 day" if caps.expire == 1 else f"{caps.expire} days"
+        days = plural(caps.expire, "day")
         notes.append(
             Advice(
                 f"This server removes retrieved mail {days} after it was first downloaded "
@@ -245,11 +246,11 @@ def split_server(text: str) -> tuple[str, int | None]:
 def probe_plan(port: int | None) -> list[tuple[int, TlsMode]]:
     """Which (port, TLS mode) to try, most secure first."""
     if port is None:
-        return [(995, "implicit"), (110, "starttls"), (110, "none")]
-    if port == 995:
-        return [(995, "implicit")]
-    if port == 110:
-        return [(110, "starttls"), (110, "none")]
+        return [(IMPLICIT_TLS_PORT, "implicit"), (POP3_PORT, "starttls"), (POP3_PORT, "none")]
+    if port == IMPLICIT_TLS_PORT:
+        return [(IMPLICIT_TLS_PORT, "implicit")]
+    if port == POP3_PORT:
+        return [(POP3_PORT, "starttls"), (POP3_PORT, "none")]
     return [(port, "implicit"), (port, "starttls"), (port, "none")]
 
 

@@ -43,7 +43,7 @@ from tui_mail.ui.list_model import MessageListModel
 from tui_mail.ui.rendering import MailRenderer, MessageRenderer
 from tui_mail.ui.safe_text import one_line
 from tui_mail.ui.save_actions import DisplayedMessage, SaveActions
-from tui_mail.ui.screens.confirm_quit import ConfirmQuit, QuitChoice, messages
+from tui_mail.ui.screens.confirm_quit import ConfirmQuit, QuitChoice
 from tui_mail.ui.screens.help import HelpScreen, help_text
 from tui_mail.ui.screens.main import MailScreen
 from tui_mail.ui.screens.password import PasswordPrompt
@@ -51,6 +51,7 @@ from tui_mail.ui.terminal_theme import apply_theme
 from tui_mail.ui.widgets.message_list import Clock, local_now
 from tui_mail.ui.widgets.preview import preview_text
 from tui_mail.ui.widgets.status_bar import StatusInfo
+from tui_mail.wording import plural
 
 SESSION_STOP_TIMEOUT = 5.0  # seconds to let the session close its connection on quit
 
@@ -59,16 +60,16 @@ def deletion_outcome(event: DeletionsApplied) -> str:
     """What happened at the server, in words (UIDs are counted, never shown)."""
     if event.unknown:
         return (
-            f"The server did not answer QUIT ({event.error}): {messages(len(event.unknown))} "
+            f"The server did not answer QUIT ({event.error}): {plural(len(event.unknown), 'message')} "
             "may or may not have been deleted. The marks are kept; the next check says which "
             "went."
         )
     if event.error is not None:
         return f"Nothing was deleted ({event.error}); the marks are kept for next time."
-    text = f"Deleted {messages(len(event.deleted))} from the server."
+    text = f"Deleted {plural(len(event.deleted), 'message')} from the server."
     if event.skipped:
         why = f" ({event.skipped_why})" if event.skipped_why else ""
-        text += f" {messages(len(event.skipped))} left alone{why}."
+        text += f" {plural(len(event.skipped), 'message')} left alone{why}."
     if event.not_found:
         text += (
             f" {len(event.not_found)} marked {'was' if len(event.not_found) == 1 else 'were'}"

@@ -67,20 +67,6 @@ def align_right(text: str, width: int) -> str:
     return " " * (width - length) + text
 
 
-def human_size(size: int) -> str:
-    """Sizes as mail readers show them: ``512``, ``1.2K``, ``34K``, ``3.4M`` (at most 5 cells)."""
-    if size < 1000:
-        return str(max(0, size))
-    value = float(size)
-    for unit in ("K", "M", "G", "T"):
-        value /= 1024
-        if value < 9.95:
-            return f"{value:.1f}{unit}"
-        if value < 999.5:
-            return f"{value:.0f}{unit}"
-    return f"{value:.0f}P"
-
-
 def format_date(when: datetime | None, now: datetime) -> str:
     """Today: ``HH:MM``; this year: ``Mon DD``; older or future years: ``YYYY-MM-DD``.
 

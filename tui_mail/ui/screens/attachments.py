@@ -13,9 +13,9 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from tui_mail.mail.limits import describe_size
 from tui_mail.ui.rendering import AttachmentView
 from tui_mail.ui.safe_text import one_line
+from tui_mail.wording import format_size
 
 
 class AttachmentPicker(ModalScreen[int | None]):
@@ -48,7 +48,7 @@ class AttachmentPicker(ModalScreen[int | None]):
             Option(
                 Text(
                     f"{a.index}. {one_line(a.filename)}  ({one_line(a.content_type)}, "
-                    f"{describe_size(a.size)})",
+                    f"{format_size(a.size)})",
                     no_wrap=True,
                     overflow="ellipsis",
                 ),

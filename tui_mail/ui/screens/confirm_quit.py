@@ -11,17 +11,14 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from tui_mail.wording import plural
+
 QuitChoice = Literal["delete", "keep"]
 
 
 def quit_question(count: int) -> str:
     """The exact wording users (and tests) see."""
-    return f"Delete {messages(count)} from the server and quit?"
-
-
-def messages(count: int) -> str:
-    """``1 message``, ``2 messages``."""
-    return f"{count} message" if count == 1 else f"{count} messages"
+    return f"Delete {plural(count, 'message')} from the server and quit?"
 
 
 class ConfirmQuit(ModalScreen[QuitChoice | None]):

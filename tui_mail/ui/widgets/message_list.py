@@ -30,10 +30,10 @@ from tui_mail.ui.columns import (
     column_layout,
     fit_cells,
     format_date,
-    human_size,
 )
 from tui_mail.ui.list_model import MessageListModel
 from tui_mail.ui.safe_text import one_line
+from tui_mail.wording import format_size
 
 Clock = Callable[[], datetime]
 
@@ -281,5 +281,5 @@ def _row_cells(row: MessageSummary, columns: Columns, now: datetime) -> tuple[st
         fit_cells(format_date(row.date, now), columns.date),
         fit_cells(sender, columns.sender),
         fit_cells(subject, columns.subject),
-        align_right(human_size(row.size), columns.size),
+        align_right(format_size(row.size, compact=True), columns.size),
     )

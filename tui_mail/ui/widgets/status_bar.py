@@ -20,6 +20,7 @@ from textual.widget import Widget
 from tui_mail.session.events import ConnectionState, StateChanged
 from tui_mail.ui.columns import fit_cells
 from tui_mail.ui.safe_text import one_line
+from tui_mail.wording import plural
 
 SEPARATOR = " │ "
 
@@ -68,7 +69,7 @@ def status_text(info: StatusInfo, width: int, now: float) -> str:
     parts: list[tuple[int, str]] = [  # (priority: higher survives longer, text)
         (1, one_line(info.account)),
         (9, describe_state(info.state, now - info.state_since)),
-        (4, f"{info.messages} messages"),
+        (4, plural(info.messages, "message")),
         (3, f"{info.unread} unread"),
         (6, f"{info.to_delete} to delete"),
     ]
