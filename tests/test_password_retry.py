@@ -48,6 +48,12 @@ def reader(backend: Backend, store: Store, secrets: SecretProvider) -> TuiMailAp
     )
 
 
+def dialog_shown(app: TuiMailApp) -> bool:
+    """The password dialog is up and composed (its field can be typed in)."""
+    screen = app.screen
+    return isinstance(screen, PasswordPrompt) and bool(screen.query("#password-input"))
+
+
 def typed(backend: Backend, password: str) -> SecretProvider:
     secrets = SecretProvider()
     secrets.accept_typed_password(backend.account, password, remember=False)
@@ -58,7 +64,7 @@ async def test_a_refused_password_is_asked_again_in_the_app(flow: Backend, tmp_p
     with Store.for_account(flow.account, data_dir=tmp_path) as store:
         app = reader(flow, store, typed(flow, "wrong password"))
         async with app.run_test(size=(80, 24)) as pilot:
-            await until(lambda: isinstance(app.screen, PasswordPrompt), "the dialog", pilot=pilot)
+            await until(lambda: dialog_shown(app), "the dialog", pilot=pilot)
             dialog = app.screen
             assert "The server refused the password; try again" in str(
                 dialog.query_one("#password-title", Static).content
@@ -80,7 +86,7 @@ async def test_esc_stays_offline_with_the_cached_list(flow: Backend, tmp_path: P
             await quit_and_wait(pilot, first, "q")
         app = reader(flow, store, typed(flow, "wrong password"))
         async with app.run_test(size=(80, 24)) as pilot:
-            await until(lambda: isinstance(app.screen, PasswordPrompt), "the dialog", pilot=pilot)
+            await until(lambda: dialog_shown(app), "the dialog", pilot=pilot)
             await pilot.press("escape")
             await until(lambda: "offline" in status(app), "offline", pilot=pilot)
             assert "5 messages" in status(app) and app.model.total == 5
@@ -98,12 +104,12 @@ async def test_a_refused_keyring_entry_is_replaced_by_the_one_that_works(
     with Store.for_account(flow.account, data_dir=tmp_path) as store:
         app = reader(flow, store, SecretProvider())
         async with app.run_test(size=(80, 24)) as pilot:
-            await until(lambda: isinstance(app.screen, PasswordPrompt), "the dialog", pilot=pilot)
+            await until(lambda: dialog_shown(app), "the dialog", pilot=pilot)
             assert memory_keyring.entries[entry] == "old password"  # not before it works
             await pilot.press(*"still wrong", "enter")
             await until(
                 lambda: (
-                    isinstance(app.screen, PasswordPrompt)
+                    dialog_shown(app)
                     and app.screen.query_one("#password-input", Input).value == ""
                     and "refused" in status(app)
                 ),
@@ -121,7 +127,7 @@ async def test_a_missing_password_is_asked_for_in_the_app(flow: Backend, tmp_pat
     with Store.for_account(flow.account, data_dir=tmp_path) as store:
         app = reader(flow, store, SecretProvider())  # fail keyring, nothing typed
         async with app.run_test(size=(80, 24)) as pilot:
-            await until(lambda: isinstance(app.screen, PasswordPrompt), "the dialog", pilot=pilot)
+            await until(lambda: dialog_shown(app), "the dialog", pilot=pilot)
             title = str(app.screen.query_one("#password-title", Static).content)
             assert title.startswith("Password for ")
             await pilot.press(*flow.password, "enter")

@@ -10,10 +10,10 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Input, Static
+from textual.widgets import Input, Label, Static
 
 from tui_mail.ui.safe_text import one_line
 
@@ -38,6 +38,8 @@ class PasswordPrompt(ModalScreen[str | None]):
         }
         & #password-title { text-style: bold; }
         & #password-help { color: $text-muted; }
+        & #password-row { height: 1; margin: 1 0; }
+        & #password-row Input { width: 1fr; background: $boost; }
     }
     """
 
@@ -49,7 +51,9 @@ class PasswordPrompt(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Static(Content(one_line(self._prompt)), id="password-title")
-            yield Input(password=True, id="password-input", compact=True)
+            with Horizontal(id="password-row"):
+                yield Label(Content("Password: "))
+                yield Input(password=True, id="password-input", compact=True)
             yield Static(
                 Content(f"{one_line(self._account)}   Enter: log in    Esc: stay offline"),
                 id="password-help",
