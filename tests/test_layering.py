@@ -16,7 +16,18 @@ import pytest
 import tui_mail
 
 ROOT = Path(__file__).resolve().parent.parent
-CORE_PACKAGES = ["pop3", "store", "mail", "accounts", "session", "demo", "vocabulary", "wording"]
+CORE_PACKAGES = [
+    "pop3",
+    "store",
+    "mail",
+    "accounts",
+    "session",
+    "demo",
+    "vocabulary",
+    "wording",
+    "compose",
+    "smtp",
+]
 
 
 def core_modules() -> list[str]:

@@ -282,7 +282,7 @@ async def test_dollar_applies_deletions_and_stays(tmp_path: Path) -> None:
         assert "Deleted 1 message from" in screen_lines(app)[-1]
 
 
-async def test_r_asks_for_new_mail(tmp_path: Path) -> None:
+async def test_c_asks_for_new_mail(tmp_path: Path) -> None:
     session = small_mailbox()
     session.incoming.append(
         MessageSummary("u7", 500, FIXED_NOW - timedelta(minutes=5), "Zoe", "New!", True, False, 7)
@@ -290,7 +290,7 @@ async def test_r_asks_for_new_mail(tmp_path: Path) -> None:
     app = make_app(session, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot, app)
-        await pilot.press("r")
+        await pilot.press("c")
         await until(lambda: app.model.total == 7, pilot=pilot)
         assert session.calls_named("request_refresh") == [("request_refresh",)]
         assert "New!" in screen_lines(app)[1]  # newest first, the cursor follows the top

@@ -19,6 +19,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "serverinfo": ("tui_mail.commands.serverinfo", "probe a POP3 server without logging in"),
     "check": ("tui_mail.commands.check", "count new and unread mail (for status bars and cron)"),
     "render": ("tui_mail.commands.render", "print a saved message as the preview pane shows it"),
+    "send": ("tui_mail.commands.send", "send a prepared message by the account's SMTP server"),
 }
 
 EPILOG = """\
@@ -31,6 +32,8 @@ examples:
   tui-mail serverinfo pop.example.org
   tui-mail check --json             new/unread counts for a status bar
   tui-mail render saved.eml         show a saved message as text
+  tui-mail send message.eml         submit a prepared message (kept in Drafts if it fails)
+  tui-mail serverinfo --smtp smtp.example.org   what an SMTP server offers
 
 files (Linux defaults):
   config    $TUI_MAIL_CONFIG, else ~/.config/tui-mail/config.toml (keys: see README)

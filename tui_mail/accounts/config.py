@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
-from tui_mail.accounts.paths import config_file_path
+from tui_mail.accounts.paths import config_file_path, data_root
+from tui_mail.accounts.sending import SENDING_KEYS, Sending, check_sending
 from tui_mail.accounts.toml_lines import KeyPath, key_lines, line_of
 from tui_mail.vocabulary import (
     AUTH_MECHANISMS,
@@ -64,6 +65,13 @@ class Account:
     prefer_html: bool = False  # show the HTML part of multipart/alternative mail, as text
     pipelining: PipeliningMode = "auto"  # auto: as the server announces (CAPA PIPELINING)
     idle_minutes: int = DEFAULT_IDLE_MINUTES  # 0: stay connected (NOOP keepalive)
+    sending: Sending = field(default_factory=Sending)  # from, smtp, maildir, charset, signature
+
+    def maildir_path(self, data_dir: Path | None = None) -> Path:
+        """The account's Maildir: ``maildir`` if set, else ``DATA_DIR/mail/ACCOUNT``."""
+        if self.sending.maildir is not None:
+            return self.sending.maildir
+        return data_root(data_dir) / "mail" / self.name
 
     @property
     def uses_oauth(self) -> bool:
@@ -178,6 +186,7 @@ _KNOWN_KEYS = (
     "prefer_html",
     "pipelining",
     "idle_minutes",
+    *SENDING_KEYS,
 )
 
 
@@ -249,6 +258,7 @@ class _Checker:
             PipeliningMode, self.choice(where, table, "pipelining", PIPELINING_MODES, "auto")
         )
         idle_minutes = self.idle_minutes(where, table)
+        sending = check_sending(self, where, table)
 
         if tls == "none" and not allow_plaintext:
             raise self.error(
@@ -289,6 +299,7 @@ class _Checker:
             prefer_html=prefer_html,
             pipelining=pipelining,
             idle_minutes=idle_minutes,
+            sending=sending,
         )
 
     @staticmethod
@@ -356,13 +367,20 @@ class _Checker:
         return value
 
     def cafile(self, where: KeyPath, table: dict[str, object]) -> Path | None:
-        if "cafile" not in table:
+        return self.path_value(where, table, "cafile", must_exist=True)
+
+    def path_value(
+        self, where: KeyPath, table: dict[str, object], key: str, *, must_exist: bool
+    ) -> Path | None:
+        """A path setting, relative to the config file (not the cwd); ``~`` expanded."""
+        if key not in table:
             return None
-        path = Path(self.text(where, table, "cafile")).expanduser()
+        path = Path(self.text(where, table, key)).expanduser()
         if not path.is_absolute():
-            path = self.path.parent / path  # relative to the config file, not the cwd
-        if not path.is_file():
-            raise self.error((*where, "cafile"), "no such file")
-        if not os.access(path, os.R_OK):
-            raise self.error((*where, "cafile"), "file is not readable")
+            path = self.path.parent / path
+        if must_exist:
+            if not path.is_file():
+                raise self.error((*where, key), "no such file")
+            if not os.access(path, os.R_OK):
+                raise self.error((*where, key), "file is not readable")
         return path

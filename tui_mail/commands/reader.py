@@ -23,12 +23,14 @@ from tui_mail.accounts import (
     SecretError,
     SecretProvider,
     config_file_path,
+    data_root,
     load_config,
     terminal_prompt,
 )
 
 if TYPE_CHECKING:
     from tui_mail.session.protocol_log import ProtocolLogWriter
+    from tui_mail.ui.compose_actions import Composer
 
 
 def run(args: argparse.Namespace) -> int:
@@ -123,7 +125,28 @@ def _open_reader(
     with Store.for_account(account, data_dir=data_dir) as store:
         session = MailSession(account, store, secrets, protocol_log=log)
         renderer = MailRenderer(prefer_html=account.prefer_html)
-        return run_app(session, mouse=mouse, renderer=renderer, protocol_log=log)
+        composer = make_composer(account, data_dir, log)
+        return run_app(session, mouse=mouse, renderer=renderer, protocol_log=log, composer=composer)
+
+
+def make_composer(
+    account: Account, data_dir: Path | None, log: ProtocolLogWriter | None
+) -> Composer:
+    """Drafts in the account's Maildir, submission by its [smtp] table (if it has one).
+
+    The SMTP secrets provider never prompts on the terminal (the full-screen app owns it):
+    the app asks in its own masked dialog when no command or keyring entry has the password.
+    """
+    from tui_mail.smtp.outbox import Outbox
+    from tui_mail.smtp.submit import Submitter, smtp_target
+    from tui_mail.ui.compose_actions import Composer
+
+    secrets = SecretProvider()
+    submitter = None
+    if account.sending.smtp is not None:
+        submitter = Submitter(smtp_target(account), secrets, protocol_log=log)
+    outbox = Outbox(account, account.maildir_path(data_dir), submitter)
+    return Composer(account, outbox, secrets, work_dir=data_root(data_dir) / "compose")
 
 
 @contextlib.contextmanager

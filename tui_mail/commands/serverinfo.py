@@ -29,12 +29,21 @@ if TYPE_CHECKING:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``tui-mail serverinfo``."""
     parser.add_argument("host", help="server name or address")
-    parser.add_argument("--port", type=int, help="port (default: 995 for implicit TLS, else 110)")
+    parser.add_argument(
+        "--port",
+        type=int,
+        help="port (default: 995 for implicit TLS, else 110; with --smtp 587, or 465 implicit)",
+    )
     parser.add_argument(
         "--tls",
         choices=TLS_MODES,
-        default="implicit",
-        help="implicit TLS (default), STLS upgrade, or none",
+        default=None,
+        help="implicit TLS (default; with --smtp: starttls), STLS/STARTTLS upgrade, or none",
+    )
+    parser.add_argument(
+        "--smtp",
+        action="store_true",
+        help="probe an SMTP submission server: EHLO capabilities, STARTTLS, AUTH methods",
     )
     parser.add_argument("--cafile", help="extra CA certificate(s) to trust (PEM)")
     parser.add_argument(
@@ -57,6 +66,9 @@ class _Untrusted(Exception):
 def run(args: argparse.Namespace) -> int:
     """Print the report; 0 on success, 1 with one line on stderr on failure."""
 
+    if args.smtp:
+        return _run_smtp(args)
+    args.tls = args.tls or "implicit"
     port = args.port or default_port(args.tls)
     try:
         lines, details = asyncio.run(_probe(args.host, port, args.tls, args.cafile, args.timeout))
@@ -115,6 +127,56 @@ def _save(details: CertificateDetails, path: Path) -> int:
     except OSError as exc:
         report_failure(f"serverinfo: cannot write {path}: {exc.strerror or exc}")
         return 1
+    return 0
+
+
+def _run_smtp(args: argparse.Namespace) -> int:
+    from tui_mail.accounts.sending import default_smtp_port
+    from tui_mail.smtp.probe import probe_smtp
+
+    tls = args.tls or "starttls"
+    port = args.port or default_smtp_port(tls)
+    if args.save_cert:
+        report_failure("serverinfo: --save-cert is for POP3 servers; use it without --smtp")
+        return 2
+    cafile = Path(args.cafile) if args.cafile else None
+    try:
+        report = probe_smtp(args.host, port, tls, cafile=cafile, timeout=args.timeout)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # one clear line, never a traceback
+        report_failure(f"serverinfo: {describe_error(exc)}")
+        return 1
+    mode = {"implicit": "implicit TLS", "starttls": "STARTTLS", "none": "no TLS"}[tls]
+    lines = [f"server:       {args.host}:{port} (SMTP, {mode})", f"greeting:     {report.greeting}"]
+    if report.tls_version:
+        lines.append(f"tls:          {report.tls_version}")
+        lines.extend(_certificate_lines(report.certificate))
+    else:
+        lines.append(
+            "tls:          none (the login and the mail would cross the network in the clear)"
+        )
+    if report.before_tls:
+        lines.append("before STARTTLS:")
+        lines.extend(f"  {line}" for line in report.before_tls)
+    lines.append("capabilities:" if report.capabilities else "capabilities: none (no ESMTP)")
+    lines.extend(f"  {line}" for line in report.capabilities)
+    methods = report.auth_methods
+    usable = [m for m in methods if m in ("PLAIN", "LOGIN", "XOAUTH2", "OAUTHBEARER")]
+    lines.append(
+        "login:        "
+        + (", ".join(methods) if methods else "no AUTH offered")
+        + (f" (tui-mail can use: {', '.join(usable)})" if usable else "")
+    )
+    lines.append(
+        "8bit:         "
+        + (
+            "8BITMIME offered: 8-bit text is sent as it is"
+            if report.offers("8BITMIME")
+            else "no 8BITMIME: 8-bit text is sent quoted-printable"
+        )
+    )
+    sys.stdout.write("\n".join(_printable(line) for line in lines) + "\n")
     return 0
 
 

@@ -54,8 +54,16 @@ _COMMANDS = frozenset(
         "QUIT",
         "UTF8",
         "LANG",
+        # SMTP submission (the same log covers sending mail)
+        "EHLO",
+        "HELO",
+        "MAIL",
+        "RCPT",
+        "DATA",
+        "STARTTLS",
     }
 )
+_DATA_SIZE = re.compile(r"^\[\d+ bytes of data\]$")
 
 
 def default_log_path() -> Path:
@@ -86,6 +94,8 @@ def scrub(direction: str, line: str) -> str:
     and becomes ``***``; PASS, APOP and AUTH keep only their non-secret words.
     """
     if direction == "C":
+        if _DATA_SIZE.match(line):
+            return line
         if line.split(" ", 1)[0].upper() not in _COMMANDS:
             return "***"
         match = _SECRET_ARGUMENTS.match(line)

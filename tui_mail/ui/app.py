@@ -38,11 +38,12 @@ from tui_mail.session.events import (
 from tui_mail.session.protocol_log import ProtocolLogWriter
 from tui_mail.store.models import MessageSummary
 from tui_mail.ui import messages as msg
-from tui_mail.ui.bindings import SCREEN_BINDINGS, help_entries
+from tui_mail.ui.bindings import COMPOSE_BINDINGS, SCREEN_BINDINGS, help_entries
+from tui_mail.ui.compose_actions import ComposeActions, Composer
 from tui_mail.ui.list_model import MessageListModel
 from tui_mail.ui.rendering import MailRenderer, MessageRenderer
 from tui_mail.ui.safe_text import one_line
-from tui_mail.ui.save_actions import DisplayedMessage, SaveActions
+from tui_mail.ui.save_actions import DisplayedMessage
 from tui_mail.ui.screens.confirm_quit import ConfirmQuit, QuitChoice
 from tui_mail.ui.screens.help import HelpScreen, help_text
 from tui_mail.ui.screens.main import MailScreen
@@ -78,7 +79,7 @@ def deletion_outcome(event: DeletionsApplied) -> str:
     return text
 
 
-class TuiMailApp(SaveActions):
+class TuiMailApp(ComposeActions):
     """The reader. ``session`` is any :class:`SessionControl` (the real one or a test fake)."""
 
     CSS_PATH = "app.tcss"
@@ -99,9 +100,11 @@ class TuiMailApp(SaveActions):
         theme: str | None = None,
         outcome_delay: float = 1.5,
         protocol_log: ProtocolLogWriter | None = None,
+        composer: Composer | None = None,
     ) -> None:
         super().__init__()
         self._protocol_log = protocol_log
+        self._composer = composer
         self._session = session
         self._account_name = account_name
         self._renderer: MessageRenderer = renderer or MailRenderer()
@@ -137,6 +140,7 @@ class TuiMailApp(SaveActions):
         self._session_worker = self.run_worker(
             self._run_session(), name="session", group="session", exit_on_error=False
         )
+        self.offer_unsent_drafts()
 
     def on_mail_screen_ready(self, message: MailScreen.Ready) -> None:
         self._refresh_view()
@@ -269,6 +273,7 @@ class TuiMailApp(SaveActions):
         row = self.model.get(message.uid)
         if row is not None and row.unread:
             self._set_read(row, read=True)
+        self.compose_after_open(message.uid, message.path)
 
     def on_body_render_failed(self, message: msg.BodyRenderFailed) -> None:
         if message.uid == self._wanted_uid:
@@ -285,6 +290,20 @@ class TuiMailApp(SaveActions):
         self._wanted_uid = self._loading_uid = row.uid
         self.mail_screen.preview.show_status("Loading message… (Esc cancels)")
         self._session.request_body(row.uid)  # a large download of another one is cancelled
+
+    def _highlighted_uid(self) -> str | None:
+        row = self.mail_screen.message_list.highlighted
+        return row.uid if row is not None else None
+
+    def _open_for_compose(self) -> None:
+        self.action_open_message()
+
+    def _set_activity(self, key: str, text: str | None) -> None:
+        if text is None:
+            self._activity.pop(key, None)
+        else:
+            self._activity[key] = text
+        self._refresh_status()
 
     def action_preview_page_down(self) -> None:
         self.mail_screen.preview.scroll_page_down(animate=False)
@@ -456,7 +475,7 @@ class TuiMailApp(SaveActions):
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Every mail action in the command palette, next to Textual's own commands."""
         if screen is self.mail_screen:
-            for binding in SCREEN_BINDINGS:
+            for binding in [*SCREEN_BINDINGS, *COMPOSE_BINDINGS]:
                 action = binding.action.removeprefix("app.")
                 keys = self._user_keymap.get(binding.id or "", binding.key)
                 shown = ", ".join(self.get_key_display(Binding(k, "")) for k in keys.split(","))
@@ -506,6 +525,7 @@ def run_app(
     renderer: MessageRenderer | None = None,
     keymap: dict[str, str] | None = None,
     protocol_log: ProtocolLogWriter | None = None,
+    composer: Composer | None = None,
 ) -> int:
     """Run the reader until the user quits; print the deletion outcome once the screen is back.
 
@@ -517,6 +537,7 @@ def run_app(
         renderer=renderer,
         keymap=keymap,
         protocol_log=protocol_log,
+        composer=composer,
     )
     app.run(mouse=mouse)
     if app.outcome:

@@ -51,7 +51,7 @@ SCREEN_BINDINGS: list[Binding] = [
     ),
     Binding("o", "app.cycle_sort", "Sort: date, sender, size, server order", id="mail.sort"),
     Binding("z", "app.toggle_full_preview", "Preview full screen on/off", id="mail.zoom"),
-    Binding("r", "app.check_mail", "Check for new mail", id="mail.refresh"),
+    Binding("c", "app.check_mail", "Check for new mail", id="mail.refresh"),
     Binding(
         "dollar_sign", "app.apply_deletions", "Delete marked now and reconnect", id="mail.apply"
     ),
@@ -67,6 +67,27 @@ SCREEN_BINDINGS: list[Binding] = [
 ]
 
 
+# Writing mail (main screen too; listed in their own section of the help).
+COMPOSE_BINDINGS: list[Binding] = [
+    Binding("r", "app.reply", "Reply to the sender", id="mail.reply"),
+    Binding("R", "app.group_reply", "Reply to all (group reply)", id="mail.group_reply"),
+    Binding("f", "app.forward", "Forward (text inline)", id="mail.forward"),
+    Binding("F", "app.forward_attached", "Forward as attachment", id="mail.forward_attached"),
+    Binding("m", "app.compose", "Write a new message", id="mail.compose"),
+    Binding("P", "app.drafts", "Postponed and unsent drafts: continue one", id="mail.drafts"),
+]
+
+# Keys on the review screen shown after the editor.
+REVIEW_BINDINGS: list[Binding] = [
+    Binding("y", "send", "Send", id="review.send"),
+    Binding("e", "edit", "Edit again", id="review.edit"),
+    Binding("a", "attach", "Attach a file (Tab completes the path)", id="review.attach"),
+    Binding("D", "detach", "Remove the last attachment", id="review.detach"),
+    Binding("p", "postpone", "Postpone (keep in Drafts)", id="review.postpone"),
+    Binding("q,escape", "abandon", "Abandon (asks first)", id="review.abandon"),
+]
+
+
 @dataclass(frozen=True)
 class HelpEntry:
     """One line of the help screen."""
@@ -79,8 +100,10 @@ class HelpEntry:
 
 _SECTIONS = (
     ("Messages", SCREEN_BINDINGS),
+    ("Writing mail", COMPOSE_BINDINGS),
     ("Message list", LIST_BINDINGS),
     ("Preview (after Tab)", PREVIEW_BINDINGS),
+    ("Review before sending (after the editor)", REVIEW_BINDINGS),
 )
 
 

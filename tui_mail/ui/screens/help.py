@@ -18,6 +18,7 @@ from tui_mail.ui.bindings import HelpEntry
 NOTES = (
     "Moving the cursor never downloads a message and never marks it read: Enter does.",
     "Marked messages are deleted only when you quit with q and answer y, or press $.",
+    "New mail: c (r replies, as in mutt). Unsent drafts: P.",
     "Ctrl+P opens the command palette with every action.",
 )
 

@@ -15,7 +15,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Input
 
-from tui_mail.ui.bindings import SCREEN_BINDINGS
+from tui_mail.ui.bindings import COMPOSE_BINDINGS, SCREEN_BINDINGS
 from tui_mail.ui.list_model import MessageListModel
 from tui_mail.ui.widgets.list_header import ListHeader
 from tui_mail.ui.widgets.message_list import Clock, MessageList
@@ -28,7 +28,7 @@ WIDE_COLUMNS = 160  # from this width the preview sits beside the list
 class MailScreen(Screen[None]):
     """Classes: ``-wide`` (side by side), ``-preview`` (pane shown), ``-zoom`` (full screen)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = list(SCREEN_BINDINGS)
+    BINDINGS: ClassVar[list[BindingType]] = [*SCREEN_BINDINGS, *COMPOSE_BINDINGS]
     HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012 (Textual declares it as an instance variable)
         (0, "-narrow"),
         (WIDE_COLUMNS, "-wide"),
