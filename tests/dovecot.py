@@ -36,6 +36,7 @@ from tests.certs import CertFiles, make_certificates
 DOVECOT_CANDIDATES = ("/usr/sbin/dovecot", "dovecot")
 MAIL_USER, MAIL_GROUP = "nobody", "nogroup"
 LOCKED_USER = "lockuser"
+UIDL_U_USER = "uidluser"  # pop3_uidl_format = %u: UIDs are bare IMAP UIDs, reused after index loss
 _DELIVERY_COUNTER = itertools.count(1)  # Maildir names sort in delivery order
 
 
@@ -154,6 +155,25 @@ class DovecotAccount:
         """Remove the home directory: an empty mailbox with a new UIDVALIDITY (new UIDLs)."""
         shutil.rmtree(self.home, ignore_errors=True)
 
+    def lose_index(self) -> None:
+        """Remove Dovecot's UID list and indexes, as a crash or a restore does.
+
+        Dovecot then numbers the messages from 1 again (a new UIDVALIDITY); with
+        ``pop3_uidl_format = %u`` old UIDs come back meaning other messages.
+        """
+        # Removing the dovecot-* files alone is not enough (Dovecot 2.3 still remembers the
+        # next UID), so the index is replaced by one numbering the messages from 1, as a
+        # rebuilt or restored index does.
+        names = sorted(path.name.split(":", 1)[0] for path in self.message_files())
+        for path in self.maildir.iterdir():
+            if path.name.startswith("dovecot"):
+                path.unlink()
+        validity = int(time.time())
+        lines = [f"3 V{validity} N{len(names) + 1}"]
+        lines += [f"{uid} :{name}" for uid, name in enumerate(names, 1)]
+        (self.maildir / "dovecot-uidlist").write_text("\n".join(lines) + "\n")
+        _chown_tree(self.home)
+
     def message_files(self) -> list[Path]:
         """Message files currently in the Maildir (``new`` and ``cur``)."""
         return sorted(
@@ -216,6 +236,9 @@ class Dovecot:
         ]
         self.locked_account = DovecotAccount(
             LOCKED_USER, "locked-pw", self.directory / "home" / LOCKED_USER
+        )
+        self.plain_uid_account = DovecotAccount(
+            UIDL_U_USER, "uidlu-pw", self.directory / "home" / UIDL_U_USER
         )
         self._next_fresh = 1  # user1 is the default account, never handed out as fresh
         self._pid: int | None = None
@@ -330,6 +353,10 @@ class Dovecot:
         lines.append(
             f"{LOCKED_USER}:{{PLAIN}}{self.locked_account.password}::::::"
             "userdb_pop3_lock_session=yes"
+        )
+        lines.append(
+            f"{UIDL_U_USER}:{{PLAIN}}{self.plain_uid_account.password}::::::"
+            "userdb_pop3_uidl_format=%%u"  # %% : passwd-file expands variables itself
         )
         passwd = root / "passwd"
         passwd.write_text("\n".join(lines) + "\n")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -50,6 +50,7 @@ class FakeSession:
     hold_bodies: bool = False  # keep body requests pending until release_bodies()
     calls: list[tuple[object, ...]] = field(default_factory=list)
     finished: bool = False
+    confirmed: set[str] | None = None  # the UIDs the last apply_deletions was confirmed for
 
     def __post_init__(self) -> None:
         self._rows = {row.uid: row for row in self.summaries}
@@ -100,8 +101,9 @@ class FakeSession:
         if uid in self._rows:
             self._rows[uid] = self._rows[uid].with_(marked_delete=marked)
 
-    def apply_deletions(self, *, then_quit: bool) -> None:
+    def apply_deletions(self, *, then_quit: bool, uids: Collection[str] | None = None) -> None:
         self.calls.append(("apply_deletions", then_quit))
+        self.confirmed = None if uids is None else set(uids)
         self._enqueue("apply", then_quit)
 
     def cancel_body(self) -> None:
@@ -153,7 +155,11 @@ class FakeSession:
             assert isinstance(argument, str)
             self._serve_body(argument, report)
         elif name == "apply":
-            marked = [uid for uid, row in self._rows.items() if row.marked_delete]
+            marked = [
+                uid
+                for uid, row in self._rows.items()
+                if row.marked_delete and (self.confirmed is None or uid in self.confirmed)
+            ]
             deleted = [uid for uid in marked if uid not in self.vanished]
             not_found = [uid for uid in marked if uid in self.vanished]
             for uid in deleted:

@@ -337,3 +337,22 @@ async def test_read_state_survives_a_restart(backend: Backend, tmp_path: Path) -
             assert row_of(app, NEWEST_FIRST[1]).startswith("●")
             assert "4 unread" in status(app)
             await quit_and_wait(pilot, app, "x")
+
+
+async def test_the_question_counts_exactly_what_y_deletes(backend: Backend, tmp_path: Path) -> None:
+    """Marks the user did not make in this reader (another reader's, in the shared store before
+    the account lock existed) are neither counted nor deleted: "Delete 1 message" deletes 1."""
+    before = await backend.uids_now()
+    with Store.for_account(backend.account, data_dir=tmp_path) as store:
+        app = make_app(backend, store)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await online_with_list(pilot, app)
+            store.mark_for_deletion(before[:2])  # the oldest two, behind this reader's back
+            await pilot.press("d")  # the newest, the only one this user marked
+            await pilot.press("q")
+            await until(lambda: isinstance(app.screen, ConfirmQuit), "the question", pilot=pilot)
+            assert "Delete 1 message from the server" in "\n".join(screen_lines(app))
+            await quit_and_wait(pilot, app, "y")
+        assert app.outcome is not None and app.outcome.startswith("Deleted 1 message")
+    after = await backend.uids_now()
+    assert set(before) - set(after) == {before[-1]}

@@ -146,8 +146,8 @@ async def _busy_countdown(locking: Locking, tmp_path: Path) -> None:
                 assert "mailbox busy, next try in 30 s" in status(app) or (
                     "mailbox busy, next try in 29 s" in status(app)
                 )
-                await holder.abort()  # the other client leaves; "r" tries at once
-                await pilot.press("r")
+                await holder.abort()  # the other client leaves; "c" tries at once
+                await pilot.press("c")
                 await online_with_list(pilot, app)
                 await quit_and_wait(pilot, app, "q")
     finally:

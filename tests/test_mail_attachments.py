@@ -153,7 +153,7 @@ def test_parts_past_the_display_limits_can_still_be_saved(tmp_path: Path) -> Non
     big = b"line of text\n" * 1000
     raw = build(b"Content-Type: text/plain\r\n\r\n" + big)
     limits = Limits(max_text_part_bytes=1000)
-    assert render_message(raw, limits=limits).attachments[0].note.startswith("not shown")
+    assert render_message(raw, limits=limits).attachments[0].note.startswith("first 1000 B shown")
     saved = save_attachment(raw, 1, tmp_path, limits=limits)
     assert saved.read_bytes() == big
 

@@ -14,7 +14,7 @@ import pytest
 
 from tests.corpus.corpus_kit import Case
 from tests.corpus.make_corpus import all_cases
-from tui_mail.mail import render_message
+from tui_mail.mail import Limits, render_attachment, render_message
 from tui_mail.mail.sanitize import unsafe_characters
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -45,7 +45,11 @@ def test_committed_files_match_the_definitions(case: Case) -> None:
 def test_message_renders_to_expected_text(case: Case) -> None:
     raw = (CORPUS / f"{case.name}.eml").read_bytes()
     expected = (CORPUS / f"{case.name}.expected.txt").read_text(encoding="utf-8")
-    rendered = render_message(raw, prefer_html=case.prefer_html, tz=UTC)
+    limits = Limits() if case.text_limit is None else Limits(max_text_part_bytes=case.text_limit)
+    if case.attachment is None:
+        rendered = render_message(raw, prefer_html=case.prefer_html, tz=UTC, limits=limits)
+    else:
+        rendered = render_attachment(raw, case.attachment, tz=UTC, limits=limits)
     assert rendered.as_text() == expected
     assert_clean(rendered.as_text())
 

@@ -51,16 +51,23 @@ def test_twenty_megabyte_message_lists_the_attachment_without_decoding_it(
     assert peak < 8_000_000, f"rendering allocated {peak} bytes at peak"
 
 
-def test_text_part_over_the_display_limit_is_listed_with_a_note() -> None:
-    big = b"x" * 3_000_000
+def test_text_part_over_the_display_limit_shows_its_first_2_mib_with_a_note() -> None:
+    line = b"a line of a long log file\n"
+    big = line * (3_000_000 // len(line))
     raw = mixed(b"Content-Type: text/plain\r\n\r\nshort", b"Content-Type: text/plain\r\n\r\n" + big)
     rendered = render_message(raw, tz=UTC)
-    assert rendered.body == (
-        "short\n\n[part 2 (text/plain, 2.9 MiB) not shown: larger than the "
-        "2.0 MiB display limit; it is attachment #1]"
+    shown, note = rendered.body.rsplit("\n\n", 1)
+    assert shown.startswith("short\n\na line of a long log file\n")
+    # The first 2 MiB, cut at the line break before the limit: whole lines only.
+    kept = (2 << 20) // len(line)
+    assert shown == "short\n\n" + (line * kept).decode().rstrip()
+    assert note == (
+        "[part 2 (text/plain, 2.9 MiB) is larger than the 2.0 MiB display limit: the first "
+        "2.0 MiB are shown above; it is attachment #1]"
     )
-    assert rendered.attachments[0].note == "not shown: larger than the 2.0 MiB display limit"
-    assert rendered.attachments[0].size == 3_000_000
+    assert rendered.attachments[0].note == "first 2.0 MiB shown: larger than the display limit"
+    assert rendered.attachments[0].size == len(big)
+    assert rendered.defects == ()
 
 
 def test_body_length_limit() -> None:
@@ -89,7 +96,10 @@ def test_too_many_header_fields() -> None:
 
 def test_giant_line_without_line_breaks() -> None:
     rendered = render_message(b"z" * 5_000_000, tz=UTC)
-    assert rendered.body.startswith("[body (text/plain, 4.8 MiB) not shown")
+    assert rendered.body == "z" * (2 << 20) + (
+        "\n\n[body (text/plain, 4.8 MiB) is larger than the 2.0 MiB display limit: the first "
+        "2.0 MiB are shown above; it is attachment #1]"
+    )
     giant_header = render_message(b"Subject: " + b"s" * 1_000_000 + b"\r\n\r\nbody", tz=UTC)
     assert giant_header.body == "body"
     assert giant_header.defects == ("a header line longer than 256 KiB is ignored",)

@@ -422,7 +422,8 @@ async def test_apply_deletions_deletes_exactly_the_marked_uids(
         assert server.deleted_uids == marked
         assert server.uids() == [uids[0], uids[2], uids[4]]
         verbs = server.last_session.verbs
-        assert verbs[-4:] == ["UIDL", "DELE", "DELE", "QUIT"]  # UIDL read again, then DELE
+        # UIDL read again, the marked ones' headers checked (TOP n 0), then DELE
+        assert verbs[-6:] == ["UIDL", "TOP", "TOP", "DELE", "DELE", "QUIT"]
         assert server.last_session.commands[-3:-1] == ["DELE 2", "DELE 4"]
         assert len(server.sessions) == 1
         assert store.pending_deletions() == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import zlib
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -40,8 +41,14 @@ def header(n: int, subject: str | None = None) -> bytes:
 
 
 def listing(*uids: str, size: int = 1000) -> Listing:
-    """Messages numbered 1..n in the order given (1 = oldest)."""
-    return {uid: (number, size + number) for number, uid in enumerate(uids, start=1)}
+    """Messages numbered 1..n in the order given (1 = oldest); a UID keeps its size.
+
+    (A size that changes for one UID means the server reused the UID for other mail.)
+    """
+    return {
+        uid: (number, size + zlib.crc32(uid.encode()) % 997)
+        for number, uid in enumerate(uids, start=1)
+    }
 
 
 @pytest.fixture
@@ -88,7 +95,8 @@ def test_new_mail_and_renumbering_after_a_deletion_elsewhere(store: Store) -> No
     assert result.need_headers == ["e", "d"]
     rows = store.summaries()
     assert [(s.uid, s.server_order) for s in rows] == [("b", 1), ("c", 2), ("d", 3), ("e", 4)]
-    assert [s.size for s in rows] == [1001, 1002, 1003, 1004]  # sizes follow LIST
+    sizes = listing("b", "c", "d", "e")
+    assert [s.size for s in rows] == [sizes[uid][1] for uid in "bcde"]  # sizes follow LIST
     assert store.raw_headers("a") is None  # vanished UIDs leave the header cache
 
 
@@ -331,7 +339,7 @@ def test_summaries_are_message_summary_rows(store: Store) -> None:
     (row,) = store.summaries()
     assert row == MessageSummary(
         uid="a",
-        size=1001,
+        size=listing("a")["a"][1],
         date=None,
         sender="",
         subject="",

@@ -17,12 +17,19 @@ DATE_SHOWN = "Wed, 01 May 2024 01:30:00 +0000"  # the corpus renders with tz=UTC
 
 @dataclass(frozen=True)
 class Case:
-    """One corpus message and the exact text ``render_message(..., tz=UTC)`` must give."""
+    """One corpus message and the exact text ``render_message(..., tz=UTC)`` must give.
+
+    ``attachment``: the text is ``render_attachment(raw, attachment, tz=UTC)`` instead (the
+    reader's "show this attachment"); ``text_limit``: a smaller display limit for one part
+    (``Limits.max_text_part_bytes``), to test what happens past it with a small message.
+    """
 
     name: str
     raw: bytes
     expected: str
     prefer_html: bool = False
+    attachment: int | None = None
+    text_limit: int | None = None
 
 
 def sjis_to_jis(lead: int, trail: int) -> bytes:

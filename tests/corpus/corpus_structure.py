@@ -783,7 +783,16 @@ def _limit_cases() -> list[Case]:
             shown(
                 "many parts",
                 "\n\n".join(f"p{i}" for i in range(1, 500)),
-                tail="Notes:\n  - more than 500 MIME parts; 101 part(s) here not shown",
+                # Past the 500-part limit the parts are still listed (and can be saved or
+                # shown with v), just not opened.
+                tail="Attachments:\n"
+                + "\n".join(
+                    f"  #{n}  (no name)  (text/plain, {len(f'p{n + 499}')} B) \u2014 not shown: "
+                    "more than 500 MIME parts in the message"
+                    for n in range(1, 102)
+                )
+                + "\n\nNotes:\n  - more than 500 MIME parts; the other 101 here are not shown "
+                "(101 listed as attachments)",
             ),
         )
     )

@@ -17,12 +17,13 @@ if __name__ == "__main__":  # run as a script: tests.* is importable from the re
 from tests.corpus.corpus_hostile import CASES as HOSTILE  # noqa: E402
 from tests.corpus.corpus_japanese import CASES as JAPANESE  # noqa: E402
 from tests.corpus.corpus_kit import Case  # noqa: E402
+from tests.corpus.corpus_realworld import CASES as REALWORLD  # noqa: E402
 from tests.corpus.corpus_structure import CASES as STRUCTURE  # noqa: E402
 
 
 def all_cases() -> list[Case]:
     """Every corpus case; names are unique."""
-    cases = JAPANESE + STRUCTURE + HOSTILE
+    cases = JAPANESE + STRUCTURE + HOSTILE + REALWORLD
     names = [case.name for case in cases]
     assert len(names) == len(set(names)), "duplicate corpus case names"
     return cases

@@ -80,11 +80,25 @@ class Mailbox:
     def snapshot(self) -> list[StoredMessage]:
         """The maildrop as a new session sees it."""
         with self._guard:
-            messages = list(self._messages)
+            messages = list(self._messages)  # committed deletions already left this list
             deleted = set(self._deleted)
         if self._maildir is not None:
-            messages += self._scan_maildir()
-        return [message for message in messages if message.uid not in deleted]
+            messages += [m for m in self._scan_maildir() if m.uid not in deleted]
+        return messages
+
+    def replace_all(self, messages: Iterable[tuple[str, bytes]]) -> None:
+        """From the next login on the maildrop holds exactly these ``(uid, data)``.
+
+        For servers that renumber their integer UIDs, lose their index, or give new mail the
+        UIDs of deleted mail: a UID may come back meaning another message.
+        """
+        with self._guard:
+            self._messages = [StoredMessage(uid, to_crlf(data)) for uid, data in messages]
+
+    def remove_at(self, index: int) -> str:
+        """Another client deleted the message at ``index`` (0-based, number order); its UID."""
+        with self._guard:
+            return self._messages.pop(index).uid
 
     def _scan_maildir(self) -> list[StoredMessage]:
         assert self._maildir is not None
@@ -112,9 +126,13 @@ class Mailbox:
     def commit_deletions(self, uids: Iterable[str]) -> None:
         """Remove messages for good: what a session's QUIT does in the UPDATE state."""
         doomed = list(uids)
-        doomed_set = set(doomed)
         with self._guard:
-            self._messages = [m for m in self._messages if m.uid not in doomed_set]
+            # One UID per deleted message: identical copies sharing a UID go one at a time.
+            for uid in doomed:
+                for index, message in enumerate(self._messages):
+                    if message.uid == uid:
+                        del self._messages[index]
+                        break
             self._deleted.extend(doomed)
             paths = [self._maildir_paths[uid] for uid in doomed if uid in self._maildir_paths]
         if self._delete_files:

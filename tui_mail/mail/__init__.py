@@ -1,6 +1,7 @@
 """MIME to safe, displayable text (never imports Textual).
 
-Public API: ``render_message`` (the preview model), ``summarize_headers`` (one list row
+Public API: ``render_message`` (the preview model), ``render_attachment`` (one text
+attachment shown on demand), ``summarize_headers`` (one list row
 from a header block), ``sanitize_text`` (the one sanitiser), ``save_attachment`` and
 ``safe_filename``. Names load on first use, so importing ``tui_mail.mail.headers`` for the
 message list does not pull in the HTML parser.
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
     from tui_mail.mail.headers import HeaderSummary, summarize_headers
     from tui_mail.mail.limits import DEFAULT_LIMITS, Limits
     from tui_mail.mail.model import Attachment, Link, RenderedMessage
-    from tui_mail.mail.render import render_message
+    from tui_mail.mail.render import render_attachment, render_message
     from tui_mail.mail.sanitize import sanitize_text
 
 _WHERE = {
@@ -28,6 +29,7 @@ _WHERE = {
     "HeaderSummary": "headers",
     "summarize_headers": "headers",
     "render_message": "render",
+    "render_attachment": "render",
     "sanitize_text": "sanitize",
     "safe_filename": "attachments",
     "save_attachment": "attachments",
@@ -40,6 +42,7 @@ __all__ = [
     "Limits",
     "Link",
     "RenderedMessage",
+    "render_attachment",
     "render_message",
     "safe_filename",
     "sanitize_text",

@@ -14,6 +14,9 @@ _SIMPLE = re.compile(
     r'|\s*([^<>\s,;:()"\\]+@[^<>\s,;:()"\\]+)\s*'
 )
 _QUOTED_PAIR = re.compile(r"\\(.)")
+# Bare addresses separated by spaces only (``a@x.com b@x.com``, no comma): the stdlib reads
+# that as one broken address; neomutt and the stdlib's old parser keep both.
+_BARE_ADDRESS = re.compile(r'[^<>\s,;:()"\\@]+@[^<>\s,;:()"\\@]+')
 
 
 def _split(text: str) -> list[tuple[str, str]]:
@@ -24,6 +27,9 @@ def _split(text: str) -> list[tuple[str, str]]:
             return [("", bare)]
         name = _QUOTED_PAIR.sub(r"\1", quoted) if quoted is not None else (plain or "").strip()
         return [(name, address)]
+    words = text.split()
+    if len(words) > 1 and all(_BARE_ADDRESS.fullmatch(word) for word in words):
+        return [("", word) for word in words]
     return [(name, address) for name, address in getaddresses([text]) if name or address]
 
 

@@ -46,6 +46,29 @@ BODY_TEXT_TYPES = frozenset(
         "message/global-headers",
     }
 )
+# Attachments that are text under another name; shown on demand like text/*.
+TEXT_LIKE_TYPES = frozenset(
+    {
+        "application/json",
+        "application/xml",
+        "application/x-sh",
+        "application/x-shellscript",
+        "application/javascript",
+        "application/x-patch",
+        "application/x-diff",
+        "application/pgp-signature",
+        "application/pgp-keys",
+        "application/x-yaml",
+        "application/toml",
+        "message/rfc822-headers",
+    }
+)
+# File names that say text when the type says application/octet-stream (a fixed list, not
+# the system's mime.types, so every machine decides alike).
+TEXT_EXTENSIONS = frozenset(
+    "txt text log csv tsv md markdown rst json xml yaml yml toml ini cfg conf "
+    "patch diff sh py c h js ts css sql tex ics vcf srt".split()
+)
 MAX_NAME_BYTES = 200
 _UNSAFE_NAME = re.compile(
     '[\\x00-\\x1f\\x7f-\\x9f<>:"|?*\\ud800-\\udfff'
@@ -72,6 +95,20 @@ def is_body_text(part: Part, limits: Limits) -> bool:
     )
 
 
+def shows_as_text(content_type: str, filename: str | None) -> bool:
+    """Can this attachment be shown as text on demand (``text/*`` and text in disguise)?
+
+    ``application/octet-stream`` counts when its file name says text (``notes.txt``).
+    """
+    if content_type.startswith("text/") or content_type in BODY_TEXT_TYPES:
+        return True
+    if content_type in TEXT_LIKE_TYPES:
+        return True
+    if content_type == "application/octet-stream" and filename and "." in filename:
+        return filename.rsplit(".", 1)[1].strip().lower() in TEXT_EXTENSIONS
+    return False
+
+
 def collect_attachments(root: Part, limits: Limits) -> list[Part]:
     """The listed parts in document order (index 1 is the first)."""
     found: list[Part] = []
@@ -96,6 +133,12 @@ def collect_attachments(root: Part, limits: Limits) -> list[Part]:
 
 def attachment_note(part: Part, limits: Limits) -> str:
     """Why a listed part is not shown in the body ("" for ordinary attachments)."""
+    if part.over_limit and not (
+        part.content_type in BODY_TEXT_TYPES
+        or part.content_type.startswith("multipart/")
+        or part.content_type in ("message/rfc822", "message/global")
+    ):
+        return ""  # an ordinary attachment, listed as any other
     if part.skipped is not None:
         return f"not shown: {part.skipped}"
     if (
@@ -103,7 +146,9 @@ def attachment_note(part: Part, limits: Limits) -> str:
         and part.info.disposition != "attachment"
         and part.decoded_size()[0] > limits.max_text_part_bytes
     ):
-        return f"not shown: larger than the {format_size(limits.max_text_part_bytes)} display limit"
+        return (
+            f"first {format_size(limits.max_text_part_bytes)} shown: larger than the display limit"
+        )
     if part.content_type == "message/external-body":
         return "content stored elsewhere; never fetched"
     return ""

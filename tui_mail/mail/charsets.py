@@ -2,9 +2,12 @@
 
 Order of trust: the bytes first, the label second. Valid UTF-8 with multi-byte sequences is
 UTF-8 whatever the label says (Shift_JIS or EUC-JP text with any kana is never valid UTF-8,
-nor is real Latin-1 text with accents). Japanese and missing/unknown/US-ASCII labels are
-checked against CP932, EUC-JP and raw JIS escapes. Nothing here raises: an unknown charset
-falls back to a guess and the choice is reported as a human-readable ``problem``.
+nor is real Latin-1 text with accents). Text that is UTF-8 except for a few bytes (a cut-off
+last character, one corrupted byte) is UTF-8 with those bytes shown as U+FFFD, not a
+windows-1252 reading of the whole: see :func:`mostly_utf8`. Japanese and missing/unknown/
+US-ASCII labels are checked against CP932, EUC-JP and raw JIS escapes, and a Japanese reading
+must outscore the Latin-1 one (see :func:`guess_japanese`). Nothing here raises: an unknown
+charset falls back to a guess and the choice is reported as a human-readable ``problem``.
 """
 
 from __future__ import annotations
@@ -77,6 +80,14 @@ _WIDE_UNICODE = {
 }
 _EIGHT_BIT = re.compile(rb"[\x80-\xff]")
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
+_HIGH_BYTES = bytes(range(0x80, 0x100))
+# A run of one or two 8-bit bytes between non-8-bit ones: how Latin-1 accents sit in words.
+_SHORT_HIGH_RUN = re.compile(rb"(?<![\x80-\xff])[\x80-\xff]{1,2}(?![\x80-\xff])")
+_LATIN1_LETTER = re.compile(rb"[\xc0-\xd6\xd8-\xf6\xf8-\xff]{1,2}")
+_ASCII_LETTER = re.compile(rb"[A-Za-z]")
+# One hiragana scores 3 in japanese_score; one accented letter inside a Latin word counts
+# the same, so a lone double-byte "character" never outweighs a word like "S\xe3o".
+LATIN1_WORD_WEIGHT = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,8 +155,35 @@ def _lenient(data: bytes, codec: str) -> str:
         return data.decode(WESTERN, errors="replace")
 
 
+def latin1_word_score(data: bytes) -> int:
+    """Evidence that 8-bit ``data`` is Latin-1/windows-1252 text: accented letters in words.
+
+    Counts runs of one or two 8-bit bytes that are Latin-1 letters (``\xc0``-``\xff``
+    but the signs ``\xd7``/``\xf7``) touching an ASCII letter: ``S\xe3o``, ``Emagre\xe7a``,
+    ``PROGRAMA\xc7\xc3O``. Japanese text in Shift_JIS or EUC-JP comes in longer runs of
+    8-bit bytes, or between spaces and punctuation, and scores (almost) nothing.
+    """
+    score = 0
+    for match in _SHORT_HIGH_RUN.finditer(data):
+        if _LATIN1_LETTER.fullmatch(match.group(0)) is None:
+            continue
+        start, end = match.span()
+        if _ASCII_LETTER.match(data, max(0, start - 1), start) or _ASCII_LETTER.match(
+            data, end, end + 1
+        ):
+            score += LATIN1_WORD_WEIGHT
+    return score
+
+
 def guess_japanese(data: bytes) -> tuple[str, str] | None:
-    """(codec, text) for 8-bit data that reads as Japanese in CP932 or EUC-JP, else None."""
+    """(codec, text) for 8-bit data that reads as Japanese in CP932 or EUC-JP, else None.
+
+    The detection rule: decode strictly as CP932 and as EUC-JP and score each reading with
+    :func:`japanese_score` (hiragana +3, katakana/kanji/CJK punctuation +1, half-width kana
+    -2, undecodable or private-use -5). The best reading wins only if its score is positive
+    *and* higher than :func:`latin1_word_score` of the bytes; otherwise the text is not
+    Japanese (``S\xe3o Paulo`` is not ``S縊 Paulo``).
+    """
     best: tuple[int, str, str] | None = None
     for codec in (CP932, EUC_JP):
         text = _strict(data, codec)
@@ -154,7 +192,41 @@ def guess_japanese(data: bytes) -> tuple[str, str] | None:
         score = japanese_score(text)
         if score > 0 and (best is None or score > best[0]):
             best = (score, codec, text)
-    return None if best is None else (best[1], best[2])
+    if best is None or best[0] <= latin1_word_score(data):
+        return None
+    return best[1], best[2]
+
+
+def mostly_utf8(data: bytes) -> bool:
+    """Is ``data`` UTF-8 but for a few bad bytes (and so best read as UTF-8, bad bytes \ufffd)?
+
+    True when the only fault is a character cut off at the very end, or when the valid
+    multi-byte sequences are at least twice as many as the invalid ones. Latin-1 or
+    Japanese 8-bit text almost never forms valid UTF-8 pairs, and its invalid bytes
+    outnumber the accidental valid ones (``caf\xe9`` has one invalid, none valid).
+    """
+    text = data.decode(UTF8, errors="replace")
+    bad = text.count("\ufffd") - data.count(b"\xef\xbf\xbd")
+    if bad <= 0:
+        return False
+    high = len(data) - len(data.translate(None, _HIGH_BYTES))
+    good = len(text) - (len(data) - high) - text.count("\ufffd")  # non-ASCII characters
+    if good <= 0:
+        return False
+    if bad == 1 and text.endswith("\ufffd") and is_valid_utf8(_without_cut_tail(data)):
+        return True
+    return good >= 2 * bad
+
+
+def _without_cut_tail(data: bytes) -> bytes:
+    """``data`` without an incomplete UTF-8 sequence at its end."""
+    for back in range(1, min(4, len(data)) + 1):
+        byte = data[-back]
+        if byte >= 0xC0:  # the lead byte of the cut sequence
+            return data[:-back]
+        if byte < 0x80:
+            break
+    return data
 
 
 def _with_replacements(text: str, codec: str, note: str | None) -> Decoded:
@@ -194,16 +266,23 @@ def decode_bytes(data: bytes, declared: str | None) -> Decoded:
     if utf8_ok:
         note = f"labelled {label} but the text is UTF-8" if codec not in (None, UTF8) else None
         return Decoded(data.decode(UTF8), UTF8, note or _shown_as(unknown, UTF8))
+    if codec in (None, ASCII, UTF8, WESTERN) and mostly_utf8(data):
+        return _broken_utf8(data, codec, label, unknown)
 
     if codec == UTF8:
         guess = guess_japanese(data)
         if guess is not None:
             note = f"labelled {label} but the text is {display_name(guess[0])}"
             return Decoded(guess[1], guess[0], note)
+        if latin1_word_score(data) > 0:
+            western = data.decode(WESTERN, errors="replace")
+            return Decoded(western, WESTERN, f"labelled {label} but the text is windows-1252")
         return _with_replacements(data.decode(UTF8, errors="replace"), UTF8, None)
 
     if codec in _JAPANESE:
         text = None if codec == ISO2022JP else _strict(data, codec)
+        if text is None and mostly_utf8(data):
+            return _broken_utf8(data, codec, label, unknown)
         guess = guess_japanese(data)
         if text is not None and not _clearly_better(guess, text):
             return Decoded(text, codec)
@@ -225,6 +304,21 @@ def decode_bytes(data: bytes, declared: str | None) -> Decoded:
         return Decoded(text, chosen, note)
 
     return _with_replacements(_lenient(data, codec), codec, None)
+
+
+def _broken_utf8(data: bytes, codec: str | None, label: str, unknown: str | None) -> Decoded:
+    text = data.decode(UTF8, errors="replace")
+    if codec == UTF8:
+        return _with_replacements(text, UTF8, None)
+    bad = text.count("\ufffd") - data.count(b"\xef\xbf\xbd")
+    note = f"UTF-8 with {bad} invalid byte sequence(s), shown as \ufffd"
+    if unknown:
+        note = f"{unknown}; {note}"
+    elif codec == ASCII or (codec is not None and codec != UTF8):
+        note = f"labelled {label} but the text is {note}"
+    elif codec is None:
+        note = f"no charset declared; {note}"
+    return Decoded(text, UTF8, note)
 
 
 def _clearly_better(guess: tuple[str, str] | None, declared_text: str) -> bool:

@@ -15,6 +15,7 @@ from tui_mail.mail.addresses import parse_addresses
 from tui_mail.mail.dates import parse_date
 from tui_mail.mail.encoded_words import decode_encoded_words, decode_header_bytes
 from tui_mail.mail.sanitize import sanitize_text
+from tui_mail.mail.source import normalize_line_ends
 
 SUBJECT_LIMIT = 1000
 SENDER_LIMIT = 300
@@ -72,7 +73,7 @@ def _wanted_fields(raw: bytes) -> dict[bytes, bytes]:
 
 def summarize_headers(raw_headers: bytes) -> HeaderSummary:
     """Date, sender, subject, address and Message-ID from a raw header block (``TOP n 0``)."""
-    found = _wanted_fields(raw_headers)
+    found = _wanted_fields(bytes(normalize_line_ends(raw_headers)))
     subject = ""
     if b"subject" in found:
         text, _problems = decode_header_bytes(found[b"subject"])

@@ -9,10 +9,16 @@ runs with ``no_network``, and ``<script>``/``<style>``/``<head>`` and elements t
 hid (``display:none``, ``hidden``) are dropped, as a browser would not show them either.
 Runs of invisible filler (zero-width characters mixed with spaces, used as e-mail preview
 padding) collapse to one space; soft hyphens are only hyphenation hints and are removed.
+
+libxml2 stops building the tree at a nesting depth of 256 (2,048 with ``huge_tree``, which we
+set) and silently drops everything after that point. When it reports that, the document is
+read again without a tree: a tokeniser feeds the same writer tag by tag, so all the text is
+shown (with the same blocks, lists, quotes and links) and a note says so.
 """
 
 from __future__ import annotations
 
+import html as html_entities
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -92,6 +98,9 @@ _HIDDEN_STYLE = re.compile(
 _INVISIBLE = "\u200b\u200c\u034f\ufeff\u2060"
 _FILLER_RUN = re.compile(f"[\\s\u00a0{_INVISIBLE}]{{2,}}")
 _WHITESPACE = re.compile(r"[ \t\n\r\f]+")
+# A line break inside an attribute value, with the indentation around it: mailers wrap long
+# href values; browsers drop the breaks (WHATWG URL parsing strips tab, CR and LF).
+_ATTRIBUTE_BREAK = re.compile(r"[ \t]*[\r\n][ \t\r\n]*")
 _META_CHARSET = re.compile(
     rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?\s*([A-Za-z0-9._:-]{1,40})", re.IGNORECASE
 )
@@ -119,6 +128,11 @@ class LinkRegistry:
         self.urls.append(url)
         self._numbers[url] = len(self.urls)
         return len(self.urls)
+
+
+def link_target(href: str) -> str:
+    """The URL an ``href`` names: wrapped lines joined, tabs and outer spaces dropped."""
+    return _ATTRIBUTE_BREAK.sub("", href).replace("\t", "").strip()
 
 
 def _linkable(href: str) -> bool:
@@ -248,20 +262,39 @@ def _is_hidden(element: Any) -> bool:
     return bool(style) and _HIDDEN_STYLE.search(style) is not None
 
 
-def _parse(html: str) -> Any:
+def _parse(html: str) -> tuple[Any, bool]:
+    """(tree or None, was the tree cut at libxml2's depth limit)."""
     parser = lxml_html.HTMLParser(
-        encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True, recover=True
+        encoding="utf-8",
+        remove_comments=True,
+        remove_pis=True,
+        no_network=True,
+        recover=True,
+        huge_tree=True,
     )
     data = html.replace("\x00", "\ufffd").encode("utf-8", "replace")
     try:
-        return lxml_html.document_fromstring(data, parser=parser)
+        root = lxml_html.document_fromstring(data, parser=parser)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):
-        return None
+        return None, False
+    too_deep = any("Excessive depth" in entry.message for entry in parser.error_log)
+    return root, too_deep
 
 
-def html_to_text(html: str, links: LinkRegistry) -> str:
-    """Readable text for an HTML document; link URLs are added to ``links``."""
-    root = _parse(html)
+def html_to_text(html: str, links: LinkRegistry, problems: list[str] | None = None) -> str:
+    """Readable text for an HTML document; link URLs are added to ``links``.
+
+    A note for the reader (the document was too deeply nested for the parser) is appended
+    to ``problems``.
+    """
+    root, too_deep = _parse(html)
+    if too_deep:
+        if problems is not None:
+            problems.append(
+                "HTML nested too deeply for the HTML parser; read tag by tag instead "
+                "(all the text is shown, the layout may differ)"
+            )
+        return _tokens_to_text(html, links)
     if root is None:
         return ""
     writer = _Writer()
@@ -343,9 +376,9 @@ def _end(
     elif tag == "pre":
         writer.pre = max(0, writer.pre - 1)
     elif tag == "a" and anchors:
-        href = anchors.pop()
-        if href and _linkable(href):
-            number = links.number(href.strip())
+        href = link_target(anchors.pop() or "")
+        if _linkable(href):
+            number = links.number(href)
             if number is not None:
                 writer.space = writer.started and not writer.breaks
                 writer.literal(f"[{number}]")
@@ -353,3 +386,102 @@ def _end(
         writer.request(2)
     elif tag in _BLOCK:
         writer.request(1)
+
+
+_TOKEN = re.compile(
+    r"<!--.*?(?:-->|\Z)"  # a comment
+    r"|<(/?)([A-Za-z][A-Za-z0-9:-]{0,40})((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>"  # a tag
+    r"|<[!?/][^>]*>"  # doctype, processing instruction, stray end
+    r"|[^<]+|<",
+    re.DOTALL,
+)
+_ATTRIBUTE = re.compile(r"([A-Za-z_:][-A-Za-z0-9_:.]*)(?:\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s\"'>]+))?")
+_VOID = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "param",
+    "source",
+    "track",
+    "wbr",
+}
+
+
+def _attributes(text: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for match in _ATTRIBUTE.finditer(text):
+        value = match.group(2) or ""
+        if value[:1] in ("'", '"'):
+            value = value[1:-1]
+        found.setdefault(match.group(1).lower(), html_entities.unescape(value))
+    return found
+
+
+def _tokens_to_text(html: str, links: LinkRegistry) -> str:
+    """The same text as :func:`html_to_text`, from a tokeniser instead of a tree.
+
+    For documents nested beyond the tree builder's depth limit: open elements are kept on
+    a stack (an end tag closes up to its match, as a browser would; one with no match is
+    ignored), elements to skip or hide are skipped to their end tag. Linear in the input.
+    """
+    writer = _Writer()
+    lists: list[_ListState] = []
+    anchors: list[str | None] = []
+    stack: list[str] = []
+    open_count: dict[str, int] = {}
+    skip_depth: int | None = None  # the stack depth at which the skipped element ends
+
+    def push(tag: str) -> None:
+        stack.append(tag)
+        open_count[tag] = open_count.get(tag, 0) + 1
+
+    def pop() -> str:
+        tag = stack.pop()
+        open_count[tag] -= 1
+        return tag
+
+    for match in _TOKEN.finditer(html):
+        token = match.group(0)
+        tag = (match.group(2) or "").lower()
+        if not tag:
+            if skip_depth is None and not token.startswith(("<!", "<?", "</")):
+                writer.text(html_entities.unescape(token))
+            continue
+        if match.group(1):  # an end tag
+            if not open_count.get(tag):
+                continue
+            while stack:
+                closed = pop()
+                if skip_depth is None:
+                    _end(writer, closed, lists, anchors, links)
+                elif len(stack) <= skip_depth:
+                    skip_depth = None
+                if closed == tag:
+                    break
+            continue
+        void = tag in _VOID or match.group(3).rstrip().endswith("/")
+        if skip_depth is not None:
+            if not void:
+                push(tag)
+            continue
+        attributes = _attributes(match.group(3))
+        if tag in _SKIP or _is_hidden(attributes):
+            if not void:
+                skip_depth = len(stack)
+                push(tag)
+            continue
+        _start(writer, tag, attributes, lists, anchors)
+        if void:
+            _end(writer, tag, lists, anchors, links)
+        else:
+            push(tag)
+    while stack and skip_depth is None:
+        _end(writer, pop(), lists, anchors, links)
+    return writer.result()

@@ -14,7 +14,8 @@ class Limits:
     """Every bound in one place; the defaults suit an interactive preview."""
 
     max_depth: int = 20  # nested multiparts / attached messages
-    max_parts: int = 500  # MIME parts examined in one message
+    max_parts: int = 500  # MIME parts examined (and shown) in one message
+    max_listed_parts: int = 10_000  # parts past max_parts still listed (and saveable)
     max_text_part_bytes: int = 2 << 20  # decoded size of one text part shown
     max_body_chars: int = 4_000_000  # the whole body shown
     max_header_block_bytes: int = 256 << 10  # one part's header block

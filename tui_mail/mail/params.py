@@ -45,10 +45,13 @@ def _header_message(
     return message
 
 
-def _raw_param(message: Message, name: str, header: str) -> str | tuple[str, str, str] | None:
+def _params(message: Message, header: str) -> list[tuple[str, Any]]:
+    """The parameters of one header, parsed once (the stdlib parses again on every call)."""
     params: list[tuple[str, Any]] | None = message.get_params(header=header)
-    if not params:
-        return None
+    return params or []
+
+
+def _raw_param(params: list[tuple[str, Any]], name: str) -> str | tuple[str, str, str] | None:
     for key, value in params[1:]:
         if key.lower() == name:
             if isinstance(value, tuple):
@@ -97,13 +100,16 @@ def content_info(
                 f"unreadable Content-Type \u201c{declared.decode('latin-1')}\u201d; "
                 f"shown as {ctype}"
             )
-    charset_raw = _raw_param(message, "charset", "content-type")
+    type_params = _params(message, "content-type")
+    charset_raw = _raw_param(type_params, "charset")
     charset = charset_raw[2] if isinstance(charset_raw, tuple) else charset_raw
-    boundary_raw = _raw_param(message, "boundary", "content-type")
+    boundary_raw = _raw_param(type_params, "boundary")
     boundary = boundary_raw[2] if isinstance(boundary_raw, tuple) else boundary_raw
-    filename_raw = _raw_param(message, "filename", "content-disposition")
+    filename_raw = None
+    if disposition is not None:
+        filename_raw = _raw_param(_params(message, "content-disposition"), "filename")
     if filename_raw is None:
-        filename_raw = _raw_param(message, "name", "content-type")
+        filename_raw = _raw_param(type_params, "name")
     filename, filename_problems = decode_param(filename_raw)
     problems += filename_problems
     disposition_value = ""
@@ -112,10 +118,10 @@ def content_info(
         disposition_value = disposition_value.strip().lower()
     cte = (transfer_encoding or b"7bit").decode("latin-1").strip().lower()
     cte = cte.split(";", 1)[0].split("(", 1)[0].strip().strip("\"'") or "7bit"
-    start_raw = _raw_param(message, "start", "content-type")
+    start_raw = _raw_param(type_params, "start")
     start = start_raw[2] if isinstance(start_raw, tuple) else start_raw
-    format_raw = _raw_param(message, "format", "content-type")
-    delsp_raw = _raw_param(message, "delsp", "content-type")
+    format_raw = _raw_param(type_params, "format")
+    delsp_raw = _raw_param(type_params, "delsp")
     return ContentInfo(
         content_type=ctype,
         charset=charset,

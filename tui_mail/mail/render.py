@@ -4,7 +4,9 @@ Body choice: in multipart/alternative the last text/plain alternative wins (the 
 one with ``prefer_html``), falling back to the other kind when the preferred one is
 missing or blank; multipart/related shows its root; multipart/signed its first part;
 every part of multipart/mixed (and unknown multiparts) in order; attached messages
-inline with their own headers. Everything else is listed as an attachment.
+inline with their own headers. Everything else is listed as an attachment. A text part
+over the display limit shows its first ``max_text_part_bytes`` and says so (it is listed
+too). ``render_attachment`` shows one listed text attachment on demand, within that limit.
 """
 
 from __future__ import annotations
@@ -17,13 +19,14 @@ from tui_mail.mail.attachments import (
     collect_attachments,
     describe_attachments,
     is_body_text,
+    shows_as_text,
 )
 from tui_mail.mail.dates import format_date, parse_date
 from tui_mail.mail.encoded_words import decode_header_bytes, decode_unstructured
 from tui_mail.mail.headers import one_line
 from tui_mail.mail.html import LinkRegistry
 from tui_mail.mail.limits import DEFAULT_LIMITS, Limits
-from tui_mail.mail.model import Link, RenderedMessage
+from tui_mail.mail.model import Attachment, Link, RenderedMessage
 from tui_mail.mail.sanitize import sanitize_text
 from tui_mail.mail.source import RawMessage, open_source
 from tui_mail.mail.structure import Part, parse_message
@@ -96,9 +99,27 @@ class _Renderer:
         self.numbers = {id(part): index for index, part in enumerate(self.attachments, 1)}
 
     def render(self) -> RenderedMessage:
-        headers = _HeaderView(self.root, self.tz, self.limits)
         pieces: list[str] = []
         self._visit(self.root, pieces)
+        return self._result(pieces, describe_attachments(self.attachments, self.limits))
+
+    def render_attachment(self, index: int) -> RenderedMessage:
+        """The message's headers, then attachment ``index`` (1-based) as its body."""
+        if not 1 <= index <= len(self.attachments):
+            raise IndexError(f"no attachment #{index}: the message has {len(self.attachments)}")
+        part = self.attachments[index - 1]
+        entry = describe_attachments(self.attachments, self.limits)[index - 1]
+        title = f"----- attachment {entry.describe()} -----"
+        if not shows_as_text(part.content_type, part.info.filename):
+            body = "[not text: save it with s to open it in another program]"
+        elif part.children or part.embedded is not None:
+            body = "[a container of parts, not one text: save it with s]"
+        else:
+            body = self._text_within_limit(part, about_attachment=True)
+        return self._result([title, body], [entry])
+
+    def _result(self, pieces: list[str], attachments: list[Attachment]) -> RenderedMessage:
+        headers = _HeaderView(self.root, self.tz, self.limits)
         body = "\n\n".join(piece for piece in pieces if piece.strip())
         if len(body) > self.limits.max_body_chars:
             body = body[: self.limits.max_body_chars]
@@ -114,7 +135,7 @@ class _Renderer:
             date_text=headers.date_text,
             subject=headers.subject,
             body=sanitize_text(body),
-            attachments=tuple(describe_attachments(self.attachments, self.limits)),
+            attachments=tuple(attachments),
             links=tuple(
                 Link(number, sanitize_text(url, single_line=True))
                 for number, url in enumerate(self.links.urls, 1)
@@ -141,6 +162,8 @@ class _Renderer:
         )
 
     def _visit(self, part: Part, out: list[str]) -> None:
+        if part.over_limit:
+            return  # listed as an attachment; the multipart's note says why it is not shown
         if part.skipped is not None:
             out.append(self._not_shown(part, part.skipped))
             return
@@ -159,8 +182,29 @@ class _Renderer:
                 out.append(f"----- {one_line(part.info.filename, 300)} -----")
             out.append(text.rstrip())
         elif part.content_type in BODY_TEXT_TYPES and part.info.disposition != "attachment":
-            limit = format_size(self.limits.max_text_part_bytes)
-            out.append(self._not_shown(part, f"larger than the {limit} display limit"))
+            if part.info.filename:
+                out.append(f"----- {one_line(part.info.filename, 300)} -----")
+            out.append(self._text_within_limit(part, about_attachment=False))
+
+    def _text_within_limit(self, part: Part, *, about_attachment: bool) -> str:
+        """The part's text, or its first ``max_text_part_bytes`` and a line saying so."""
+        limit = self.limits.max_text_part_bytes
+        size, exact = part.decoded_size()
+        if size <= limit:
+            text, problems = part_text(part, self.links)
+            self.problems += problems
+            return text.rstrip()
+        text, problems = part_text(part, self.links, limit=limit)
+        self.problems += problems
+        number = self.numbers.get(id(part))
+        where = "" if about_attachment or not number else f"; it is attachment #{number}"
+        about = "" if exact else "about "
+        note = (
+            f"[{part.label} ({part.content_type}, {about}{format_size(size)}) is larger than "
+            f"the {format_size(limit)} display limit: the first {format_size(limit)} are "
+            f"shown above{where}]"
+        )
+        return f"{text.rstrip()}\n\n{note}"
 
     def _visit_multipart(self, part: Part, out: list[str]) -> None:
         children = part.children
@@ -243,3 +287,21 @@ def render_message(
     with open_source(raw) as buf:
         root = parse_message(buf, limits)
         return _Renderer(root, prefer_html, tz, limits).render()
+
+
+def render_attachment(
+    raw: RawMessage,
+    index: int,
+    *,
+    tz: tzinfo | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> RenderedMessage:
+    """Show attachment ``index`` (1-based, as listed) as text, under the message's headers.
+
+    For text attachments (``text/*`` and text in disguise, see ``shows_as_text``): decoded,
+    charset repaired, HTML as text, within the display limit like any body part. Anything
+    else gets a line saying it is not text. Raises IndexError for a number not listed.
+    """
+    with open_source(raw) as buf:
+        root = parse_message(buf, limits)
+        return _Renderer(root, False, tz, limits).render_attachment(index)

@@ -17,8 +17,27 @@ every such character becomes a visible placeholder:
 * Kept: ``\\n``; ``\\t`` expanded to 8-column stops (East Asian wide characters count as two
   columns); ``\\r\\n`` becomes ``\\n``. In ``single_line`` mode ``\\t`` becomes a space,
   ``\\n`` becomes ``␊`` and ``\\r\\n`` ``␍␊``.
-* The one exception: ZERO WIDTH JOINER between two emoji (👨‍👩‍👧) is kept, since it
-  only glues pictographs together.
+
+What real writing needs is kept, where it does that job and nowhere else (the rule is what
+can change what a reader *sees*: joiners and marks only shape or place neighbouring text,
+overrides, embeddings and isolates can reorder whole runs of it):
+
+* ZERO WIDTH NON-JOINER and ZERO WIDTH JOINER (U+200C, U+200D) between two letters or
+  marks of which one belongs to a script that shapes by joining (Hebrew onwards: Arabic,
+  Persian, Syriac, Thaana, N'Ko, the Indic and South-East Asian scripts, Mongolian...):
+  ``می‌خواهم`` is correct Persian. Between Latin letters (``Pay<U+200C>Pal``) they could
+  only disguise a word, and stay replaced.
+* ZERO WIDTH JOINER inside an emoji sequence (👨‍👩‍👧): after an emoji, a variation
+  selector or a skin tone, before an emoji.
+* LEFT-TO-RIGHT MARK, RIGHT-TO-LEFT MARK and ARABIC LETTER MARK (U+200E, U+200F, U+061C) on
+  a line that holds right-to-left letters (Hebrew, Arabic ...). Marks are invisible strong
+  characters: they decide where a neutral such as ``.`` or ``)`` goes, never the order of
+  letters. On a line without right-to-left letters they have no job and stay replaced.
+* Emoji tag sequences (subdivision flags such as England's 🏴 + ``gbeng`` tags + CANCEL
+  TAG): the black flag, one to six tag letters or digits, the cancel tag. Tag characters
+  anywhere else (hidden "ASCII smuggling" text) stay replaced.
+* Never kept: the bidi embeddings, overrides and pops (U+202A-U+202E) and isolates
+  (U+2066-U+2069), whatever surrounds them, and runs of two or more joiners or marks.
 
 The result is idempotent: sanitising sanitised text changes nothing.
 """
@@ -60,8 +79,17 @@ FORMAT_RANGES: tuple[tuple[int, int], ...] = (
     (0xE0020, 0xE007F),
 )
 
+_ZWNJ = "\u200c"
 _ZWJ = "\u200d"
+_DIRECTION_MARKS = frozenset("\u200e\u200f\u061c")  # LRM, RLM, ALM
 _TAB_SIZE = 8
+# Letters of right-to-left scripts: Hebrew, Arabic, Syriac, Thaana, N'Ko, Samaritan,
+# Mandaic, Arabic supplements and presentation forms, and the historic RTL blocks.
+_RTL_LETTER = re.compile(
+    "[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc\U00010800-\U00010fff\U0001e800-\U0001efff]"
+)
+# A subdivision flag: black flag, tag letters/digits, cancel tag (🏴 + "gbeng" + U+E007F).
+_EMOJI_TAG_SEQUENCE = "\U0001f3f4[\U000e0030-\U000e0039\U000e0061-\U000e007a]{1,6}\U000e007f"
 
 
 def _char_class() -> str:
@@ -73,8 +101,9 @@ def _char_class() -> str:
 
 _UNSAFE_CLASS = _char_class()
 # A run of one unsafe character; in multi-line text \r\n is matched first, to become \n.
-_UNSAFE_RUN = re.compile(f"([{_UNSAFE_CLASS}])\\1*")
-_UNSAFE_RUN_OR_CRLF = re.compile(f"\\r\\n|([{_UNSAFE_CLASS}])\\1*")
+# An emoji tag sequence is matched whole, to be kept.
+_UNSAFE_RUN = re.compile(f"{_EMOJI_TAG_SEQUENCE}|([{_UNSAFE_CLASS}])\\1*")
+_UNSAFE_RUN_OR_CRLF = re.compile(f"{_EMOJI_TAG_SEQUENCE}|\\r\\n|([{_UNSAFE_CLASS}])\\1*")
 _UNSAFE_ANY = re.compile(f"[{_UNSAFE_CLASS}]")
 _SINGLE_LINE_EXTRA = re.compile("[\\t\\n]")
 
@@ -95,19 +124,50 @@ def _is_emoji(char: str) -> bool:
     return unicodedata.category(char) in ("So", "Sk") or char == "\ufe0f"
 
 
+def _joins_a_script(char: str) -> bool:
+    """A letter or mark of a script from Hebrew onwards (joining and Brahmic scripts)."""
+    return ord(char) >= 0x0590 and unicodedata.category(char)[0] in "LM"
+
+
+def _is_letter_or_mark(char: str) -> bool:
+    return unicodedata.category(char)[0] in "LM"
+
+
+def _line_has_rtl(text: str, start: int, end: int) -> bool:
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    return _RTL_LETTER.search(text, line_start, len(text) if line_end < 0 else line_end) is not None
+
+
+def _kept_in_context(text: str, start: int, end: int) -> bool:
+    """Is the format character ``text[start:end]`` (one, not a run) legitimate here?
+
+    See the module docstring for the rule; ``text`` is the whole text being sanitised.
+    """
+    char = text[start]
+    if char in _DIRECTION_MARKS:
+        return _line_has_rtl(text, start, end)
+    if char not in (_ZWNJ, _ZWJ) or start == 0 or end >= len(text):
+        return False
+    before, after = text[start - 1], text[end]
+    if char == _ZWJ and _is_emoji(before) and unicodedata.category(after) == "So":
+        return True
+    return (
+        _is_letter_or_mark(before)
+        and _is_letter_or_mark(after)
+        and (_joins_a_script(before) or _joins_a_script(after))
+    )
+
+
 def _replace_runs(text: str, pattern: re.Pattern[str]) -> str:
     def replace(match: re.Match[str]) -> str:
         run = match.group(0)
         if run == "\r\n":
             return "\n"
+        if match.group(1) is None:  # an emoji tag sequence
+            return run
         start, end = match.span()
-        if (
-            run == _ZWJ
-            and start > 0
-            and end < len(text)
-            and _is_emoji(text[start - 1])
-            and unicodedata.category(text[end]) == "So"
-        ):
+        if end - start == 1 and _kept_in_context(text, start, end):
             return run
         return _placeholder(run[0], len(run))
 
@@ -156,17 +216,13 @@ def sanitize_text(s: str, *, single_line: bool = False) -> str:
 
 def unsafe_characters(s: str, *, single_line: bool = False) -> list[str]:
     """Characters that sanitize_text would have replaced (for tests and assertions)."""
-    found = [m.group(0) for m in _UNSAFE_ANY.finditer(s)]
-    allowed_zwj = sum(
-        1
-        for i, char in enumerate(s)
-        if char == _ZWJ
-        and 0 < i < len(s) - 1
-        and _is_emoji(s[i - 1])
-        and unicodedata.category(s[i + 1]) == "So"
-    )
-    if allowed_zwj:
-        remaining = [c for c in found if c != _ZWJ]
-        found = remaining + [_ZWJ] * (found.count(_ZWJ) - allowed_zwj)
+    found: list[str] = []
+    for match in _UNSAFE_RUN.finditer(s):
+        if match.group(1) is None:
+            continue  # an emoji tag sequence
+        start, end = match.span()
+        if end - start == 1 and _kept_in_context(s, start, end):
+            continue
+        found.extend(match.group(0))
     found.extend(c for c in s if c == "\t" or (single_line and c == "\n"))
     return found

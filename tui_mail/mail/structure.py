@@ -17,7 +17,13 @@ from dataclasses import dataclass, field
 
 from tui_mail.mail.limits import Limits
 from tui_mail.mail.params import ContentInfo, content_info
-from tui_mail.mail.transfer import Buffer, decode_region, decoded_size, is_known_encoding
+from tui_mail.mail.transfer import (
+    Buffer,
+    decode_region,
+    decoded_size,
+    fails_base64_sanity,
+    is_known_encoding,
+)
 from tui_mail.wording import format_size
 
 _HEADER_NAME = re.compile(rb"([\x21-\x39\x3b-\x7e]+)[ \t]*:")
@@ -40,6 +46,7 @@ class Part:
     embedded: Part | None = None  # the parsed message inside message/rfc822
     defects: list[str] = field(default_factory=list)
     skipped: str | None = None  # why this part is listed but not shown
+    over_limit: bool = False  # past max_parts: listed (and saveable), never opened or shown
 
     def header(self, name: str) -> bytes | None:
         """First value of a header field (raw, unfolded), or None."""
@@ -65,6 +72,7 @@ class Part:
 class _Context:
     limits: Limits
     parts: int = 0
+    listed_over_limit: int = 0
 
 
 def _child_path(parent: str, index: int) -> str:
@@ -240,6 +248,13 @@ def _parse(
             "\u201d; content shown as it is"
         )
     maintype = info.content_type.split("/", 1)[0]
+    if (
+        info.transfer_encoding == "base64"
+        and maintype != "multipart"
+        and fails_base64_sanity(buf, body_start, end)
+    ):
+        part.info = info = dataclasses.replace(info, transfer_encoding="8bit")
+        part.defects.append("marked base64 but is not base64; shown as it is")
     if maintype == "multipart":
         _parse_multipart(ctx, part)
     elif info.content_type in EMBEDDED_TYPES:
@@ -275,23 +290,54 @@ def _parse_multipart(ctx: _Context, part: Part) -> None:
         "message/rfc822" if part.info.content_type == "multipart/digest" else ("text/plain")
     )
     for index, (start, end) in enumerate(regions, 1):
+        path = _child_path(part.path, index)
         if ctx.parts >= limits.max_parts:
-            part.defects.append(
-                f"more than {limits.max_parts} MIME parts; "
-                f"{len(regions) - index + 1} part(s) here not shown"
-            )
+            _list_over_limit(ctx, part, regions[index - 1 :], index)
             break
+        part.children.append(_parse(ctx, part.buf, start, end, path, part.depth + 1, child_default))
+
+
+def _list_over_limit(ctx: _Context, part: Part, regions: list[tuple[int, int]], first: int) -> None:
+    """Parts past ``max_parts``: read their headers only, so they are listed and saveable.
+
+    Nothing inside them is opened (a multipart or attached message there is one entry).
+    """
+    limits = ctx.limits
+    child_default = (
+        "message/rfc822" if part.info.content_type == "multipart/digest" else "text/plain"
+    )
+    listed = 0
+    for index, (start, end) in enumerate(regions, first):
+        if ctx.listed_over_limit >= limits.max_listed_parts:
+            break
+        ctx.listed_over_limit += 1
+        listed += 1
+        headers, body_start, _defects = scan_headers(part.buf, start, end, limits)
+        values = dict(reversed(headers))
+        info = content_info(
+            values.get("content-type"),
+            values.get("content-disposition"),
+            values.get("content-transfer-encoding"),
+            default_type=child_default,
+        )
         part.children.append(
-            _parse(
-                ctx,
+            Part(
                 part.buf,
-                start,
-                end,
                 _child_path(part.path, index),
                 part.depth + 1,
-                child_default,
+                headers,
+                body_start,
+                end,
+                info,
+                skipped=f"more than {limits.max_parts} MIME parts in the message",
+                over_limit=True,
             )
         )
+    note = f"more than {limits.max_parts} MIME parts; the other {len(regions):,} here are not shown"
+    if listed:
+        note += f" ({listed:,} listed as attachments"
+        note += ")" if listed == len(regions) else f", {len(regions) - listed:,} not even listed)"
+    part.defects.append(note)
 
 
 def _parse_embedded(ctx: _Context, part: Part) -> None:

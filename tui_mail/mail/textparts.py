@@ -1,6 +1,8 @@
 """The text of one body part: transfer decoding, charset repair, HTML and format=flowed.
 
-Returns unsanitised text; the renderer sanitises the assembled body once.
+Returns unsanitised text; the renderer sanitises the assembled body once. A part larger
+than the display limit yields its first ``limit`` bytes, cut at a line break when there is
+one near the limit (so no character is cut in two), and never decodes the rest.
 """
 
 from __future__ import annotations
@@ -8,7 +10,9 @@ from __future__ import annotations
 from tui_mail.mail.charsets import decode_bytes
 from tui_mail.mail.html import LinkRegistry, html_to_text, sniff_html_charset
 from tui_mail.mail.structure import Part
-from tui_mail.mail.transfer import decode_region
+from tui_mail.mail.transfer import decode_region, iter_decoded
+
+_CUT_SEARCH = 64 << 10  # how far back from the limit a line break is looked for
 
 
 def unflow(text: str, *, delsp: bool) -> str:
@@ -40,10 +44,33 @@ def unflow(text: str, *, delsp: bool) -> str:
     return "\n".join(out)
 
 
-def part_text(part: Part, links: LinkRegistry) -> tuple[str, list[str]]:
-    """(text, problems) of a small body part; HTML becomes plain text with numbered links."""
+def decoded_head(part: Part, limit: int) -> bytes:
+    """The first ``limit`` decoded bytes of ``part`` (less, to end at a line break)."""
+    out = bytearray()
+    for chunk in iter_decoded(
+        part.buf, part.body_start, part.body_end, part.info.transfer_encoding
+    ):
+        out += chunk
+        if len(out) > limit:
+            break
+    if len(out) <= limit:
+        return bytes(out)
+    cut = out.rfind(b"\n", max(0, limit - _CUT_SEARCH), limit)
+    return bytes(out[: cut + 1 if cut >= 0 else limit])
+
+
+def part_text(
+    part: Part, links: LinkRegistry, *, limit: int | None = None
+) -> tuple[str, list[str]]:
+    """(text, problems) of a body part; HTML becomes plain text with numbered links.
+
+    With ``limit``, only the first ``limit`` decoded bytes are read (see the module doc).
+    """
     info = part.info
-    data = decode_region(part.buf, part.body_start, part.body_end, info.transfer_encoding)
+    if limit is None:
+        data = decode_region(part.buf, part.body_start, part.body_end, info.transfer_encoding)
+    else:
+        data = decoded_head(part, limit)
     charset = info.charset
     is_html = info.content_type == "text/html"
     if is_html and not charset:
@@ -54,7 +81,9 @@ def part_text(part: Part, links: LinkRegistry) -> tuple[str, list[str]]:
     if text.startswith("\ufeff"):
         text = text[1:]  # a byte-order mark is an encoding artefact, not content
     if is_html:
-        text = html_to_text(text, links)
+        notes: list[str] = []
+        text = html_to_text(text, links, notes)
+        problems += [f"{part.label}: {note}" for note in notes]
     elif info.format_flowed:
         text = unflow(text, delsp=info.delsp)
     return text, problems

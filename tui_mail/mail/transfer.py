@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import binascii
 import mmap
+import re
 from collections.abc import Iterator
 
 Buffer = bytes | mmap.mmap
@@ -30,6 +31,8 @@ _KNOWN = {
 }
 _UU = {"x-uuencode", "uuencode", "x-uue", "uue"}
 QP_EXACT_LIMIT = 8 << 20
+BASE64_SAMPLE = 16 << 10
+_B64_LINE = re.compile(rb"[A-Za-z0-9+/]*={0,2}")
 
 
 def is_known_encoding(cte: str) -> bool:
@@ -84,6 +87,29 @@ def _uu_chunks(buf: Buffer, start: int, end: int) -> Iterator[bytes]:
                 except binascii.Error:
                     continue
         yield b"".join(out)
+
+
+def fails_base64_sanity(buf: Buffer, start: int, end: int) -> bool:
+    """Is a body marked base64 really something else (usually plain text)?
+
+    Base64 lines hold only the alphabet and trailing ``=``; text has spaces and punctuation
+    inside its lines. Judged on the first 16 KiB: more than half of the non-blank lines
+    are not base64 lines. (A mailing-list footer after real base64 is a few lines, and
+    decodes as it always did.)
+    """
+    sample = buf[start : min(end, start + BASE64_SAMPLE)]
+    lines = sample.split(b"\n")
+    if end > start + BASE64_SAMPLE and len(lines) > 1:
+        lines.pop()  # cut in the middle
+    total = bad = 0
+    for line in lines:
+        line = line.strip(b" \t\r")
+        if not line:
+            continue
+        total += 1
+        if _B64_LINE.fullmatch(line) is None:
+            bad += 1
+    return bad * 2 > total
 
 
 def iter_decoded(buf: Buffer, start: int, end: int, cte: str) -> Iterator[bytes]:

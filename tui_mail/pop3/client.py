@@ -602,4 +602,6 @@ def _uid(raw: bytes, what: str) -> str:
     uid = raw.strip()
     if not uid:
         raise ProtocolError(f"empty unique id in {what}")
-    return uid.decode("latin-1")
+    # NUL separates the parts of the store's keys: a UID never holds one (U+FFFD stands in,
+    # which latin-1 never yields, so two UIDs stay two).
+    return uid.decode("latin-1").replace("\0", "\ufffd")

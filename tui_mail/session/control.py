@@ -6,7 +6,7 @@ Every method only enqueues a command and returns at once; results come back as
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Protocol
 
 from tui_mail.session.events import SessionEvent
@@ -38,10 +38,12 @@ class SessionControl(Protocol):
     def set_marked(self, uid: str, marked: bool) -> None:
         """Mark or unmark for deletion, persisted by UID at once (survives a crash)."""
 
-    def apply_deletions(self, *, then_quit: bool) -> None:
-        """UIDL again, DELE only UIDs found in this session, QUIT; answers DeletionsApplied.
+    def apply_deletions(self, *, then_quit: bool, uids: Collection[str] | None = None) -> None:
+        """UIDL again, DELE only marked messages found unchanged in this session, QUIT.
 
-        With ``then_quit=False`` the session reconnects afterwards (mutt's ``$``).
+        ``uids`` is the set the user confirmed ("Delete N messages?" counted it): only marks
+        in it are applied. Answers DeletionsApplied. With ``then_quit=False`` the session
+        reconnects afterwards (mutt's ``$``).
         """
 
     def provide_password(self, password: str | None) -> None:

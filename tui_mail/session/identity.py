@@ -9,11 +9,12 @@ identity: a hash of the header block and size (the user is told it is weak).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncGenerator, Callable, Mapping
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
 
 from tui_mail.pop3 import POP3Client
 from tui_mail.pop3.errors import ServerError
+from tui_mail.store.reconcile import ServerEntry
 
 WEAK_PREFIX = "hdr:"
 WEAK_BODY_KEEP_BYTES = 64 * 1024 * 1024  # RETR'd messages kept in memory for the body cache
@@ -21,33 +22,22 @@ WEAK_BODY_KEEP_BYTES = 64 * 1024 * 1024  # RETR'd messages kept in memory for th
 
 @dataclass
 class MailboxIdentity:
-    """The server's messages this session: UID -> (number, size), plus what it cost to learn."""
+    """The server's messages this session, plus what it cost to learn them.
 
-    listing: dict[str, tuple[int, int]]
-    weak: bool
-    headers: dict[str, bytes] = field(default_factory=dict)  # fetched while hashing (weak only)
-    bodies: dict[str, bytes] = field(default_factory=dict)  # whole messages RETR'd while hashing
-    used_retr: bool = False
-
-    def number_of(self, uid: str) -> int | None:
-        entry = self.listing.get(uid)
-        return None if entry is None else entry[0]
-
-
-def unique_uids(by_number: Mapping[int, str]) -> dict[int, str]:
-    """Give repeated UIDs (identical copies may share one) a ``" #2"`` suffix, in number order.
-
-    A space cannot occur in a real UID (0x21-0x7E), so a suffixed one never collides; the same
-    rule in every session maps the same copy to the same key.
+    ``entries`` are LIST + UIDL as the server said them (identical copies may share a UID);
+    ``listing`` maps the store's keys to (number, size) once the store has matched them.
     """
-    seen: dict[str, int] = {}
-    unique: dict[int, str] = {}
-    for number in sorted(by_number):
-        uid = by_number[number]
-        count = seen.get(uid, 0) + 1
-        seen[uid] = count
-        unique[number] = uid if count == 1 else f"{uid} #{count}"
-    return unique
+
+    entries: list[ServerEntry]
+    weak: bool
+    headers: dict[int, bytes] = field(default_factory=dict)  # by number (weak only)
+    bodies: dict[int, bytes] = field(default_factory=dict)  # whole messages RETR'd while hashing
+    used_retr: bool = False
+    listing: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def number_of(self, key: str) -> int | None:
+        entry = self.listing.get(key)
+        return None if entry is None else entry[0]
 
 
 def weak_uid(headers: bytes, size: int) -> str:
@@ -67,9 +57,10 @@ async def read_identity(
             # command. Falling back then would swap every UID for a weak one.
             raise by_number
         return await _weak_identity(client, sizes, progress)
-    unique = unique_uids(by_number)
-    listing = {uid: (number, sizes.get(number, 0)) for number, uid in unique.items()}
-    return MailboxIdentity(listing=listing, weak=False)
+    entries = [
+        ServerEntry(number, uid, sizes.get(number, 0)) for number, uid in sorted(by_number.items())
+    ]
+    return MailboxIdentity(entries=entries, weak=False)
 
 
 async def _weak_identity(
@@ -88,15 +79,12 @@ async def _weak_identity(
             kept_bytes += len(whole)
         if progress is not None:
             progress(len(fetched), len(numbers))
-    by_number = {number: weak_uid(fetched[number], sizes[number]) for number in numbers}
-    unique = unique_uids(by_number)
-    listing = {uid: (number, sizes[number]) for number, uid in unique.items()}
-    headers = {uid: fetched[number] for number, uid in unique.items()}
-    bodies = {
-        uid: whole_messages[number] for number, uid in unique.items() if number in whole_messages
-    }
+    entries = [
+        ServerEntry(number, weak_uid(fetched[number], sizes[number]), sizes[number])
+        for number in sorted(numbers)
+    ]
     return MailboxIdentity(
-        listing=listing, weak=True, headers=headers, bodies=bodies, used_retr=used_retr
+        entries=entries, weak=True, headers=fetched, bodies=whole_messages, used_retr=used_retr
     )
 
 

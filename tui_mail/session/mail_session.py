@@ -35,9 +35,9 @@ import asyncio
 import contextlib
 import json
 import time
-from collections import deque
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections import Counter, deque
+from collections.abc import Awaitable, Callable, Collection
+from dataclasses import dataclass, field
 
 from tui_mail.accounts import Account, SecretError, SecretProvider
 from tui_mail.accounts.providers import provider_for_host
@@ -74,9 +74,11 @@ from tui_mail.session.events import (
     StateChanged,
     SummariesUpdated,
 )
-from tui_mail.session.identity import MailboxIdentity, read_identity
-from tui_mail.session.sync import sync_mailbox
+from tui_mail.session.identity import MailboxIdentity, header_block, read_identity
+from tui_mail.session.sync import SyncResult, sync_mailbox
 from tui_mail.store import MessageSummary, Store, StoreError
+from tui_mail.store.headers import header_fingerprint
+from tui_mail.store.models import Mark
 from tui_mail.wording import plural
 
 Report = Callable[[SessionEvent], None]
@@ -122,6 +124,7 @@ class _Command:
     uid: str = ""
     password: str | None = None
     then_quit: bool = False
+    confirmed: frozenset[str] | None = None  # apply: the marks the user confirmed
 
 
 class _Stop(Exception):
@@ -225,8 +228,9 @@ class MailSession:
         else:
             self.store.unmark_for_deletion([uid])
 
-    def apply_deletions(self, *, then_quit: bool) -> None:
-        self._queue.put_nowait(_Command("apply", then_quit=then_quit))
+    def apply_deletions(self, *, then_quit: bool, uids: Collection[str] | None = None) -> None:
+        confirmed = None if uids is None else frozenset(uids)
+        self._queue.put_nowait(_Command("apply", then_quit=then_quit, confirmed=confirmed))
 
     def provide_password(self, password: str | None) -> None:
         self._queue.put_nowait(_Command("password", password=password))
@@ -324,7 +328,7 @@ class MailSession:
         elif command.name == "body":
             await self._serve_wanted()
         elif command.name == "apply":
-            await self._apply_deletions(then_quit=command.then_quit)
+            await self._apply_deletions(then_quit=command.then_quit, confirmed=command.confirmed)
         elif command.name == "password":
             await self._password_typed(command.password)
 
@@ -376,7 +380,7 @@ class MailSession:
     async def _password_typed(self, password: str | None) -> None:
         """The user's answer to PasswordWanted: log in with it, or stay offline."""
         if password is None:
-            self._report(StateChanged(ConnectionState.OFFLINE, "no password; press r to retry"))
+            self._report(StateChanged(ConnectionState.OFFLINE, "no password; press c to try again"))
             return
         try:
             self._secrets.accept_retyped_password(self.account, password)
@@ -531,6 +535,7 @@ class MailSession:
             return
         self._identity = result.identity
         self._report_unconfirmed(result.identity.listing)
+        self._report_identity_changes(result)
         if result.weak_identity:
             self._report(
                 Notice(
@@ -664,9 +669,9 @@ class MailSession:
 
     # -- deleting ------------------------------------------------------------------------
 
-    async def _apply_deletions(self, *, then_quit: bool) -> None:
+    async def _apply_deletions(self, *, then_quit: bool, confirmed: frozenset[str] | None) -> None:
         try:
-            outcome = await self._deletion_outcome()
+            outcome = await self._deletion_outcome(confirmed)
         except Exception as exc:  # the store failed, or a bug: nothing was committed
             with contextlib.suppress(Exception):
                 await self._disconnect()
@@ -678,25 +683,27 @@ class MailSession:
         if self._retry_at is None:  # else a reconnect is already scheduled
             await self._refresh()  # a new session also shows new mail (mutt's "$")
 
-    async def _deletion_outcome(self) -> DeletionsApplied:
+    async def _deletion_outcome(self, confirmed: frozenset[str] | None) -> DeletionsApplied:
         # Taken before any reconnect: a mark whose message vanished meanwhile (another client
         # deleted it) is then reported not_found instead of silently dropped by the reconcile.
-        marked = self.store.pending_deletions()
-        if not marked:
+        marks = self.store.pending_marks()
+        if confirmed is not None:  # exactly what "Delete N messages?" counted, no more
+            marks = [mark for mark in marks if mark.key in confirmed]
+        if not marks:
             return DeletionsApplied()
         for attempt in (1, 2):  # a connection found gone is reconnected once
             if not await self._online():
                 return DeletionsApplied(error=self._last_failure or "could not connect")
-            outcome, gone = await self._delete(marked)
+            outcome, gone = await self._delete(marks)
             if not gone or attempt == 2:
                 return outcome
         raise AssertionError("unreachable")
 
-    async def _delete(self, marked: list[str]) -> tuple[DeletionsApplied, bool]:
-        """UIDL again, DELE what is found, QUIT; a failure before QUIT deletes nothing.
+    async def _delete(self, marks: list[Mark]) -> tuple[DeletionsApplied, bool]:
+        """UIDL again, check each mark, DELE what still matches, QUIT.
 
-        Returns the outcome and whether the connection was found gone before QUIT (then a
-        new session may simply try again).
+        A failure before QUIT deletes nothing. Returns the outcome and whether the
+        connection was found gone before QUIT (then a new session may simply try again).
         """
         client = self._client
         assert client is not None
@@ -705,11 +712,11 @@ class MailSession:
         quit_sent = False
         try:
             identity = await read_identity(client)  # numbers checked in *this* session
-            found = [uid for uid in marked if uid in identity.listing]
-            missing = [uid for uid in marked if uid not in identity.listing]
-            for done, uid in enumerate(found, 1):
-                await client.dele(identity.listing[uid][0])
-                self._report(Progress("deleting", done, len(found)))
+            plan = await self._verify_marks(client, identity, marks)
+            found = [key for key, _ in plan.delete]
+            for done, (_, number) in enumerate(plan.delete, 1):
+                await client.dele(number)
+                self._report(Progress("deleting", done, len(plan.delete)))
             quit_sent = True
             await client.quit()
         except (POP3Error, OSError) as exc:
@@ -721,9 +728,91 @@ class MailSession:
             return DeletionsApplied(error=describe_error(exc)), isinstance(exc, _GONE)
         try:
             self.store.deletions_done(found)
+            self.store.unmark_for_deletion(plan.changed)  # they mean other mail now
         except StoreError as exc:  # deleted all the same: the next sync sees them gone
             self._report(Notice(describe_error(exc), "error"))
-        return DeletionsApplied(deleted=found, not_found=missing), False
+        return (
+            DeletionsApplied(
+                deleted=found,
+                not_found=plan.missing,
+                skipped=[*plan.changed, *plan.ambiguous],
+                skipped_why=plan.why(),
+            ),
+            False,
+        )
+
+    async def _verify_marks(
+        self, client: POP3Client, identity: MailboxIdentity, marks: list[Mark]
+    ) -> _DeletePlan:
+        """Which marks still mean the message the user marked, by *this* session's numbers.
+
+        UID and size from this session's LIST + UIDL (matched by the store's rules, so a
+        reused UID or a changed set of copies never maps to a mark); identical copies only
+        if every copy is marked; then ``TOP n 0`` of the marked ones, whose headers must
+        give the fingerprint recorded when the user marked it.
+        """
+        current = self.store.match_listing(identity.entries)
+        copies = Counter(entry.uid for entry in identity.entries)
+        marked = {mark.key for mark in marks}
+        plan = _DeletePlan()
+        candidates: list[tuple[Mark, int]] = []
+        for mark in marks:
+            where = current.get(mark.key)
+            if where is None:
+                (plan.changed if copies[mark.server_uid] else plan.missing).append(mark.key)
+            elif where[1] != mark.size:
+                plan.changed.append(mark.key)
+            elif copies[mark.server_uid] > 1 and not (
+                len(siblings := self.store.copies_of(mark.server_uid)) == copies[mark.server_uid]
+                and set(siblings) <= marked
+            ):
+                plan.ambiguous.append(mark.key)
+            else:
+                candidates.append((mark, where[0]))
+        checkable = [(mark, n) for mark, n in candidates if mark.fingerprint is not None]
+        caps = client.capabilities
+        if checkable and (caps.top or not caps.raw):  # no CAPA at all: TOP may still work
+            seen: dict[int, str] | None = {}
+            try:
+                async for number, data in client.top_many([n for _, n in checkable], 0):
+                    assert seen is not None
+                    seen[number] = header_fingerprint(header_block(data))
+            except ServerError:
+                if caps.top:
+                    raise  # promised and failed: delete nothing this time
+                seen = None  # no TOP: UID and size are all this server lets us check
+            if seen is not None:
+                plan.changed.extend(
+                    mark.key for mark, number in checkable if seen.get(number) != mark.fingerprint
+                )
+        changed = set(plan.changed)
+        plan.delete = [(mark.key, n) for mark, n in candidates if mark.key not in changed]
+        return plan
+
+    def _report_identity_changes(self, result: SyncResult) -> None:
+        """Once, when it happens: the server reused IDs, or marks could not be kept."""
+        dropped = ""
+        if result.unmarked:
+            dropped = (
+                f" {result.unmarked} deletion mark{'' if result.unmarked == 1 else 's'} "
+                "on the old mail dropped."
+            )
+        if result.reused:
+            self._report(
+                Notice(
+                    f"The server reused the IDs of {plural(len(result.reused), 'message')} for "
+                    f"different mail: shown as new (unread, not marked).{dropped}",
+                    "warning",
+                )
+            )
+        elif result.unmarked:
+            self._report(
+                Notice(
+                    "Identical copies sharing one ID changed in number, so tui-mail cannot "
+                    f"tell which one you marked.{dropped}",
+                    "warning",
+                )
+            )
 
     def _report_unconfirmed(self, listing: dict[str, tuple[int, int]]) -> None:
         """After a lost QUIT answer: say which of the messages the server did delete."""
@@ -747,6 +836,24 @@ class MailSession:
             self._report(
                 Notice("Last time the server's answer to QUIT was lost: " + "; ".join(parts) + ".")
             )
+
+
+@dataclass
+class _DeletePlan:
+    """What one apply will do: DELE these (key, number); leave the rest, and why."""
+
+    delete: list[tuple[str, int]] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # not on the server any more
+    changed: list[str] = field(default_factory=list)  # other size or headers: other mail
+    ambiguous: list[str] = field(default_factory=list)  # an identical copy is not marked
+
+    def why(self) -> str:
+        reasons = []
+        if self.changed:
+            reasons.append("the server's message no longer matches what you marked; unmarked")
+        if self.ambiguous:
+            reasons.append("an identical copy with the same ID is not marked")
+        return "; ".join(reasons)
 
 
 def _describe(exc: Exception) -> str:

@@ -44,6 +44,9 @@ class SyncResult:
     identity: MailboxIdentity
     mass_change: MassChange | None = None
     used_retr: bool = False  # the server has no TOP: whole messages were fetched
+    reused: tuple[str, ...] = ()  # server UIDs that now mean other mail (shown as new)
+    unmarked: int = 0  # deletion marks dropped: their message changed or became ambiguous
+    ambiguous: tuple[str, ...] = ()  # UIDs whose identical copies changed in number
 
     @property
     def applied(self) -> bool:
@@ -62,7 +65,10 @@ async def sync_mailbox(
 ) -> SyncResult:
     """Reconcile ``store`` with the logged-in ``client``'s maildrop; see the module doc."""
     identity = await read_identity(client, progress=on_progress)
-    result = store.reconcile(identity.listing, accept_mass_change=accept_mass_change)
+    store.reused.clear()
+    store.unmarked_by_reuse = 0
+    result = store.reconcile(identity.entries, accept_mass_change=accept_mass_change)
+    identity.listing = result.listing
     if not result.applied:
         return SyncResult(
             new=len(result.new),
@@ -78,12 +84,14 @@ async def sync_mailbox(
     fetched = 0
     used_retr = identity.used_retr
     if identity.weak:
+        number_of = {key: number for key, (number, _) in result.listing.items()}
         for start in range(0, len(need), batch_size):
             chunk = need[start : start + batch_size]
-            _commit(store, [(uid, identity.headers[uid]) for uid in chunk], on_rows)
-        for uid, message in identity.bodies.items():
-            if not store.bodies.contains(uid):
-                store.bodies.store(uid, message)
+            _commit(store, [(key, identity.headers[number_of[key]]) for key in chunk], on_rows)
+        for key, number in number_of.items():
+            message = identity.bodies.get(number)
+            if message is not None and not store.bodies.contains(key):
+                store.bodies.store(key, message)
         fetched = len(need)
     elif need:
         fetched, used_retr = await _fetch_new_headers(
@@ -98,6 +106,9 @@ async def sync_mailbox(
         weak_identity=identity.weak,
         identity=identity,
         used_retr=used_retr,
+        reused=tuple(dict.fromkeys([*result.reused, *store.reused])),
+        unmarked=len(result.unmarked) + store.unmarked_by_reuse,
+        ambiguous=tuple(result.ambiguous),
     )
 
 

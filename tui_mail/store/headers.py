@@ -68,3 +68,33 @@ class DateRebuilder:
             return datetime.fromtimestamp(epoch, zone)
         except (OverflowError, OSError, ValueError):
             return None
+
+
+# Headers that name a message and that no server rewrites (unlike Status, X-UIDL, Received).
+_IDENTIFYING = (b"message-id", b"date", b"from", b"to", b"subject")
+
+
+def header_fingerprint(raw: bytes) -> str:
+    """A short hash of what identifies a message in its header block (for marks and reuse).
+
+    Raw bytes, unfolded, names lower-cased: the same message gives the same value in every
+    session, while a server that adds ``Status:`` or ``X-UIDL:`` lines does not change it.
+    Without any of those headers the whole block is hashed.
+    """
+    import hashlib
+
+    text = raw.replace(b"\r\n", b"\n")
+    end = text.find(b"\n\n")
+    if end != -1:
+        text = text[:end]
+    fields: list[tuple[bytes, bytes]] = []
+    for line in text.split(b"\n"):
+        if line[:1] in (b" ", b"\t") and fields:
+            name, value = fields[-1]
+            fields[-1] = (name, value + b" " + line.strip())
+        elif b":" in line:
+            name, _, value = line.partition(b":")
+            fields.append((name.strip().lower(), value.strip()))
+    chosen = [b"%s:%s" % field for field in fields if field[0] in _IDENTIFYING]
+    material = b"\n".join(chosen) if chosen else raw
+    return hashlib.sha256(material).hexdigest()[:32]

@@ -27,3 +27,13 @@ class MessageSummary:
     def with_(self, **changes: object) -> MessageSummary:
         """Return a copy with some fields changed (frozen dataclasses cannot be edited)."""
         return replace(self, **changes)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """A deletion mark: the row's key, the server's UID, and what the user saw then."""
+
+    key: str
+    server_uid: str
+    size: int
+    fingerprint: str | None  # None when the headers had not arrived when it was marked

@@ -12,7 +12,7 @@ Pure computation (no SQLite) so the rules are easy to test. Decisions:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Set
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass, field
 
 GONE_RETENTION = 365 * 24 * 3600.0  # seconds a gone UID is remembered
@@ -57,6 +57,10 @@ class ReconcileResult:
     mass_change: MassChange | None = None
     applied: bool = True
     pruned: int = field(default=0)  # old "gone" ledger rows forgotten
+    listing: dict[str, tuple[int, int]] = field(default_factory=dict)  # key -> number, size
+    reused: list[str] = field(default_factory=list)  # server UIDs that now mean other mail
+    unmarked: list[str] = field(default_factory=list)  # keys whose deletion mark was dropped
+    ambiguous: list[str] = field(default_factory=list)  # UIDs of copies that changed in number
 
 
 @dataclass(frozen=True)
@@ -103,3 +107,125 @@ def diff_listing(
         vanished=sorted(vanished, key=present.__getitem__, reverse=True),
         mass_change=mass_change,
     )
+
+
+# -- matching a session's listing to ledger rows ------------------------------------------------
+#
+# A ledger row is one message as the user saw it: a local key, the server's UID, which copy of
+# that UID it is (identical copies may share one UID) and its size. The key is what every
+# other table refers to; it is the UID itself for a first copy and the first generation, and
+# otherwise the UID plus NUL-separated numbers. A UID from the wire never holds a NUL (the
+# client refuses it), so no real UID can look like another message's key.
+
+
+@dataclass(frozen=True)
+class ServerEntry:
+    """One line of this session's LIST + UIDL: number, the server's UID, size in octets."""
+
+    number: int
+    uid: str
+    size: int
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """What the ledger knows of one message (present or gone)."""
+
+    key: str
+    uid: str
+    copy: int
+    size: int
+    gone: bool
+    marked: bool = False
+    order: int | None = None
+
+
+@dataclass
+class Matching:
+    """Which ledger row each listed message is, and what had to change for that."""
+
+    assigned: dict[str, tuple[ServerEntry, int]] = field(default_factory=dict)  # key -> entry, copy
+    returned: list[str] = field(default_factory=list)  # gone keys listed again
+    new: list[tuple[ServerEntry, int]] = field(default_factory=list)  # (entry, copy) unknown
+    vanished: list[str] = field(default_factory=list)  # present keys not listed (or reused)
+    reused: list[str] = field(default_factory=list)  # server UIDs that now mean other mail
+    unmark: list[str] = field(default_factory=list)  # marks that cannot be kept (see below)
+    ambiguous: list[str] = field(default_factory=list)  # UIDs whose copies changed in number
+
+
+def as_entries(listing: Listing | Iterable[ServerEntry]) -> list[ServerEntry]:
+    """Accept the plain ``{uid: (number, size)}`` form (unique UIDs) as well as entries."""
+    if isinstance(listing, Mapping):
+        return [ServerEntry(number, uid, size) for uid, (number, size) in listing.items()]
+    return list(listing)
+
+
+def match_listing(entries: Iterable[ServerEntry], rows: Iterable[LedgerRow]) -> Matching:
+    """Match this session's messages to ledger rows; pure, so the rules are easy to test.
+
+    * The n-th copy of a UID (in number order) is the n-th present row with that UID, if the
+      size is the same. A different size means the server reused the UID for other mail: the
+      old row goes, a new one (unread, unmarked) comes, and the UID is reported once.
+    * A UID listed again after it had gone comes back with its old row (and read flag) only
+      with the same size; else it is new mail under a recycled UID.
+    * When identical copies change in number, nobody can tell which copy went: a mark on some
+      but not all of them is dropped rather than moved to a copy the user did not mark.
+    """
+    present: dict[str, list[LedgerRow]] = {}
+    gone: dict[str, list[LedgerRow]] = {}
+    for row in rows:
+        (gone if row.gone else present).setdefault(row.uid, []).append(row)
+    for group in present.values():
+        group.sort(key=lambda row: row.copy)
+    listed: dict[str, list[ServerEntry]] = {}
+    for entry in sorted(entries, key=lambda entry: entry.number):
+        listed.setdefault(entry.uid, []).append(entry)
+    result = Matching()
+    for uid, copies in listed.items():
+        known = present.pop(uid, [])
+        if len(copies) != len(known) and len(known) > 0 and len(copies) + len(known) > 2:
+            marked = [row.key for row in known if row.marked]
+            if marked and len(marked) < len(known):
+                result.unmark.extend(marked)
+                result.ambiguous.append(uid)
+        candidates = list(gone.get(uid, []))
+        reused = False
+        for index, entry in enumerate(copies):
+            copy = index + 1
+            if index < len(known):
+                row = known[index]
+                if row.size == entry.size:
+                    result.assigned[row.key] = (entry, copy)
+                    continue
+                reused = True
+                result.vanished.append(row.key)
+                if row.marked:
+                    result.unmark.append(row.key)
+                result.new.append((entry, copy))
+                continue
+            same = next((row for row in candidates if row.size == entry.size), None)
+            if same is not None:
+                candidates.remove(same)
+                result.assigned[same.key] = (entry, copy)
+                result.returned.append(same.key)
+            else:
+                reused = reused or bool(candidates)
+                result.new.append((entry, copy))
+        result.vanished.extend(row.key for row in known[len(copies) :])
+        if reused:
+            result.reused.append(uid)
+    for group in present.values():
+        result.vanished.extend(row.key for row in group)
+    return result
+
+
+def allocate_key(uid: str, copy: int, taken: Set[str]) -> str:
+    """The local key for a new row: the UID itself when that is free, else UID + NUL + numbers."""
+    if copy == 1 and "\0" not in uid and uid not in taken:
+        return uid
+    generation = 0
+    while True:
+        key = f"{uid}\0{copy}\0{generation}"
+        if key not in taken:
+            return key
+        generation += 1

@@ -115,6 +115,31 @@ MIGRATIONS: Sequence[Sequence[str]] = (
         )""",
         "CREATE INDEX bodies_lru ON bodies (last_used)",
     ),
+    # 3: rows bound to content. The key (``uid``) stays what every table refers to; the
+    # server's UID, which copy of it this is, and a fingerprint of the header block say
+    # which message the row (and a deletion mark) means. Old " #N" keys of identical copies
+    # keep their key and get their UID and copy number.
+    (
+        "ALTER TABLE ledger ADD COLUMN server_uid TEXT",
+        "ALTER TABLE ledger ADD COLUMN copy INTEGER NOT NULL DEFAULT 1",
+        "ALTER TABLE ledger ADD COLUMN fingerprint TEXT",
+        "UPDATE ledger SET server_uid = uid",
+        """UPDATE ledger AS l SET
+            server_uid = substr(l.uid, 1, instr(l.uid, ' #') - 1),
+            copy = CAST(substr(l.uid, instr(l.uid, ' #') + 2) AS INTEGER)
+           WHERE instr(l.uid, ' #') > 0
+             AND substr(l.uid, instr(l.uid, ' #') + 2) GLOB '[0-9]*'
+             AND substr(l.uid, instr(l.uid, ' #') + 2) NOT GLOB '*[^0-9]*'
+             AND EXISTS (
+                SELECT 1 FROM ledger b WHERE b.uid = substr(l.uid, 1, instr(l.uid, ' #') - 1)
+             )""",
+        "CREATE INDEX ledger_server_uid ON ledger (server_uid)",
+        # What the user saw when marking: the mark holds only for that size and those headers.
+        "ALTER TABLE pending_deletions ADD COLUMN size INTEGER",
+        "ALTER TABLE pending_deletions ADD COLUMN fingerprint TEXT",
+        "UPDATE pending_deletions SET size = (SELECT l.size FROM ledger l WHERE l.uid = "
+        "pending_deletions.uid)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

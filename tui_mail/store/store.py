@@ -23,15 +23,20 @@ from typing import TYPE_CHECKING, Any, Literal
 from tui_mail.accounts.paths import data_root, ensure_private_dir
 from tui_mail.store.bodies import DEFAULT_BODY_CACHE_BYTES, BodyCache
 from tui_mail.store.database import Database
-from tui_mail.store.headers import DateRebuilder, HeaderFields, header_fields
-from tui_mail.store.models import MessageSummary
+from tui_mail.store.headers import DateRebuilder, HeaderFields, header_fields, header_fingerprint
+from tui_mail.store.models import Mark, MessageSummary
 from tui_mail.store.reconcile import (
     GONE_RETENTION,
     MASS_CHANGE_MIN,
     MASS_CHANGE_RATIO,
+    LedgerRow,
     Listing,
+    MassChange,
     ReconcileResult,
-    diff_listing,
+    ServerEntry,
+    allocate_key,
+    as_entries,
+    match_listing,
 )
 from tui_mail.store.schema import StoreError
 
@@ -76,6 +81,8 @@ class Store:
     ) -> None:
         self.directory = ensure_private_dir(directory)
         self._clock = clock
+        self.reused: list[str] = []  # server UIDs found to mean other mail; the reader tells
+        self.unmarked_by_reuse = 0  # deletion marks dropped because their message changed
         self._db = Database(directory / DB_NAME)
         try:
             self._check_identity(identity)
@@ -194,63 +201,81 @@ class Store:
 
     def reconcile(
         self,
-        listing: Listing,
+        listing: Listing | Iterable[ServerEntry],
         *,
         accept_mass_change: bool = False,
         mass_change_ratio: float = MASS_CHANGE_RATIO,
         mass_change_min: int = MASS_CHANGE_MIN,
     ) -> ReconcileResult:
-        """Record the server's current ``{uid: (number, size)}`` listing in one transaction.
+        """Record this session's listing (``ServerEntry``s, or ``{uid: (number, size)}``).
 
-        New UIDs enter the ledger unread; vanished ones are marked gone and leave the header
-        cache, pending deletions and body cache. A mass UID change is returned unapplied
-        (``applied=False``) unless ``accept_mass_change``.
+        New messages enter the ledger unread; vanished ones are marked gone and leave the
+        header cache, pending deletions and body cache. A UID that now means other mail (its
+        size changed) is a new message, reported in ``reused``. ``listing`` of the result maps
+        each row's key to its number and size in this session. A mass change is returned
+        unapplied (``applied=False``) unless ``accept_mass_change``.
         """
+        entries = as_entries(listing)
         now = self._clock()
         with self._db.write() as db:
-            present: dict[str, int] = {}
-            known: dict[str, tuple[int | None, int]] = {}
-            gone: set[str] = set()
-            for uid, order, size, gone_since in db.execute(
-                "SELECT uid, server_order, size, gone_since FROM ledger"
+            rows = self._ledger_rows(db)
+            matching = match_listing(entries, rows)
+            present = sum(1 for row in rows if not row.gone)
+            mass_change = None
+            if (
+                present >= mass_change_min
+                and len(matching.new) >= mass_change_min
+                and len(matching.vanished) >= mass_change_ratio * present
+                and len(matching.new) >= mass_change_ratio * len(entries)
             ):
-                known[uid] = (order, size)
-                if gone_since is None:
-                    present[uid] = order
-                else:
-                    gone.add(uid)
-            diff = diff_listing(
-                listing, present, gone, ratio=mass_change_ratio, minimum=mass_change_min
-            )
-            if diff.mass_change is not None and not accept_mass_change:
+                mass_change = MassChange(
+                    known=present,
+                    vanished=len(matching.vanished),
+                    listed=len(entries),
+                    new=len(matching.new),
+                )
+            if mass_change is not None and not accept_mass_change:
                 return ReconcileResult(
-                    new=diff.new,
-                    returned=diff.returned,
-                    vanished=diff.vanished,
+                    new=[entry.uid for entry, _ in matching.new],
+                    returned=matching.returned,
+                    vanished=matching.vanished,
                     need_headers=[],
-                    total=len(listing),
+                    total=len(entries),
                     unread=self._unread(db),
-                    mass_change=diff.mass_change,
+                    mass_change=mass_change,
                     applied=False,
                 )
-            new = set(diff.new)
-            db.executemany(
-                "INSERT INTO ledger (uid, first_seen, read, server_order, size) "
-                "VALUES (?, ?, 0, ?, ?)",
-                ((uid, now, *listing[uid]) for uid in diff.new),
-            )
-            db.executemany(
-                "UPDATE ledger SET server_order = ?, size = ?, gone_since = NULL WHERE uid = ?",
-                (
-                    (number, size, uid)
-                    for uid, (number, size) in listing.items()
-                    if uid not in new and (uid in gone or known[uid] != (number, size))
-                ),
-            )
-            body_files = self._forget_cached(db, diff.vanished)
+            body_files = self._forget_cached(db, matching.vanished)
             db.executemany(
                 "UPDATE ledger SET gone_since = ?, server_order = NULL WHERE uid = ?",
-                ((now, uid) for uid in diff.vanished),
+                ((now, key) for key in matching.vanished),
+            )
+            db.executemany(
+                "DELETE FROM pending_deletions WHERE uid = ?", ((key,) for key in matching.unmark)
+            )
+            known = {row.key: row for row in rows}
+            db.executemany(
+                "UPDATE ledger SET server_order = ?, size = ?, copy = ?, gone_since = NULL "
+                "WHERE uid = ?",
+                (
+                    (entry.number, entry.size, copy, key)
+                    for key, (entry, copy) in matching.assigned.items()
+                    if (known[key].gone, known[key].copy, known[key].order)
+                    != (False, copy, entry.number)
+                ),
+            )
+            taken = set(known)
+            new_keys: list[str] = []
+            inserts = []
+            for entry, copy in matching.new:
+                key = allocate_key(entry.uid, copy, taken)
+                taken.add(key)
+                new_keys.append(key)
+                inserts.append((key, now, entry.number, entry.size, entry.uid, copy))
+            db.executemany(
+                "INSERT INTO ledger (uid, first_seen, read, server_order, size, server_uid, copy) "
+                "VALUES (?, ?, 0, ?, ?, ?, ?)",
+                inserts,
             )
             pruned = db.execute(
                 "DELETE FROM ledger WHERE gone_since < ?", (now - GONE_RETENTION,)
@@ -265,17 +290,62 @@ class Store:
             ]
             unread = self._unread(db)
         self.bodies.remove_files(body_files)  # after the commit: a crash leaves only orphans
+        session_listing = {
+            key: (entry.number, entry.size) for key, (entry, _) in matching.assigned.items()
+        }
+        session_listing.update(
+            (key, (entry.number, entry.size))
+            for key, (entry, _) in zip(new_keys, matching.new, strict=True)
+        )
+        order = sorted(session_listing, key=lambda key: session_listing[key][0], reverse=True)
         return ReconcileResult(
-            new=diff.new,
-            returned=diff.returned,
-            vanished=diff.vanished,
+            new=[key for key in order if key in set(new_keys)],
+            returned=sorted(matching.returned, key=lambda k: session_listing[k][0], reverse=True),
+            vanished=matching.vanished,
             need_headers=need_headers,
-            total=len(listing),
+            total=len(entries),
             unread=unread,
-            mass_change=diff.mass_change,
+            mass_change=mass_change,
             applied=True,
             pruned=pruned,
+            listing=session_listing,
+            reused=matching.reused,
+            unmarked=matching.unmark,
+            ambiguous=matching.ambiguous,
         )
+
+    def match_listing(self, listing: Listing | Iterable[ServerEntry]) -> dict[str, tuple[int, int]]:
+        """Key -> (number, size) for the rows this session's listing still holds; no writes.
+
+        For deleting: the numbers come from *this* session, matched by the same rules as
+        :meth:`reconcile`, so a reused UID or a changed set of copies never maps to a mark.
+        """
+        with self._db.read() as db:
+            matching = match_listing(as_entries(listing), self._ledger_rows(db))
+        return {
+            key: (entry.number, entry.size)
+            for key, (entry, _) in matching.assigned.items()
+            if key not in matching.returned and key not in matching.unmark
+        }
+
+    @staticmethod
+    def _ledger_rows(db: sqlite3.Connection) -> list[LedgerRow]:
+        return [
+            LedgerRow(
+                key,
+                server_uid if server_uid is not None else key,
+                copy,
+                size,
+                bool(gone),
+                bool(marked),
+                order,
+            )
+            for key, server_uid, copy, size, gone, marked, order in db.execute(
+                "SELECT l.uid, l.server_uid, l.copy, l.size, l.gone_since IS NOT NULL, "
+                "p.uid IS NOT NULL, l.server_order "
+                "FROM ledger l LEFT JOIN pending_deletions p ON p.uid = l.uid"
+            )
+        ]
 
     @staticmethod
     def _unread(db: sqlite3.Connection) -> int:
@@ -335,12 +405,14 @@ class Store:
             return []
         now = self._clock()
         uids = [uid for uid, _, _ in decoded]
+        body_files: list[str] = []
         with self._db.write() as db:
             status = self._presence(db, uids)
             unknown = [uid for uid in uids if uid not in status]
             if unknown:
                 raise StoreError(f"no ledger row for UID {unknown[0]!r}: reconcile first")
             rows = [(uid, raw, fields) for uid, raw, fields in decoded if status[uid]]
+            body_files = self._bind_fingerprints(db, [(uid, raw) for uid, raw, _ in rows])
             db.executemany(
                 "INSERT INTO headers (uid, date_epoch, tz_offset, sender, subject, fetched_at) "
                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (uid) DO UPDATE SET "
@@ -354,7 +426,47 @@ class Store:
                 "ON CONFLICT (uid) DO UPDATE SET raw = excluded.raw",
                 ((uid, raw) for uid, raw, _ in rows),
             )
-            return self._summaries_of(db, [uid for uid, _, _ in rows])
+            summaries = self._summaries_of(db, [uid for uid, _, _ in rows])
+        self.bodies.remove_files(body_files)
+        return summaries
+
+    def _bind_fingerprints(
+        self, db: sqlite3.Connection, rows: list[tuple[str, bytes]]
+    ) -> list[str]:
+        """Record each row's header fingerprint; a different one means other mail, same UID.
+
+        Such a row starts over as a new message: unread, unmarked, no cached body, and the
+        server's UID is noted in :attr:`reused` for the user to be told once.
+        """
+        changed: list[str] = []
+        for key, raw in rows:
+            fingerprint = header_fingerprint(raw)
+            found = db.execute(
+                "SELECT fingerprint, server_uid FROM ledger WHERE uid = ?", (key,)
+            ).fetchone()
+            if found is None:
+                continue
+            if found[0] is not None and found[0] != fingerprint:
+                changed.append(key)
+                self.reused.append(str(found[1] if found[1] is not None else key))
+                db.execute("UPDATE ledger SET read = 0 WHERE uid = ?", (key,))
+            db.execute("UPDATE ledger SET fingerprint = ? WHERE uid = ?", (fingerprint, key))
+        if not changed:
+            return []
+        marks = db.executemany(
+            "DELETE FROM pending_deletions WHERE uid = ?", ((key,) for key in changed)
+        )
+        if marks.rowcount > 0:
+            self.unmarked_by_reuse += marks.rowcount
+        names: list[str] = []
+        for key in changed:
+            names.extend(
+                name
+                for (name,) in db.execute(
+                    "DELETE FROM bodies WHERE uid = ? RETURNING file_name", (key,)
+                ).fetchall()
+            )
+        return names
 
     def raw_headers(self, uid: str) -> bytes | None:
         """The header block exactly as the server sent it (for "show all headers")."""
@@ -410,11 +522,23 @@ class Store:
 
     def mark_for_deletion(self, uids: Iterable[str]) -> None:
         """Remember that the user wants ``uids`` deleted (applied at QUIT, after confirming)."""
+        uids = list(uids)
         now = self._clock()
         with self._db.write() as db:
+            for uid in uids:  # rows cached before fingerprints existed get theirs now
+                row = db.execute(
+                    "SELECT r.raw FROM ledger l JOIN raw_headers r ON r.uid = l.uid "
+                    "WHERE l.uid = ? AND l.fingerprint IS NULL",
+                    (uid,),
+                ).fetchone()
+                if row is not None:
+                    db.execute(
+                        "UPDATE ledger SET fingerprint = ? WHERE uid = ?",
+                        (header_fingerprint(bytes(row[0])), uid),
+                    )
             db.executemany(
-                "INSERT OR IGNORE INTO pending_deletions (uid, marked_at) "
-                "SELECT uid, ? FROM ledger WHERE uid = ? AND gone_since IS NULL",
+                "INSERT OR IGNORE INTO pending_deletions (uid, marked_at, size, fingerprint) "
+                "SELECT uid, ?, size, fingerprint FROM ledger WHERE uid = ? AND gone_since IS NULL",
                 ((now, uid) for uid in uids),
             )
 
@@ -430,6 +554,26 @@ class Store:
                 "ORDER BY l.server_order"
             ).fetchall()
         return [uid for (uid,) in rows]
+
+    def pending_marks(self) -> list[Mark]:
+        """The marks with what the user saw when marking (size, header fingerprint)."""
+        with self._db.lock:
+            rows = self._db.connection.execute(
+                "SELECT p.uid, COALESCE(l.server_uid, l.uid), COALESCE(p.size, l.size), "
+                "p.fingerprint FROM pending_deletions p JOIN ledger l ON l.uid = p.uid "
+                "WHERE l.gone_since IS NULL ORDER BY l.server_order"
+            ).fetchall()
+        return [Mark(key, uid, size, fingerprint) for key, uid, size, fingerprint in rows]
+
+    def copies_of(self, server_uid: str) -> list[str]:
+        """Keys of the present rows that share ``server_uid`` (identical copies)."""
+        with self._db.lock:
+            rows = self._db.connection.execute(
+                "SELECT uid FROM ledger WHERE COALESCE(server_uid, uid) = ? "
+                "AND gone_since IS NULL ORDER BY copy",
+                (server_uid,),
+            ).fetchall()
+        return [key for (key,) in rows]
 
     def deletions_done(self, uids: Iterable[str]) -> None:
         """The server deleted ``uids`` (QUIT answered +OK): they are gone, like vanished UIDs."""

@@ -38,6 +38,7 @@ from tui_mail.session.events import (
 from tui_mail.session.protocol_log import ProtocolLogWriter
 from tui_mail.store.models import MessageSummary
 from tui_mail.ui import messages as msg
+from tui_mail.ui.attachment_view import AttachmentViewActions
 from tui_mail.ui.bindings import COMPOSE_BINDINGS, SCREEN_BINDINGS, help_entries
 from tui_mail.ui.compose_actions import ComposeActions, Composer
 from tui_mail.ui.list_model import MessageListModel
@@ -79,7 +80,7 @@ def deletion_outcome(event: DeletionsApplied) -> str:
     return text
 
 
-class TuiMailApp(ComposeActions):
+class TuiMailApp(AttachmentViewActions, ComposeActions):
     """The reader. ``session`` is any :class:`SessionControl` (the real one or a test fake)."""
 
     CSS_PATH = "app.tcss"
@@ -125,6 +126,7 @@ class TuiMailApp(ComposeActions):
         self._session_worker: Worker[None] | None = None
         self._quitting = False
         self._quit_after_deletion = False
+        self._confirming: frozenset[str] = frozenset()  # what "Delete N messages?" counted
         self.outcome: str | None = None  # printed by run_app after the screen is restored
 
     # -- start-up ----------------------------------------------------------------------------
@@ -398,9 +400,10 @@ class TuiMailApp(ComposeActions):
             self.notify("Nothing is marked for deletion; checking for new mail.", markup=False)
             self._session.request_refresh()
             return
-        self._activity["deleting"] = f"deleting {self.model.marked}"
+        marked = frozenset(self.model.marked_uids())
+        self._activity["deleting"] = f"deleting {len(marked)}"
         self._refresh_status()
-        self._session.apply_deletions(then_quit=False)
+        self._session.apply_deletions(then_quit=False, uids=marked)
 
     def action_request_quit(self) -> None:
         """``q``: quit at once, or ask first when messages are marked for deletion."""
@@ -409,7 +412,9 @@ class TuiMailApp(ComposeActions):
         if self.model.marked == 0:
             self._finish()
         else:
-            self.push_screen(ConfirmQuit(self.model.marked), self._on_quit_choice)
+            # The question counts exactly the set that "y" then applies.
+            self._confirming = frozenset(self.model.marked_uids())
+            self.push_screen(ConfirmQuit(len(self._confirming)), self._on_quit_choice)
 
     def _on_quit_choice(self, choice: QuitChoice | None) -> None:
         if choice == "delete" and not self._session_alive():
@@ -417,9 +422,9 @@ class TuiMailApp(ComposeActions):
             self._finish()
         elif choice == "delete":
             self._quitting = self._quit_after_deletion = True
-            self._activity["deleting"] = f"deleting {self.model.marked}"
+            self._activity["deleting"] = f"deleting {len(self._confirming)}"
             self._refresh_status()
-            self._session.apply_deletions(then_quit=True)
+            self._session.apply_deletions(then_quit=True, uids=self._confirming)
         elif choice == "keep":
             self._finish()
 

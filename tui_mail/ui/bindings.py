@@ -42,6 +42,12 @@ SCREEN_BINDINGS: list[Binding] = [
     Binding("n", "app.toggle_read", "Toggle read/unread", id="mail.toggle_read"),
     Binding("s", "app.save_attachment", "Save an attachment", id="mail.save_attachment"),
     Binding("S", "app.save_message", "Save the message as .eml", id="mail.save_message"),
+    Binding(
+        "v",
+        "app.view_attachment",
+        "Show a text attachment (Enter: back)",
+        id="mail.view_attachment",
+    ),
     Binding("slash", "app.start_filter", "Filter by sender or subject", id="mail.filter"),
     Binding(
         "escape",

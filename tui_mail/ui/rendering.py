@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
-from tui_mail.mail import render_message, save_attachment
+from tui_mail.mail import render_attachment, render_message, save_attachment
 
 
 class AttachmentView(Protocol):
@@ -47,6 +47,13 @@ class MessageRenderer(Protocol):
     ) -> Path: ...
 
 
+@runtime_checkable
+class AttachmentRenderer(Protocol):
+    """A renderer that can also show one text attachment (``v``); optional for test fakes."""
+
+    def render_attachment(self, message: Path, index: int) -> RenderedView: ...
+
+
 class MailRenderer:
     """The project's renderer (:mod:`tui_mail.mail`): safe text, Japanese, HTML as text."""
 
@@ -66,3 +73,8 @@ class MailRenderer:
             return save_attachment(
                 stream, index, target.parent, filename=target.name, overwrite=overwrite
             )
+
+    def render_attachment(self, message: Path, index: int) -> RenderedView:
+        """The message's headers over attachment ``index`` shown as text (display-limited)."""
+        with message.open("rb") as stream:
+            return render_attachment(stream, index)
