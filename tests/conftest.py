@@ -16,6 +16,7 @@ import pytest
 
 from tests.certs import CertFiles, make_certificates
 from tests.dovecot import Dovecot, DovecotAccount, DovecotError, DovecotUnavailable
+from tests.postfix import Postfix, PostfixError, PostfixUnavailable
 
 
 def _in_ci() -> bool:
@@ -54,3 +55,23 @@ def dovecot() -> Iterator[Dovecot]:
 def dovecot_account(dovecot: Dovecot) -> DovecotAccount:
     """A Dovecot user no other test has touched: an empty mailbox of its own."""
     return dovecot.fresh_account()
+
+
+@pytest.fixture(scope="session")
+def postfix(certs: CertFiles) -> Iterator[Postfix]:
+    """A private Postfix submission server (STARTTLS, SASL required) on a free loopback port."""
+    directory = Path(tempfile.mkdtemp(prefix="tui-mail-postfix-"))
+    try:
+        server = Postfix(directory, certs).start()
+    except PostfixUnavailable as missing:
+        shutil.rmtree(directory, ignore_errors=True)
+        if _in_ci():
+            pytest.fail(f"CI must run the Postfix tests: {missing}")
+        pytest.skip(str(missing))
+    except PostfixError as broken:
+        pytest.fail(str(broken))
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(directory, ignore_errors=True)

@@ -7,6 +7,7 @@ accepts one user (``alice`` / ``s3cret``), refuses any recipient at ``refused.ex
 
 from __future__ import annotations
 
+import base64
 import socket
 import ssl
 import threading
@@ -18,6 +19,7 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 USER = "alice"
 PASSWORD = "s3cret"
+TOKEN = "ya29.test-token"
 
 
 @dataclass
@@ -41,6 +43,20 @@ class Handler:
             return "550 5.1.1 no such user here"
         envelope.rcpt_tos.append(address)
         return "250 OK"
+
+    async def auth_XOAUTH2(self, server: SMTP, args: list[str]) -> AuthResult:
+        """Google's XOAUTH2: ``user=U^Aauth=Bearer T^A^A``, base64 (initial response or not)."""
+        if len(args) > 1:  # ["XOAUTH2", initial response]
+            blob = base64.b64decode(args[1])
+        else:
+            answer = await server.challenge_auth("", encode_to_b64=False)
+            if not isinstance(answer, bytes):
+                return AuthResult(success=False, handled=False)
+            blob = answer
+        if blob == f"user={USER}\x01auth=Bearer {TOKEN}\x01\x01".encode():
+            self.logins.append("XOAUTH2")
+            return AuthResult(success=True, handled=False, auth_data=USER)
+        return AuthResult(success=False, handled=False)
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         content = envelope.original_content or b""

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.certs import CertFiles
-from tests.smtpserver import PASSWORD, USER, SmtpServer, free_port
+from tests.smtpserver import PASSWORD, TOKEN, USER, SmtpServer, free_port
 from tui_mail.accounts.config import Account, parse_config
 from tui_mail.accounts.secrets import Secret, SecretProvider
 from tui_mail.compose.draft import Draft
@@ -336,3 +336,21 @@ def test_send_command_submits_a_prepared_message(
     assert main(["send", str(message)]) == 1
     assert "kept in Drafts" in capsys.readouterr().err
     assert len(files_in(tmp_path / "Mail" / ".Drafts")) == 1
+
+
+def test_xoauth2_with_a_token_command(smtp: SmtpServer, certs: CertFiles, tmp_path: Path) -> None:
+    account = make_account(
+        tmp_path,
+        smtp.port,
+        certs.cafile,
+        smtp_extra=f'auth = "xoauth2"\noauth_token_command = "printf {TOKEN}"\n',
+    )
+    log = ProtocolLogWriter(tmp_path / "log")
+    outcome = outbox_for(account, tmp_path, log).send(
+        Draft(from_="alice@example.org", to="bob@example.net", subject="x", body="y\n")
+    )
+    log.close()
+    assert outcome.sent, outcome.text
+    assert smtp.handler.logins == ["XOAUTH2"]
+    text = (tmp_path / "log").read_text()
+    assert TOKEN not in text and "AUTH XOAUTH2 ***" in text
