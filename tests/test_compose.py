@@ -162,11 +162,26 @@ def test_headers_are_ascii_folded_and_words_complete() -> None:
 
 
 def test_iso_2022_jp_falls_back_to_utf8_when_a_character_is_missing() -> None:
-    draft = Draft(from_="a@example.org", to="b@example.net", subject="①の件", body="㈱デモ\n")
+    draft = Draft(from_="a@example.org", to="b@example.net", subject="了解🙂", body="デモ\n")
     built = build_message(draft, charset="iso-2022-jp")
     assert built.charset == "utf-8" and built.notes
     ok = build_message(draft.with_(subject="件", body="デモ\n"), charset="iso-2022-jp")
     assert ok.charset == "iso-2022-jp" and b'charset="ISO-2022-JP"' in ok.data
+
+
+def test_iso_2022_jp_carries_what_japanese_keyboards_type() -> None:
+    """NEC row 13 (①, ㈱, Ⅲ), Windows' ～ and －, half-width kana: as CP50220 sends them."""
+    text = "①会議は㈱デモで、Ⅲ期～来期－ｶﾞｲﾀﾞﾝｽ\n"
+    draft = Draft(from_="a@example.org", to="b@example.net", subject="①の件", body=text)
+    built = build_message(draft, charset="iso-2022-jp")
+    assert built.charset == "iso-2022-jp" and not built.notes
+    assert all(byte < 128 for byte in built.data)
+    assert b"\x1b$B-!" in built.data  # ① is row 13, cell 1
+    ours = render_message(built.data)
+    assert ours.subject == "①の件"
+    assert ours.body.rstrip("\n") == "①会議は㈱デモで、Ⅲ期～来期－ガイダンス"
+    for line in built.data.split(b"\r\n"):
+        assert line.count(b"\x1b$B") == line.count(b"\x1b(B")  # every line ends in ASCII
 
 
 def test_long_lines_and_8bit_bodies() -> None:

@@ -15,6 +15,7 @@ import time
 from email.utils import format_datetime, formataddr, getaddresses, localtime
 
 from tui_mail.accounts.sending import Charset
+from tui_mail.compose.japanese import encode_iso2022jp
 
 MAX_LINE = 78  # the RFC 5322 recommendation; the hard limit is 998
 _MAX_WORD = 62  # under RFC 2047's 75, so "Subject: " and a word fit one 78-column line
@@ -26,14 +27,17 @@ class HeaderProblem(ValueError):
     """A header the user wrote cannot be sent as it is; ``str()`` says why, in words."""
 
 
-def _codec(charset: Charset) -> str:
-    return "iso2022_jp" if charset == "iso-2022-jp" else "utf-8"
+def encode_text(text: str, charset: Charset) -> bytes:
+    """``text`` in ``charset``; raises UnicodeEncodeError when it does not fit."""
+    if charset == "iso-2022-jp":
+        return encode_iso2022jp(text)
+    return text.encode("utf-8")
 
 
 def can_encode(text: str, charset: Charset) -> bool:
-    """True when ``text`` fits ``charset`` (ISO-2022-JP lacks e.g. emoji and NEC ① ㈱)."""
+    """True when ``text`` fits ``charset`` (ISO-2022-JP has no emoji, for one)."""
     try:
-        text.encode(_codec(charset))
+        encode_text(text, charset)
     except UnicodeEncodeError:
         return False
     return True
@@ -41,7 +45,6 @@ def can_encode(text: str, charset: Charset) -> bool:
 
 def encoded_words(text: str, charset: Charset, *, first_room: int = _MAX_WORD) -> list[str]:
     """``text`` as RFC 2047 B-encoded words, each complete and at most 75 characters."""
-    codec = _codec(charset)
     label = "ISO-2022-JP" if charset == "iso-2022-jp" else "UTF-8"
     overhead = len(f"=?{label}?B??=")
     words: list[str] = []
@@ -49,20 +52,20 @@ def encoded_words(text: str, charset: Charset, *, first_room: int = _MAX_WORD) -
     room = max(first_room, overhead + 8)
     for char in text:
         candidate = chunk + char
-        if chunk and overhead + len(base64.b64encode(candidate.encode(codec))) > room:
-            words.append(_word(chunk, codec, label))
+        if chunk and overhead + len(base64.b64encode(encode_text(candidate, charset))) > room:
+            words.append(_word(chunk, charset, label))
             chunk = char
             room = _MAX_WORD
         else:
             chunk = candidate
     if chunk:
-        words.append(_word(chunk, codec, label))
+        words.append(_word(chunk, charset, label))
     return words
 
 
-def _word(chunk: str, codec: str, label: str) -> str:
+def _word(chunk: str, charset: Charset, label: str) -> str:
     # Encoding each chunk on its own makes an ISO-2022-JP word end in ASCII (ESC ( B).
-    return f"=?{label}?B?{base64.b64encode(chunk.encode(codec)).decode('ascii')}?="
+    return f"=?{label}?B?{base64.b64encode(encode_text(chunk, charset)).decode('ascii')}?="
 
 
 def _tokens(text: str, charset: Charset) -> list[str]:

@@ -29,6 +29,7 @@ from tui_mail.compose.headers import (
     parse_address_list,
     unstructured,
 )
+from tui_mail.compose.japanese import encode_iso2022jp
 
 MAX_LINE_OCTETS = 998  # RFC 5322 2.1.1, without the CRLF
 MAX_REFERENCES = 20  # keep the first and the newest ids, as RFC 5322 suggests trimming
@@ -64,7 +65,7 @@ def _body_part(body: str, charset: Charset, eight_bit_ok: bool) -> tuple[bytes, 
     if not body.endswith("\n"):
         body += "\n"
     if charset == "iso-2022-jp":
-        raw = body.encode("iso2022_jp")
+        raw = encode_iso2022jp(body)
         if not _long_lines(raw):
             head = (
                 'Content-Type: text/plain; charset="ISO-2022-JP"\nContent-Transfer-Encoding: 7bit\n'
@@ -151,7 +152,7 @@ def choose_charset(draft: Draft, wanted: Charset) -> tuple[Charset, list[str]]:
     if all(can_encode(text, wanted) for text in texts):
         return wanted, []
     return "utf-8", [
-        "Some characters do not exist in ISO-2022-JP (e.g. emoji or ①); sending as UTF-8."
+        "Some characters do not exist in ISO-2022-JP (emoji, rare kanji); sending as UTF-8."
     ]
 
 
