@@ -74,13 +74,22 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the arguments and run the chosen command; returns the exit status."""
     args = build_parser().parse_args(argv)
-    if args.command is not None:
-        module_name = SUBCOMMANDS[args.command][0]
-        status: int = importlib.import_module(module_name).run(args)
-        return status
-    from tui_mail.commands.reader import run as run_reader
+    try:
+        if args.command is not None:
+            module_name = SUBCOMMANDS[args.command][0]
+            status: int = importlib.import_module(module_name).run(args)
+            return status
+        from tui_mail.commands.reader import run as run_reader
 
-    return run_reader(args)
+        return run_reader(args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # every command: one line and a hint, never a traceback
+        from tui_mail.commands.output import report_failure
+        from tui_mail.session.errors import describe_error
+
+        report_failure(f"{describe_error(exc)} (run with --log FILE to see more)")
+        return 1
 
 
 if __name__ == "__main__":

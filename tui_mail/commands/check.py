@@ -104,12 +104,15 @@ async def _check(
     from tui_mail.accounts import SecretProvider
     from tui_mail.session.connect import open_session
     from tui_mail.session.sync import sync_mailbox
-    from tui_mail.store import Store
+    from tui_mail.store.repair import open_repairing
 
     secrets = SecretProvider(prompt=None, notify=lambda text: print(text, file=sys.stderr))
     client = await open_session(account, secrets, protocol_log=protocol_log)
     try:
-        with Store.for_account(account) as store:
+        store, repaired = open_repairing(account)
+        if repaired:
+            print(f"tui-mail: {repaired}", file=sys.stderr)
+        with store:
             result = await sync_mailbox(client, store, accept_mass_change=accept_mass_change)
         if result.mass_change is not None:
             raise MassChangeFound(

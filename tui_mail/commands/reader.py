@@ -31,6 +31,7 @@ from tui_mail.accounts import (
 if TYPE_CHECKING:
     from tui_mail.session.protocol_log import ProtocolLogWriter
     from tui_mail.ui.compose_actions import Composer
+    from tui_mail.ui.rendering import MessageRenderer
 
 
 def run(args: argparse.Namespace) -> int:
@@ -40,6 +41,14 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         return _run(args, log)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # never a traceback: one line, and where to look further
+        from tui_mail.commands.output import report_failure
+        from tui_mail.session.errors import describe_error
+
+        report_failure(f"{describe_error(exc)} (run with --log FILE to see more)")
+        return 1
     finally:
         log.close()
 
@@ -114,7 +123,6 @@ def _open_reader(
     mouse: bool,
 ) -> int:
     from tui_mail.session.mail_session import MailSession
-    from tui_mail.store import Store
     from tui_mail.ui.app import run_app
     from tui_mail.ui.rendering import MailRenderer
 
@@ -122,11 +130,64 @@ def _open_reader(
         f"account {account.name}: {account.host}:{account.port} tls={account.tls} "
         f"auth={account.auth}"
     )
-    with Store.for_account(account, data_dir=data_dir) as store:
-        session = MailSession(account, store, secrets, protocol_log=log)
-        renderer = MailRenderer(prefer_html=account.prefer_html)
-        composer = make_composer(account, data_dir, log)
-        return run_app(session, mouse=mouse, renderer=renderer, protocol_log=log, composer=composer)
+    from tui_mail.accounts.paths import ensure_private_dir
+    from tui_mail.store import StoreReadOnly
+    from tui_mail.store.lock import AccountInUse, AccountLock
+    from tui_mail.store.repair import account_directory, open_repairing
+    from tui_mail.store.schema import classify_store_error, is_local_storage_error
+
+    directory = account_directory(account, data_dir)
+    renderer = MailRenderer(prefer_html=account.prefer_html)
+    try:
+        ensure_private_dir(directory)
+        lock = AccountLock.acquire(directory)
+    except AccountInUse as busy:
+        print(
+            f"tui-mail: account {account.name!r} is {busy}; quit that one first "
+            "(`tui-mail check` works alongside it)",
+            file=sys.stderr,
+        )
+        return 1
+    except OSError as exc:
+        if not is_local_storage_error(exc):
+            raise
+        reason = str(classify_store_error(exc, directory.parent))
+        return _open_read_only(account, directory, reason, renderer, mouse=mouse)
+    with lock:
+        try:
+            store, repaired = open_repairing(account, data_dir)
+        except StoreReadOnly as exc:
+            return _open_read_only(account, directory, str(exc), renderer, mouse=mouse)
+        with store:
+            session = MailSession(
+                account, store, secrets, protocol_log=log, notices=[repaired] if repaired else ()
+            )
+            composer = make_composer(account, data_dir, log)
+            return run_app(
+                session, mouse=mouse, renderer=renderer, protocol_log=log, composer=composer
+            )
+
+
+def _open_read_only(
+    account: Account, directory: Path, reason: str, renderer: MessageRenderer, *, mouse: bool
+) -> int:
+    """The data directory cannot be written: show the cached mailbox, change nothing."""
+    print(f"tui-mail: read-only: {reason}; showing the cached mailbox only", file=sys.stderr)
+    return _run_read_only(account, directory, reason, renderer, mouse=mouse)
+
+
+def _run_read_only(
+    account: Account, directory: Path, reason: str, renderer: MessageRenderer, *, mouse: bool
+) -> int:
+    from tui_mail.session.read_only import ReadOnlySession
+    from tui_mail.store.read_only import ReadOnlyCache
+    from tui_mail.ui.app import run_app
+
+    cache = ReadOnlyCache(directory)
+    try:
+        return run_app(ReadOnlySession(account.name, cache, reason), mouse=mouse, renderer=renderer)
+    finally:
+        cache.close()
 
 
 def make_composer(

@@ -161,6 +161,7 @@ class MailSession:
         opener: Opener | None = None,
         protocol_log: ProtocolLog | None = None,
         idle_close: float | None = None,
+        notices: Collection[str] = (),
     ) -> None:
         self.account = account
         # seconds without a user request before the connection is closed (None: never)
@@ -169,6 +170,7 @@ class MailSession:
         self._idle_close = idle_close
         self._last_request = 0.0  # monotonic time the user last asked for something
         self._protocol_log = protocol_log  # --log FILE / the in-app toggle; never sees secrets
+        self._startup_notices = list(notices)  # e.g. "the store was damaged and rebuilt"
         self._gmail_warned = False
         self.account_name = account.name
         self.store = store
@@ -249,6 +251,8 @@ class MailSession:
         self._secrets.notify_with(lambda text: report(Notice(text)))
         self._running = True
         report(ListReplaced(self.store.summaries()))
+        for text in self._startup_notices:
+            report(Notice(text, "warning"))
         self._retry_at = self._last_request = time.monotonic()
         try:
             while True:

@@ -38,10 +38,11 @@ from tui_mail.store.reconcile import (
     as_entries,
     match_listing,
 )
-from tui_mail.store.schema import StoreError
+from tui_mail.store.schema import StoreDamaged, StoreError
 
 if TYPE_CHECKING:
     from tui_mail.accounts.config import Account
+    from tui_mail.store.repair import UserState
 
 IdentityStrength = Literal["strong", "weak"]
 DB_NAME = "store.sqlite3"
@@ -158,6 +159,43 @@ class Store:
                 db.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", wanted.items())
             elif stored != wanted:
                 raise StoreError(f"{self.directory} belongs to another account")
+
+    def check_integrity(self) -> None:
+        """Raise :class:`StoreDamaged` if SQLite finds the file damaged (truncated, garbled)."""
+        try:
+            with self._db.lock:
+                rows = self._db.connection.execute("PRAGMA quick_check").fetchall()
+        except sqlite3.DatabaseError as error:
+            raise StoreDamaged(f"the local store {self._db.path} is damaged: {error}") from None
+        if rows != [("ok",)]:
+            raise StoreDamaged(f"the local store {self._db.path} is damaged: {rows[0][0]}")
+
+    def restore_user_state(self, state: UserState) -> tuple[int, int]:
+        """Put read flags and marks saved from a damaged store into this (fresh) one.
+
+        The rows go in as "gone": the next sync brings back each one the server still has
+        (same UID and size), with its read flag and mark. Returns (read flags, marks) kept.
+        """
+        now = self._clock()
+        with self._db.write() as db:
+            known = {key for (key,) in db.execute("SELECT uid FROM ledger")}
+            rows = [row for row in state.rows if row[0] not in known]
+            db.executemany(
+                "INSERT INTO ledger (uid, first_seen, read, server_order, size, gone_since, "
+                "server_uid, copy, fingerprint) VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?)",
+                (
+                    (key, now, int(read), size, now, uid, copy, fingerprint)
+                    for key, uid, copy, size, read, fingerprint in rows
+                ),
+            )
+            inserted = {row[0] for row in rows}
+            marks = [mark for mark in state.marks if mark[0] in inserted]
+            db.executemany(
+                "INSERT OR IGNORE INTO pending_deletions (uid, marked_at, size, fingerprint) "
+                "VALUES (?, ?, ?, ?)",
+                ((key, now, size, fingerprint) for key, size, fingerprint in marks),
+            )
+        return sum(1 for row in rows if row[4]), len(marks)
 
     # -- account metadata --------------------------------------------------------------
 
@@ -297,9 +335,10 @@ class Store:
             (key, (entry.number, entry.size))
             for key, (entry, _) in zip(new_keys, matching.new, strict=True)
         )
+        fresh = set(new_keys)
         order = sorted(session_listing, key=lambda key: session_listing[key][0], reverse=True)
         return ReconcileResult(
-            new=[key for key in order if key in set(new_keys)],
+            new=[key for key in order if key in fresh],
             returned=sorted(matching.returned, key=lambda k: session_listing[k][0], reverse=True),
             vanished=matching.vanished,
             need_headers=need_headers,
