@@ -22,7 +22,7 @@ import keyring
 import pytest
 from keyring.backends import fail
 from textual.pilot import Pilot
-from textual.widgets import Checkbox, Input, RadioButton, Static
+from textual.widgets import Button, Checkbox, Input, RadioButton, Static
 
 from tests.certs import CertFiles
 from tests.memory_keyring import MemoryKeyring
@@ -482,7 +482,9 @@ async def test_untrusted_certificate_is_shown_and_trusted_only_on_request(
             assert screen.report is None and not shown(screen, "#login")
             assert not path.parent.exists() or not list(path.parent.glob("*.pem"))
             assert field(screen, "cafile").value == ""  # nothing trusted by itself
-            await pilot.click("#trust-cert")
+            button = screen.query_one("#trust-cert", Button)
+            button.focus()  # as from the keyboard (Tab), then Enter
+            await pilot.press("enter")
             await until(lambda: screen.report is not None, pilot=pilot)
             saved = path.parent / f"127.0.0.1-{server.port}.pem"
             assert field(screen, "cafile").value == str(saved)
