@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
+from tui_mail.mail.headers import full_header_lines
 from tui_mail.session.events import (
     BodyFailed,
     BodyReady,
@@ -90,6 +91,11 @@ class FakeSession:
     def request_body(self, uid: str) -> None:
         self.calls.append(("request_body", uid))
         self._enqueue("body", uid)
+
+    def full_headers(self, uid: str) -> list[str] | None:
+        self.calls.append(("full_headers", uid))
+        raw = self.bodies.get(uid)
+        return None if raw is None else full_header_lines(raw)
 
     def set_read(self, uid: str, read: bool) -> None:
         self.calls.append(("set_read", uid, read))

@@ -58,6 +58,15 @@ class Handler:
             return AuthResult(success=True, handled=False, auth_data=USER)
         return AuthResult(success=False, handled=False)
 
+    async def auth_OAUTHBEARER(self, server: SMTP, args: list[str]) -> AuthResult:
+        """RFC 7628: ``n,a=U,^Ahost=H^Aport=P^Aauth=Bearer T^A^A`` (initial response)."""
+        blob = base64.b64decode(args[1]) if len(args) > 1 else b""
+        fields = dict(part.split("=", 1) for part in blob.decode().split("\x01")[1:] if "=" in part)
+        if blob.startswith(f"n,a={USER},".encode()) and fields.get("auth") == f"Bearer {TOKEN}":
+            self.logins.append("OAUTHBEARER")
+            return AuthResult(success=True, handled=False, auth_data=USER)
+        return AuthResult(success=False, handled=False)
+
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         content = envelope.original_content or b""
         with self.lock:
@@ -112,6 +121,7 @@ class SmtpServer:
         implicit: bool = False,
         require_tls: bool = True,
         port: int | None = None,
+        size_limit: int | None = None,
     ) -> None:
         self.handler = Handler()
         self.port = port or free_port()
@@ -122,6 +132,8 @@ class SmtpServer:
             # aiosmtpd cannot see implicit TLS: it is TLS from the first byte all the same.
             "auth_require_tls": require_tls and not implicit,
         }
+        if size_limit is not None:
+            kwargs["data_size_limit"] = size_limit
         controller_kw: dict[str, Any] = {}
         if implicit:
             controller_kw["ssl_context"] = server_context

@@ -246,3 +246,17 @@ async def test_the_read_only_reader_shows_the_cache_and_marks_nothing(tmp_path: 
     cache.close()
     with Store.for_account(account(), data_dir=tmp_path) as store:
         assert store.pending_deletions() == []
+
+
+def test_the_read_only_session_shows_full_headers_from_the_cache(tmp_path: Path) -> None:
+    from tui_mail.session.read_only import ReadOnlySession
+
+    with Store.for_account(account(), data_dir=tmp_path) as store:
+        store.reconcile({"a": (1, 10)})
+        store.add_headers([("a", b"Subject: first\r\nX-Spam: no\r\n\r\n")])
+        directory = store.directory
+    cache = ReadOnlyCache(directory)
+    session = ReadOnlySession("work", cache, "read-only")
+    assert session.full_headers("a") == ["Subject: first", "X-Spam: no"]
+    assert session.full_headers("zz") is None
+    cache.close()

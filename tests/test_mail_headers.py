@@ -169,3 +169,25 @@ def test_summarize_headers_never_raises_and_is_clean(raw: bytes) -> None:
     summary = summarize_headers(b"Subject: " + raw + b"\r\nFrom: " + raw + b"\r\n\r\n")
     for field in (summary.subject, summary.sender, summary.from_address, summary.message_id or ""):
         assert unsafe_characters(field, single_line=True) == []
+
+
+def test_full_header_lines_unfold_decode_and_defuse() -> None:
+    from tui_mail.mail.headers import FULL_HEADER_FIELDS, full_header_lines
+
+    raw = (
+        b"Received: from a.example\r\n\tby b.example; Mon, 1 Jan 2024 00:00:00 +0000\r\n"
+        b"Subject: =?UTF-8?B?5pel5pys6Kqe?= \x1b]0;owned\x07 [/]\r\n"
+        b"X-Raw: caf\xc3\xa9\r\n"
+        b"\r\n"
+        b"Body: not a header\r\n"
+    )
+    lines = full_header_lines(raw)
+    assert lines[0] == "Received: from a.example by b.example; Mon, 1 Jan 2024 00:00:00 +0000"
+    assert lines[1].startswith("Subject: 日本語 ")
+    assert "\x1b" not in lines[1] and "\x07" not in lines[1] and "[/]" in lines[1]
+    assert lines[2] == "X-Raw: café"
+    assert len(lines) == 3  # the body is not headers
+    many = b"".join(b"X-%d: v\r\n" % n for n in range(FULL_HEADER_FIELDS + 7))
+    cut = full_header_lines(many)
+    assert len(cut) == FULL_HEADER_FIELDS + 1 and "7 more header fields" in cut[-1]
+    assert full_header_lines(b"X-Long: " + b"y" * 50_000)[0].endswith("\u2026")

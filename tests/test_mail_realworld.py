@@ -200,9 +200,22 @@ def test_the_tag_by_tag_reading_matches_the_tree_reading(html: str) -> None:
     assert token_links.urls == tree_links.urls
 
 
+def test_quotes_nested_thousands_deep_do_not_grow_every_line() -> None:
+    html = "<blockquote>" * 20_000 + "line<br>" * 1000
+    text = html_to_text(html, LinkRegistry(), [])
+    assert text.split("\n") == ["> " * 16 + "line"] * 1000
+
+
 def test_the_tag_by_tag_reading_stays_linear_on_unmatched_end_tags() -> None:
     html = "<div>" * 200_000 + "x" + "</span>" * 200_000
     assert _tokens_to_text(html, LinkRegistry()) == "x"
+
+
+@pytest.mark.parametrize("tail", ["<a x", '<a "x', "<!x", "<!--x"])
+def test_the_tag_by_tag_reading_stays_linear_on_unclosed_tags(tail: str) -> None:
+    # Each unclosed tag would otherwise be rescanned to the end of the input: minutes.
+    html = "<div>" * 3000 + "ok " + tail * 200_000
+    assert _tokens_to_text(html, LinkRegistry()) == "ok"
 
 
 # -- 5. addresses without commas -----------------------------------------------------------------
@@ -270,6 +283,13 @@ def test_legitimate_joiners_and_marks_are_untouched(text: str) -> None:
 )
 def test_spoofing_characters_stay_replaced(text: str, shown: str) -> None:
     assert sanitize_text(text) == shown
+
+
+def test_many_marks_on_one_long_line_are_judged_in_one_pass() -> None:
+    text = "a\u200f" * 200_000  # each mark would rescan the line: quadratic, minutes
+    assert sanitize_text(text) == "a<U+200F>" * 200_000
+    rtl = "\u05d0\u200f" * 200_000
+    assert sanitize_text(rtl) == rtl
 
 
 def test_marks_are_judged_by_their_own_line() -> None:

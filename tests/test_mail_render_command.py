@@ -89,3 +89,13 @@ def test_run_and_add_arguments_directly(capsysbinary: pytest.CaptureFixture[byte
     assert render.run(parser.parse_args(["--utc", str(JAPANESE)])) == 0
     out = capsysbinary.readouterr().out
     assert out == JAPANESE.with_name(JAPANESE.stem + ".expected.txt").read_bytes()
+
+
+def test_attachment_shows_one_text_attachment_as_the_reader_does() -> None:
+    path = CORPUS / "real_text_attachment_shown_on_demand.eml"
+    result = run_command("--utc", "--attachment", "1", str(path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == path.with_name(path.stem + ".expected.txt").read_bytes()
+    missing = run_command("--utc", "--attachment", "9", str(path))
+    assert missing.returncode == 1 and missing.stdout == b""
+    assert missing.stderr == b"tui-mail render: no attachment #9: the message has 2\n"

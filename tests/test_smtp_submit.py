@@ -295,7 +295,7 @@ def test_serverinfo_smtp_shows_starttls_auth_and_certificate(
     assert status == 0, out
     assert "(SMTP, STARTTLS)" in out and "TLSv1." in out
     assert "before STARTTLS:" in out and "  STARTTLS" in out
-    assert "login:        LOGIN, PLAIN" in out
+    assert "login:        LOGIN, OAUTHBEARER, PLAIN, XOAUTH2" in out
     assert "8BITMIME offered" in out
     assert "tui-mail test" in out or "subject:" in out
 
@@ -354,3 +354,72 @@ def test_xoauth2_with_a_token_command(smtp: SmtpServer, certs: CertFiles, tmp_pa
     assert smtp.handler.logins == ["XOAUTH2"]
     text = (tmp_path / "log").read_text()
     assert TOKEN not in text and "AUTH XOAUTH2 ***" in text
+
+
+def test_oauthbearer_with_a_token_command(
+    smtp: SmtpServer, certs: CertFiles, tmp_path: Path
+) -> None:
+    account = make_account(
+        tmp_path,
+        smtp.port,
+        certs.cafile,
+        smtp_extra=f'auth = "oauthbearer"\noauth_token_command = "printf {TOKEN}"\n',
+    )
+    outcome = outbox_for(account, tmp_path).send(
+        Draft(from_="alice@example.org", to="bob@example.net", subject="x", body="y\n")
+    )
+    assert outcome.sent, outcome.text
+    assert smtp.handler.logins == ["OAUTHBEARER"]
+
+
+def test_a_message_over_the_servers_size_limit_stays_a_draft(
+    certs: CertFiles, tmp_path: Path
+) -> None:
+    from tui_mail.compose.draft import AttachedFile
+
+    server = SmtpServer(certs.server_context(), size_limit=10_000).start()
+    try:
+        account = make_account(tmp_path, server.port, certs.cafile)
+        big = AttachedFile("big.bin", "application/octet-stream", bytes(20_000))
+        outcome = outbox_for(account, tmp_path).send(
+            Draft(from_="alice@example.org", to="bob@example.net", subject="x", attachments=(big,))
+        )
+        assert not outcome.sent
+        assert "the server accepts at most 9.8 KiB" in outcome.text
+        assert server.received == []
+    finally:
+        server.stop()
+
+
+def test_send_reads_stdin(
+    smtp: SmtpServer,
+    certs: CertFiles,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import io
+    import sys
+
+    from tui_mail.cli import main
+
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[accounts.work]\nhost = "pop.example.org"\nuser = "{USER}"\n'
+        f'password_command = "printf {PASSWORD}"\nfrom = "Alice <alice@example.org>"\n'
+        f'maildir = "{tmp_path / "Mail"}"\n'
+        f'[accounts.work.smtp]\nhost = "127.0.0.1"\nport = {smtp.port}\ncafile = "{certs.cafile}"\n'
+    )
+    config.chmod(0o600)
+    monkeypatch.setenv("TUI_MAIL_CONFIG", str(config))
+    message = b"To: bob@example.net\nSubject: from a pipe\n\nhello\n"
+
+    class Stdin:
+        buffer = io.BytesIO(message)
+
+        def isatty(self) -> bool:
+            return False
+
+    monkeypatch.setattr(sys, "stdin", Stdin())
+    assert main(["send", "--account", "work", "-"]) == 0
+    [got] = smtp.received
+    assert got.mail_from == "alice@example.org" and b"Subject: from a pipe" in got.data

@@ -637,3 +637,34 @@ async def test_quit_and_yes_after_the_session_died_exits_and_deletes_nothing(
         await until(lambda: app.return_code is not None, pilot=pilot)
     assert app.outcome is not None and app.outcome.startswith("Nothing was deleted")
     assert not [call for call in session.calls if call[0] == "apply_deletions"]
+
+
+async def test_h_shows_every_header_field_without_downloading_then_the_message(
+    tmp_path: Path,
+) -> None:
+    session = small_mailbox()
+    app = make_app(session, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot, app)
+        preview = app.query_one(Preview)
+        await pilot.press("h")
+        await until(lambda: preview.uid == "u1", "the headers of u1 shown", pilot=pilot)
+        shown = "\n".join(preview.plain_lines)
+        assert "Message-ID: <u1@example.org>" in shown
+        assert "MIME-Version: 1.0" in shown
+        assert "Shall we meet at noon?" not in shown
+        assert session.calls_named("request_body") == []  # from the header cache alone
+        assert session.calls_named("set_read") == []
+        await pilot.press("h")
+        await until(
+            lambda: "Shall we meet at noon?" in "\n".join(preview.plain_lines),
+            "the message shown again",
+            pilot=pilot,
+        )
+        assert "MIME-Version" not in "\n".join(preview.plain_lines)
+        await pilot.press("h")  # and back to the headers once more
+        await until(
+            lambda: "MIME-Version: 1.0" in "\n".join(preview.plain_lines),
+            "the headers shown again",
+            pilot=pilot,
+        )

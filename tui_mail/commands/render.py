@@ -3,6 +3,8 @@
 Users view saved .eml files with it and paste its output into bug reports, so it prints
 UTF-8 whatever the locale says, renders anything mail-like however broken (exit 0), and
 fails with one clear line on stderr only when the file cannot be read (exit 1).
+``--attachment N`` prints attachment N as text, as ``v`` shows it in the reader (exit 1 with
+one line when the message lists no attachment N).
 """
 
 from __future__ import annotations
@@ -25,13 +27,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--utc", action="store_true", help="show the date in UTC instead of local time"
     )
+    parser.add_argument(
+        "--attachment",
+        type=int,
+        metavar="N",
+        help="show attachment N (as numbered in the output) as text, as v does in the reader",
+    )
 
 
 def _render(stream: BinaryIO, args: argparse.Namespace) -> str:
     # Imported here: parsing any tui-mail command line must not load the renderer (and lxml).
-    from tui_mail.mail.render import render_message
+    from tui_mail.mail.render import render_attachment, render_message
 
-    return render_message(stream, prefer_html=args.html, tz=UTC if args.utc else None).as_text()
+    tz = UTC if args.utc else None
+    if args.attachment is not None:
+        return render_attachment(stream, args.attachment, tz=tz).as_text()
+    return render_message(stream, prefer_html=args.html, tz=tz).as_text()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,6 +56,9 @@ def run(args: argparse.Namespace) -> int:
                 text = _render(stream, args)
     except KeyboardInterrupt:
         return 130
+    except IndexError as exc:  # --attachment N that the message does not list
+        _write_utf8(sys.stderr, f"tui-mail render: {exc}\n")
+        return 1
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         shown = sanitize_text(name, single_line=True)

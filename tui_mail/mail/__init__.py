@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from tui_mail.mail.attachments import safe_filename, save_attachment
-    from tui_mail.mail.headers import HeaderSummary, summarize_headers
+    from tui_mail.mail.headers import HeaderSummary, full_header_lines, summarize_headers
     from tui_mail.mail.limits import DEFAULT_LIMITS, Limits
     from tui_mail.mail.model import Attachment, Link, RenderedMessage
     from tui_mail.mail.render import render_attachment, render_message
@@ -28,6 +28,7 @@ _WHERE = {
     "RenderedMessage": "model",
     "HeaderSummary": "headers",
     "summarize_headers": "headers",
+    "full_header_lines": "headers",
     "render_message": "render",
     "render_attachment": "render",
     "sanitize_text": "sanitize",
@@ -42,6 +43,7 @@ __all__ = [
     "Limits",
     "Link",
     "RenderedMessage",
+    "full_header_lines",
     "render_attachment",
     "render_message",
     "safe_filename",

@@ -90,3 +90,40 @@ def summarize_headers(raw_headers: bytes) -> HeaderSummary:
     if b"message-id" in found:
         message_id = one_line(found[b"message-id"].decode("utf-8", "replace"), SENDER_LIMIT) or None
     return HeaderSummary(date, sender, subject, from_address, message_id)
+
+
+FULL_HEADER_FIELDS = 500
+"""At most this many fields are listed; a hostile block of thousands is cut with a note."""
+FULL_HEADER_VALUE = 2000
+"""Characters per field value shown (a 12 MB folded header stays one readable line)."""
+
+
+def full_header_lines(raw_headers: bytes) -> list[str]:
+    """Every field of a header block as ``Name: value``, in order, for "show all headers".
+
+    Folded lines are joined, encoded-words and raw 8-bit text decoded, and each line is
+    sanitised to one line of plain text, like the rest of the preview.
+    """
+    fields: list[list[bytes]] = []
+    for line in raw_headers.split(b"\n"):
+        line = line.rstrip(b"\r")
+        if not line:
+            break  # the empty line that ends the header block
+        if line[:1] in (b" ", b"\t") and fields:
+            fields[-1].append(line)
+        else:
+            fields.append([line])
+    shown: list[str] = []
+    for pieces in fields[:FULL_HEADER_FIELDS]:
+        field = b" ".join(piece.strip(b" \t") for piece in pieces)
+        name, colon, value = field.partition(b":")
+        if not colon:
+            text, _problems = decode_header_bytes(field)
+            shown.append(one_line(f"(not a header field) {text}", FULL_HEADER_VALUE))
+            continue
+        text, _problems = decode_header_bytes(value.strip(b" \t"))
+        label = one_line(name.decode("ascii", "replace").strip(), 100)
+        shown.append(f"{label}: {one_line(decode_encoded_words(text)[0], FULL_HEADER_VALUE)}")
+    if len(fields) > FULL_HEADER_FIELDS:
+        shown.append(f"[{len(fields) - FULL_HEADER_FIELDS} more header fields not shown]")
+    return shown

@@ -98,6 +98,7 @@ _HIDDEN_STYLE = re.compile(
 _INVISIBLE = "\u200b\u200c\u034f\ufeff\u2060"
 _FILLER_RUN = re.compile(f"[\\s\u00a0{_INVISIBLE}]{{2,}}")
 _WHITESPACE = re.compile(r"[ \t\n\r\f]+")
+MAX_PREFIXES = 16  # nested quotes and lists shown as such; deeper ones add no more prefix
 # A line break inside an attribute value, with the indentation around it: mailers wrap long
 # href values; browsers drop the breaks (WHATWG URL parsing strips tab, CR and LF).
 _ATTRIBUTE_BREAK = re.compile(r"[ \t]*[\r\n][ \t\r\n]*")
@@ -177,6 +178,14 @@ class _Writer:
         self.line_prefix = ""  # the prefix of the last line that got text
         self.pre = 0
 
+    def _prefix(self) -> str:
+        """The line prefix: quote marks and list indents, the outermost MAX_PREFIXES of them.
+
+        Deeper nesting adds nothing, so a document nested thousands of levels deep cannot
+        make every line thousands of characters long.
+        """
+        return "".join(self.prefixes[:MAX_PREFIXES])
+
     def request(self, newlines: int) -> None:
         self.pending = max(self.pending, newlines)
         self.space = self.gap = False
@@ -195,7 +204,7 @@ class _Writer:
     def _flush(self) -> None:
         if self.started and self.pending > self.breaks:
             # Blank lines between two quoted paragraphs stay quoted ("> " -> ">").
-            prefix = _common_prefix(self.line_prefix, "".join(self.prefixes)).rstrip()
+            prefix = _common_prefix(self.line_prefix, self._prefix()).rstrip()
             for _ in range(self.pending - self.breaks):
                 self.pieces.append("\n" if self.breaks == 0 else prefix + "\n")
                 self.breaks += 1
@@ -204,7 +213,7 @@ class _Writer:
     def _emit(self, text: str) -> None:
         self._flush()
         if self.breaks or not self.started:
-            self.line_prefix = "".join(self.prefixes)
+            self.line_prefix = self._prefix()
             self.pieces.append(self.line_prefix)
         elif self.gap:
             self.pieces.append("  ")
@@ -390,8 +399,10 @@ def _end(
 
 _TOKEN = re.compile(
     r"<!--.*?(?:-->|\Z)"  # a comment
-    r"|<(/?)([A-Za-z][A-Za-z0-9:-]{0,40})((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>"  # a tag
-    r"|<[!?/][^>]*>"  # doctype, processing instruction, stray end
+    # A tag. An unclosed quote or tag runs to the end of the input (as in a browser), so
+    # this never fails once started: no rescanning, linear on any input.
+    r"|<(/?)([A-Za-z][A-Za-z0-9:-]{0,40})((?:[^>\"']|\"[^\"]*(?:\"|\Z)|'[^']*(?:'|\Z))*)(?:>|\Z)"
+    r"|<[!?/][^>]*(?:>|\Z)"  # doctype, processing instruction, stray end
     r"|[^<]+|<",
     re.DOTALL,
 )

@@ -44,6 +44,7 @@ The result is idempotent: sanitising sanitised text changes nothing.
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 
@@ -133,20 +134,36 @@ def _is_letter_or_mark(char: str) -> bool:
     return unicodedata.category(char)[0] in "LM"
 
 
-def _line_has_rtl(text: str, start: int, end: int) -> bool:
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", end)
-    return _RTL_LETTER.search(text, line_start, len(text) if line_end < 0 else line_end) is not None
+class _Lines:
+    """Which lines of a text hold right-to-left letters; built once, on the first mark.
+
+    One pass over the text, so judging thousands of marks stays linear.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._ends: list[int] | None = None
+        self._rtl: list[bool] = []
+
+    def has_rtl(self, position: int) -> bool:
+        if self._ends is None:
+            self._ends = [match.start() for match in re.finditer("\n", self.text)]
+            self._ends.append(len(self.text))
+            start = 0
+            for end in self._ends:
+                self._rtl.append(_RTL_LETTER.search(self.text, start, end) is not None)
+                start = end + 1
+        return self._rtl[bisect.bisect_left(self._ends, position)]
 
 
-def _kept_in_context(text: str, start: int, end: int) -> bool:
+def _kept_in_context(text: str, start: int, end: int, lines: _Lines) -> bool:
     """Is the format character ``text[start:end]`` (one, not a run) legitimate here?
 
     See the module docstring for the rule; ``text`` is the whole text being sanitised.
     """
     char = text[start]
     if char in _DIRECTION_MARKS:
-        return _line_has_rtl(text, start, end)
+        return lines.has_rtl(start)
     if char not in (_ZWNJ, _ZWJ) or start == 0 or end >= len(text):
         return False
     before, after = text[start - 1], text[end]
@@ -160,6 +177,8 @@ def _kept_in_context(text: str, start: int, end: int) -> bool:
 
 
 def _replace_runs(text: str, pattern: re.Pattern[str]) -> str:
+    lines = _Lines(text)
+
     def replace(match: re.Match[str]) -> str:
         run = match.group(0)
         if run == "\r\n":
@@ -167,7 +186,7 @@ def _replace_runs(text: str, pattern: re.Pattern[str]) -> str:
         if match.group(1) is None:  # an emoji tag sequence
             return run
         start, end = match.span()
-        if end - start == 1 and _kept_in_context(text, start, end):
+        if end - start == 1 and _kept_in_context(text, start, end, lines):
             return run
         return _placeholder(run[0], len(run))
 
@@ -217,11 +236,12 @@ def sanitize_text(s: str, *, single_line: bool = False) -> str:
 def unsafe_characters(s: str, *, single_line: bool = False) -> list[str]:
     """Characters that sanitize_text would have replaced (for tests and assertions)."""
     found: list[str] = []
+    lines = _Lines(s)
     for match in _UNSAFE_RUN.finditer(s):
         if match.group(1) is None:
             continue  # an emoji tag sequence
         start, end = match.span()
-        if end - start == 1 and _kept_in_context(s, start, end):
+        if end - start == 1 and _kept_in_context(s, start, end, lines):
             continue
         found.extend(match.group(0))
     found.extend(c for c in s if c == "\t" or (single_line and c == "\n"))

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 
 from tui_mail.accounts import Account, SecretError, SecretProvider
 from tui_mail.accounts.providers import provider_for_host
+from tui_mail.mail.headers import full_header_lines
 from tui_mail.pop3 import POP3Client
 from tui_mail.pop3.connection import ProtocolLog
 from tui_mail.pop3.errors import (
@@ -220,6 +221,10 @@ class MailSession:
         self._wanted.clear()
         if self._download is not None:
             self._download.task.cancel()
+
+    def full_headers(self, uid: str) -> list[str] | None:
+        raw = self.store.raw_headers(uid)
+        return None if raw is None else full_header_lines(raw)
 
     def set_read(self, uid: str, read: bool) -> None:
         self.store.mark_read([uid], read)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Collection
 
+from tui_mail.mail.headers import full_header_lines
 from tui_mail.session.events import (
     BodyFailed,
     BodyReady,
@@ -59,6 +60,10 @@ class ReadOnlySession:
 
     def provide_password(self, password: str | None) -> None:
         """Never asks (it never logs in)."""
+
+    def full_headers(self, uid: str) -> list[str] | None:
+        raw = self._cache.raw_headers(uid)
+        return None if raw is None else full_header_lines(raw)
 
     def set_read(self, uid: str, read: bool) -> None:
         """Shown for this run only: nothing can be written."""

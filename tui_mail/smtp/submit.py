@@ -27,6 +27,7 @@ from tui_mail.smtp.connection import (
     ReplyTooLong,
     open_connection,
 )
+from tui_mail.wording import format_size
 
 SEND_DEADLINE = 300.0  # seconds for one whole submission, whatever the server does
 _PASSWORD_METHODS = ("PLAIN", "LOGIN")
@@ -296,6 +297,13 @@ class Submitter:
             )
         options = ["BODY=8BITMIME"] if is_8bit else []
         if connection.has_extn("size"):
+            limit = connection.esmtp_features.get("size", "").strip()
+            if limit.isdigit() and int(limit) and len(data) > int(limit):
+                raise SubmissionError(
+                    "data",
+                    f"the message is {format_size(len(data))}; the server accepts at most "
+                    f"{format_size(int(limit))} (remove or shrink attachments)",
+                )
             options.append(f"SIZE={len(data)}")
         code, reply = connection.mail(sender, options)
         if code != 250:

@@ -38,6 +38,13 @@ class ReadOnlyCache:
         ).fetchall()
         return _build_summaries(rows)
 
+    def raw_headers(self, uid: str) -> bytes | None:
+        """The cached header block of ``uid``, as :meth:`Store.raw_headers`."""
+        if self._db is None:
+            return None
+        row = self._db.execute("SELECT raw FROM raw_headers WHERE uid = ?", (uid,)).fetchone()
+        return None if row is None else bytes(row[0])
+
     def body_path(self, uid: str) -> Path | None:
         if self._db is None:
             return None

@@ -122,6 +122,7 @@ class TuiMailApp(AttachmentViewActions, ComposeActions):
         self._note = ""
         self._wanted_uid: str | None = None
         self._loading_uid: str | None = None  # asked for, not yet ready: Esc cancels it
+        self._headers_uid: str | None = None  # the preview shows this message's full headers
         self.displayed: DisplayedMessage | None = None
         self._session_worker: Worker[None] | None = None
         self._quitting = False
@@ -286,12 +287,35 @@ class TuiMailApp(AttachmentViewActions, ComposeActions):
         row = self.mail_screen.message_list.highlighted
         if row is None:
             return
+        self._headers_uid = None
         self.mail_screen.add_class("-preview")
         if self._wanted_uid == row.uid:
             return  # already shown, or on its way
         self._wanted_uid = self._loading_uid = row.uid
         self.mail_screen.preview.show_status("Loading message… (Esc cancels)")
         self._session.request_body(row.uid)  # a large download of another one is cancelled
+
+    def action_toggle_headers(self) -> None:
+        """``h``: every header field of the highlighted message, from the header cache (so a
+        huge or suspicious message can be judged before it is downloaded); ``h`` again: the
+        message itself."""
+        row = self.mail_screen.message_list.highlighted
+        if row is None:
+            return
+        if self._headers_uid == row.uid:
+            self._wanted_uid = None
+            self.action_open_message()
+            return
+        self.mail_screen.add_class("-preview")
+        self._headers_uid = row.uid
+        self._wanted_uid = None  # a body still on its way must not replace the headers
+        if self.displayed is not None and self.displayed.uid != row.uid:
+            self.displayed = None
+        lines = self._session.full_headers(row.uid)
+        if not lines:
+            self.mail_screen.preview.show_status("No header fields are cached for this message.")
+            return
+        self.mail_screen.preview.show_text(preview_text("\n".join(lines) + "\n"), uid=row.uid)
 
     def _highlighted_uid(self) -> str | None:
         row = self.mail_screen.message_list.highlighted

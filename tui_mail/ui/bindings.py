@@ -57,6 +57,7 @@ SCREEN_BINDINGS: list[Binding] = [
     ),
     Binding("o", "app.cycle_sort", "Sort: date, sender, size, server order", id="mail.sort"),
     Binding("z", "app.toggle_full_preview", "Preview full screen on/off", id="mail.zoom"),
+    Binding("h", "app.toggle_headers", "All header fields on/off (no download)", id="mail.headers"),
     Binding("c", "app.check_mail", "Check for new mail", id="mail.refresh"),
     Binding(
         "dollar_sign", "app.apply_deletions", "Delete marked now and reconnect", id="mail.apply"

@@ -253,10 +253,11 @@ class ComposeActions(SaveActions):
         assert composer is not None
         found = list(problems) + [p for p in draft.problems() if p not in problems]
         size = 0
+        charset = "UTF-8"
         notes: tuple[str, ...] = ()
         try:
             built = build_message(draft, charset=composer.account.sending.charset)
-            size, notes = len(built.data), built.notes
+            size, notes, charset = len(built.data), built.notes, built.charset.upper()
         except HeaderProblem as problem:
             found.append(str(problem))
         if composer.outbox.submitter is None:
@@ -264,7 +265,7 @@ class ComposeActions(SaveActions):
                 f"This account has no [accounts.{composer.account.name}.smtp] table: "
                 "p keeps the message in Drafts.",
             )
-        info = ReviewInfo(draft, size, tuple(dict.fromkeys(found)), notes)
+        info = ReviewInfo(draft, size, charset, tuple(dict.fromkeys(found)), notes)
         title = "Review: y sends" if not found else "Review: fix with e, or p to postpone"
 
         def chosen(choice: ReviewChoice | None) -> None:

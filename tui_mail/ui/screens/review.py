@@ -35,6 +35,7 @@ class ReviewInfo:
 
     draft: Draft
     size: int
+    charset: str = "UTF-8"
     problems: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
 
@@ -73,7 +74,7 @@ def review_text(info: ReviewInfo) -> Text:
         if len(draft.attachments) > MAX_SHOWN_ATTACHMENTS:
             text.append(f"  … and {len(draft.attachments) - MAX_SHOWN_ATTACHMENTS} more\n")
     text.append(f"{'Size:':<10}", style=label)
-    text.append(f"{format_size(info.size)}\n")
+    text.append(f"{format_size(info.size)}, text in {info.charset}\n")
     if draft.failure:
         text.append("\nLast attempt failed: ", style=Style(bold=True, color="red"))
         text.append(_short(draft.failure, 300) + "\n")
