@@ -10,6 +10,7 @@ thread, a large message, and a hostile subject that must show literally.
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
@@ -62,8 +63,12 @@ def headers(n: int, sender: str, subject: str, extra: str = "") -> str:
     )
 
 
-def write(name: str, data: bytes) -> None:
-    (OUT / f"{name}.eml").write_bytes(data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+def write(name: str, data: bytes, *, gzipped: bool = False) -> None:
+    data = data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    if gzipped:  # the large message: 2.7 MB of mail, 25 KB in the package
+        (OUT / f"{name}.eml.gz").write_bytes(gzip.compress(data, mtime=0))
+    else:
+        (OUT / f"{name}.eml").write_bytes(data)
 
 
 def main() -> None:
@@ -234,6 +239,7 @@ never loaded.</p><p><a href="https://example.org/unsubscribe">Unsubscribe</a></p
             + base64.encodebytes(blob).decode()
             + "--big--\r\n"
         ).encode(),
+        gzipped=True,
     )
 
 

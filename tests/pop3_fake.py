@@ -41,6 +41,7 @@ class FakeServer:
             b"RSET": b"+OK\r\n",
             b"DELE": b"+OK deleted\r\n",
             b"STAT": b"+OK 2 320\r\n",
+            b"LIST": list_reply,  # the client bounds RETR/TOP by these sizes
             b"QUIT": b"+OK bye\r\n",
             **(replies or {}),
         }
@@ -102,6 +103,21 @@ class FakeServer:
     @property
     def verbs(self) -> list[bytes]:
         return [command.split(b" ", 1)[0] for command in self.commands]
+
+
+FAKE_SIZE = 100_000
+
+
+async def list_reply(
+    command: bytes, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+) -> bool:
+    """``LIST n`` or ``LIST``: every message (two, as STAT says) is FAKE_SIZE bytes."""
+    parts = command.split()
+    if len(parts) > 1:
+        writer.write(b"+OK %s %d\r\n" % (parts[1], FAKE_SIZE))
+    else:
+        writer.write(b"+OK\r\n1 %d\r\n2 %d\r\n.\r\n" % (FAKE_SIZE, FAKE_SIZE))
+    return True
 
 
 async def open_client(server: FakeServer, **options: object) -> POP3Client:

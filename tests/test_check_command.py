@@ -157,6 +157,7 @@ def test_json_has_the_documented_fields(setup: Setup, server: POP3TestServer) ->
         "unread": 5,
         "messages": 5,
         "weak_identity": False,
+        "degraded": 0,
     }
 
 

@@ -246,6 +246,37 @@ def test_world_writable_config_is_refused(tmp_path: Path) -> None:
         load_config(path)
 
 
+def test_group_writable_config_is_refused_as_ssh_does(tmp_path: Path) -> None:
+    path = write(tmp_path, WORK)
+    os.chmod(path, 0o620)
+    with pytest.raises(ConfigError, match="bad owner or permissions: writable by its group"):
+        load_config(path)
+
+
+def test_config_in_a_directory_others_can_write_is_refused(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    path = write(shared, WORK)
+    os.chmod(shared, 0o777)  # anyone could replace the file (no sticky bit)
+    with pytest.raises(ConfigError, match="in a directory others can write to"):
+        load_config(path)
+    os.chmod(shared, 0o1777)  # like /tmp: others cannot replace our file
+    assert load_config(path).account().name == "work"
+
+
+def test_password_command_program_others_can_write_is_refused(tmp_path: Path) -> None:
+    program = tmp_path / "mailpass"
+    program.write_text("#!/bin/sh\necho secret\n")
+    os.chmod(program, 0o777)
+    path = write(
+        tmp_path, f'[accounts.work]\nhost = "h"\nuser = "u"\npassword_command = "{program} work"\n'
+    )
+    with pytest.raises(ConfigError, match=r"password_command: .*mailpass: bad owner or perm"):
+        load_config(path)
+    os.chmod(program, 0o700)
+    assert load_config(path).account().password_command == f"{program} work"
+
+
 def test_cafile_is_resolved_and_must_exist(tmp_path: Path) -> None:
     (tmp_path / "ca.pem").write_text("x")
     text = '[accounts.w]\nhost = "h"\nuser = "u"\ncafile = "ca.pem"\n'

@@ -20,6 +20,7 @@ def test_sample_mail_comes_from_the_package() -> None:
     assert len(messages) >= 15
     subjects = [email.message_from_bytes(data).get("Subject", "") for data in messages]
     assert all(subjects), "every sample message has a subject"
+    assert max(len(data) for data in messages) > 2_000_000  # the large one, shipped gzipped
 
 
 def test_the_package_ships_no_test_server() -> None:

@@ -69,3 +69,21 @@ def test_written_config_is_private(tmp_path: Path, open_umask: None) -> None:
     write_config(path, [account])
     assert mode(path) == 0o600
     assert mode(path.parent) == 0o700 and mode(path.parent.parent) == 0o700
+
+
+def test_the_reader_never_dumps_core(tmp_path: Path) -> None:
+    """A crash must not leave the password in a core file: every command sets RLIMIT_CORE 0."""
+    import subprocess
+    import sys
+
+    message = tmp_path / "m.eml"
+    message.write_bytes(b"Subject: x\r\n\r\nbody\r\n")
+    code = (
+        "import resource, sys\n"
+        "resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY,) * 2)\n"
+        "from tui_mail.cli import main\n"
+        f"main(['render', {str(message)!r}])\n"
+        "print(resource.getrlimit(resource.RLIMIT_CORE))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines()[-1] == "(0, 0)"

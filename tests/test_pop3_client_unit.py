@@ -319,7 +319,8 @@ async def test_retr_streams_exact_bytes_with_progress() -> None:
             writes.append(len(data))
             return super().write(data)
 
-    async with FakeServer(replies={b"RETR": reply}) as server:
+    announced = b"+OK 1 %d\r\n" % len(body)  # RETR is bounded by the LISTed size
+    async with FakeServer(replies={b"RETR": reply, b"LIST 1": announced}) as server:
         client = await open_client(server)
         sink = Sink()
         assert await client.retr(1, sink, progress.append) == len(body)

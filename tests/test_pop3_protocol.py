@@ -182,14 +182,33 @@ def test_long_lines_are_accepted_far_beyond_2kb() -> None:
     assert isinstance(events[-1], DataEnd)
 
 
-def test_line_over_the_bound_is_a_protocol_error() -> None:
+def test_line_over_the_bound_is_handed_out_in_pieces_with_bounded_memory() -> None:
+    """A 3 MiB header line is data, not a framing error (it used to fail every sync)."""
+    line = b"..Y" + b"Y" * (3 * DEFAULT_MAX_LINE)  # stuffed: the data line is ".YYY..."
     parser = ResponseParser()
     parser.expect(Expect.MULTI)
+    parser.expect(Expect.SINGLE)
     parser.feed(b"+OK\r\n")
-    drain(parser)
-    parser.feed(b"Y" * (DEFAULT_MAX_LINE + 1))
-    with pytest.raises(ProtocolError):
-        drain(parser)
+    events = drain(parser)
+    for start in range(0, len(line), 64 * 1024):
+        parser.feed(line[start : start + 64 * 1024])
+        events.extend(drain(parser))
+        assert parser.buffered <= DEFAULT_MAX_LINE + 64 * 1024
+    parser.feed(b"\r\n..next\r\n.\r\n+OK after\r\n")
+    events.extend(drain(parser))
+    assert data_of(events) == line[1:] + b"\r\n.next\r\n"
+    assert [type(e) for e in events if not isinstance(e, DataChunk)] == [Status, DataEnd, Status]
+
+
+def test_a_long_line_cut_before_its_crlf_does_not_end_the_response() -> None:
+    parser = ResponseParser()
+    parser.expect(Expect.MULTI)
+    parser.feed(b"+OK\r\n" + b"Z" * (DEFAULT_MAX_LINE + 10) + b"\r")
+    events = drain(parser)
+    parser.feed(b"\n.\r\n")  # the line ends, then the terminator
+    events.extend(drain(parser))
+    assert data_of(events) == b"Z" * (DEFAULT_MAX_LINE + 10) + b"\r\n"
+    assert isinstance(events[-1], DataEnd)
 
 
 def test_status_line_without_end_is_bounded_too() -> None:

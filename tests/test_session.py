@@ -408,6 +408,7 @@ async def test_cached_bodies_do_not_wait_for_a_slow_connect(
         session = new_session(server, store)
         async with running(session) as events:
             await until(lambda: events.states() == [ConnectionState.CONNECTING], "connecting")
+            await until(lambda: len(server.sessions) == 2, "the stalled connection")
             session.request_body(uid)
             await until(lambda: events.of(BodyReady), "the cached body while connecting")
             assert events.states() == [ConnectionState.CONNECTING]  # still stuck in there

@@ -23,7 +23,10 @@ def old_store(tmp_path: Path, version: int) -> Path:
     columns = "(uid, first_seen, read, server_order, size, gone_since)"
     db.execute(f"INSERT INTO ledger {columns} VALUES ('a', 1.0, 1, 1, 500, NULL)")
     db.execute(f"INSERT INTO ledger {columns} VALUES ('b', 2.0, 0, 2, 600, NULL)")
-    db.execute("INSERT INTO headers VALUES ('a', 1704157200, 32400, 'Sender', 'Hi', 3.0)")
+    db.execute(
+        "INSERT INTO headers (uid, date_epoch, tz_offset, sender, subject, fetched_at) "
+        "VALUES ('a', 1704157200, 32400, 'Sender', 'Hi', 3.0)"
+    )
     db.execute("INSERT INTO raw_headers VALUES ('a', x'53756265637420')")
     db.execute("INSERT INTO pending_deletions (uid, marked_at) VALUES ('b', 4.0)")
     database.close()

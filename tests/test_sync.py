@@ -96,7 +96,7 @@ async def test_only_new_mail_is_fetched_on_the_next_sync(store: Store) -> None:
     assert (second.new, second.total, second.headers_fetched) == (2, 7, 2)
     assert tops(server, 1) == ["TOP 7 0", "TOP 6 0"]
     assert (third.new, third.total, third.headers_fetched) == (0, 7, 0)
-    assert after_login(server, 2) == ["LIST", "UIDL", "QUIT"]
+    assert after_login(server, 2) == ["STAT", "LIST", "UIDL", "QUIT"]
     assert [row.subject for row in store.summaries()][-2:] == ["message 6", "message 7"]
 
 
@@ -280,7 +280,7 @@ async def test_without_uidl_identity_is_weak_and_stable(store: Store) -> None:
     assert (first.new, first.total, first.headers_fetched) == (5, 5, 5)
     assert (second.new, second.headers_fetched) == (0, 0)
     assert (third.new, third.total, third.headers_fetched) == (1, 6, 1)
-    assert "UIDL" not in " ".join(server.sessions[0].commands[5:])  # no retry after the -ERR
+    assert "UIDL" not in " ".join(server.sessions[0].commands[6:])  # no retry after the -ERR
     # Weak identity hashes the headers, so every session reads them all (newest first) ...
     assert tops(server, 1) == [f"TOP {n} 0" for n in range(5, 0, -1)]
     # ... but never the bodies.
@@ -417,7 +417,7 @@ async def test_late_capabilities_are_used_after_login(store: Store) -> None:
     ) as server:
         result = await sync(server, store)
     assert not result.weak_identity and not result.used_retr
-    assert after_login(server)[:2] == ["LIST", "UIDL"]
+    assert after_login(server)[:3] == ["STAT", "LIST", "UIDL"]
     assert tops(server) == [f"TOP {n} 0" for n in range(8, 0, -1)]
     assert server.last_session.pipelined > 0
 

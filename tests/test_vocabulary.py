@@ -53,3 +53,10 @@ def test_mechanism_names_are_one_list() -> None:
     assert set(AUTO_PREFERENCE) <= set(LOGIN_MECHANISMS)
     assert set(OAUTH_MECHANISMS) <= set(LOGIN_MECHANISMS)
     assert not set(OAUTH_MECHANISMS) & set(AUTO_PREFERENCE)  # never picked automatically
+
+
+def test_submission_shares_the_vocabulary() -> None:
+    from tui_mail.vocabulary import SMTP_AUTH_MECHANISMS, default_submission_port
+
+    assert set(SMTP_AUTH_MECHANISMS) <= set(AUTH_MECHANISMS)
+    assert (default_submission_port("implicit"), default_submission_port("starttls")) == (465, 587)

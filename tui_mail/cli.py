@@ -71,8 +71,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def no_core_dumps() -> None:
+    """A crash must not leave the password (or mail) in a core file: RLIMIT_CORE 0."""
+    try:
+        import resource
+    except ImportError:  # not on POSIX: nothing to do
+        return
+    try:
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    except (OSError, ValueError):
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the arguments and run the chosen command; returns the exit status."""
+    no_core_dumps()  # first: the reader, check and setup all hold a password at some point
     args = build_parser().parse_args(argv)
     try:
         if args.command is not None:

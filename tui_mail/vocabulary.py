@@ -24,6 +24,17 @@ def default_port(tls: str) -> int:
     return IMPLICIT_TLS_PORT if tls == "implicit" else POP3_PORT
 
 
+SUBMISSION_PORT: Final = 587
+"""Mail submission, upgraded with STARTTLS (RFC 6409)."""
+SUBMISSIONS_PORT: Final = 465
+"""Mail submission over TLS from the first byte (RFC 8314)."""
+
+
+def default_submission_port(tls: str) -> int:
+    """587 for submission with STARTTLS (RFC 6409), 465 for implicit TLS (RFC 8314)."""
+    return SUBMISSIONS_PORT if tls == "implicit" else SUBMISSION_PORT
+
+
 LoginMechanism = Literal[
     "user", "apop", "plain", "login", "cram-md5", "scram-sha-256", "xoauth2", "oauthbearer"
 ]
@@ -33,6 +44,10 @@ LOGIN_MECHANISMS: Final[tuple[LoginMechanism, ...]] = get_args(LoginMechanism)
 AuthMechanism = Literal["auto", LoginMechanism]
 """An account's ``auth`` key: ``auto`` (the strongest offered) or one mechanism by name."""
 AUTH_MECHANISMS: Final[tuple[AuthMechanism, ...]] = ("auto", *LOGIN_MECHANISMS)
+
+SmtpAuthMechanism = Literal["auto", "plain", "login", "xoauth2", "oauthbearer"]
+"""An SMTP account's ``auth`` key: the POP3 names of the methods submission servers offer."""
+SMTP_AUTH_MECHANISMS: Final[tuple[SmtpAuthMechanism, ...]] = get_args(SmtpAuthMechanism)
 
 OAUTH_MECHANISMS: Final[frozenset[str]] = frozenset({"xoauth2", "oauthbearer"})
 """Mechanisms that send an OAuth2 access token instead of a password."""

@@ -72,6 +72,26 @@ class DropFault(At):
     partial_bytes: int | None = None
 
 
+#: Commands whose answer is multi-line (when sent without a message number, for LIST/UIDL).
+MULTILINE_VERBS = frozenset({"CAPA", "LIST", "UIDL", "TOP", "RETR"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class FloodFault(At):
+    """Answer ``+OK`` then ``line`` over and over: a server that never stops talking.
+
+    Multi-line answers (CAPA, LIST, UIDL, TOP, RETR) repeat ``line`` + CRLF without ever
+    sending the terminating dot; every other point (CONNECT included) gets one status line
+    that never ends. ``rate`` (bytes per second) makes it a slow trickle instead of a flood;
+    ``total`` stops after that many bytes (then a multi-line answer is terminated properly: a
+    huge but finite answer).
+    """
+
+    line: bytes = b"X" * 70
+    rate: int | None = None
+    total: int | None = None
+
+
 @dataclass(frozen=True)
 class Faults:
     """Every way the test server can misbehave; the default is a well-behaved server."""
@@ -98,3 +118,8 @@ class Faults:
     drops: tuple[DropFault, ...] = ()
     stalls: tuple[At, ...] = field(default=())
     """At these commands the server reads on but never answers."""
+    floods: tuple[FloodFault, ...] = ()
+    """At these points the server answers endlessly (or hugely, or slowly)."""
+    listed_sizes: tuple[tuple[int, str], ...] = ()
+    """(message number, size text) that LIST announces instead of the real size: a lie
+    (``"154"`` for a 1 MB message), or nonsense (``"9" * 5000``)."""

@@ -27,7 +27,7 @@ from types import TracebackType
 from typing import Self
 
 from tests.pop3server.auth import MECHANISMS, Credentials
-from tests.pop3server.faults import CONNECT, At, DropFault, ErrorFault, Faults
+from tests.pop3server.faults import CONNECT, At, DropFault, ErrorFault, Faults, FloodFault
 from tests.pop3server.mailbox import Mailbox, StoredMessage
 from tests.pop3server.session import ServerSettings, Session, SessionRecord
 from tui_mail.demo.server import LOOPBACK, serve_in_thread
@@ -39,6 +39,7 @@ __all__ = [
     "DropFault",
     "ErrorFault",
     "Faults",
+    "FloodFault",
     "Mailbox",
     "POP3TestServer",
     "SessionRecord",

@@ -26,7 +26,7 @@ from tests.pop3server.auth import (
     apop_ok,
     make_timestamp,
 )
-from tests.pop3server.faults import CONNECT, DropFault, Faults
+from tests.pop3server.faults import CONNECT, MULTILINE_VERBS, DropFault, Faults, FloodFault
 from tests.pop3server.mailbox import Mailbox, StoredMessage
 from tui_mail.demo.server import (
     AUTH_FAILED,
@@ -147,6 +147,10 @@ class Session(POP3Session):
         for drop in faults.drops:
             if drop.matches(*where):
                 await self._drop(drop, render)
+        for flood in faults.floods:
+            if flood.matches(*where):
+                await self._flood(flood, verb)
+                return True
         for error in faults.errors:
             if error.matches(*where):
                 await self._send(error.response())
@@ -167,6 +171,36 @@ class Session(POP3Session):
                 wire = b"+OK\r\n"
             await self._send(wire[: drop.partial_bytes])
         raise Stop
+
+    async def _flood(self, flood: FloodFault, verb: str) -> None:
+        """Send ``flood`` until the client hangs up (ConnectionError ends the session)."""
+        multiline = verb in MULTILINE_VERBS and not (verb in {"LIST", "UIDL"} and self._argument)
+        await self._send(b"+OK\r\n" if multiline else b"+OK ")
+        piece = flood.line + b"\r\n" if multiline else flood.line
+        burst = piece * max(1, 65536 // len(piece))
+        step = burst if flood.rate is None else b"".join([piece] * 64)[: max(1, flood.rate // 10)]
+        sent, last = 0, b"\n"
+        while flood.total is None or sent < flood.total:
+            last = step if flood.total is None else step[: flood.total - sent]
+            await self._send(last)
+            sent += len(last)
+            if flood.rate is not None:
+                await asyncio.sleep(len(last) / flood.rate)
+        line_end = b"" if last.endswith(b"\n") else b"\r\n"
+        await self._send(line_end + b".\r\n" if multiline else b"\r\n")
+
+    def _list(self, args: list[str]) -> str | bytes:
+        response = super()._list(args)
+        lies = dict(self._faults.listed_sizes)
+        if not lies or not isinstance(response, bytes) or args:
+            return response
+        head, _, body = response.partition(b"\r\n")
+        lines = body.split(b"\r\n")
+        for position, line in enumerate(lines):
+            number = line.partition(b" ")[0]
+            if number.isdigit() and int(number) in lies:
+                lines[position] = number + b" " + lies[int(number)].encode("ascii")
+        return head + b"\r\n" + b"\r\n".join(lines)
 
     def received(self, verb: str, args: list[str]) -> None:
         self.record.commands.append(self._redacted(verb, args))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 import tomllib
 import unicodedata
 from collections.abc import Mapping
@@ -19,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
+from tui_mail.accounts.file_safety import command_program, unsafe_because
 from tui_mail.accounts.paths import config_file_path, data_root
 from tui_mail.accounts.sending import SENDING_KEYS, Sending, check_sending
 from tui_mail.accounts.toml_lines import KeyPath, key_lines, line_of
@@ -119,16 +119,19 @@ def load_config(path: Path | None = None) -> Config:
     path = config_file_path() if path is None else Path(path)
     try:
         data = path.read_bytes()
-        mode = path.stat().st_mode
     except FileNotFoundError:
         raise ConfigNotFound(
             f"{path}: no config file; create it with an [accounts.NAME] table"
         ) from None
     except OSError as error:
         raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
-    if mode & stat.S_IWOTH:
+    problem = unsafe_because(path)
+    if problem is not None:
         # The file names commands we run (password_command): others must not edit it.
-        raise ConfigError(f"{path}: writable by every user; run: chmod 600 {path}")
+        raise ConfigError(
+            f"{path}: bad owner or permissions: {problem}; refusing to run the commands it "
+            f"names (fix with: chmod 600 {path}, chmod go-w its directory)"
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -248,8 +251,8 @@ class _Checker:
         tls = cast(TlsMode, self.choice(where, table, "tls", TLS_MODES, "implicit"))
         auth = cast(AuthMechanism, self.choice(where, table, "auth", AUTH_MECHANISMS, "auto"))
         port = self.port(where, table, tls)
-        password_command = self.optional_text(where, table, "password_command")
-        token_command = self.optional_text(where, table, "oauth_token_command")
+        password_command = self.command(where, table, "password_command")
+        token_command = self.command(where, table, "oauth_token_command")
         cafile = self.cafile(where, table)
         allow_plaintext = self.flag(where, table, "allow_plaintext")
         is_default = self.flag(where, table, "default")
@@ -327,6 +330,17 @@ class _Checker:
 
     def optional_text(self, where: KeyPath, table: dict[str, object], key: str) -> str | None:
         return self.text(where, table, key) if key in table else None
+
+    def command(self, where: KeyPath, table: dict[str, object], key: str) -> str | None:
+        """A command to run; a program named by path must be as private as this file."""
+        command = self.optional_text(where, table, key)
+        program = command_program(command) if command is not None else None
+        problem = unsafe_because(program) if program is not None else None
+        if problem is not None:
+            raise self.error(
+                (*where, key), f"{program}: bad owner or permissions: {problem}; refusing to run it"
+            )
+        return command
 
     def choice(
         self,

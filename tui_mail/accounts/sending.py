@@ -13,16 +13,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal, cast
 
 from tui_mail.accounts.toml_lines import KeyPath
-from tui_mail.vocabulary import OAUTH_MECHANISMS
+from tui_mail.vocabulary import (
+    OAUTH_MECHANISMS,
+    SMTP_AUTH_MECHANISMS,
+    TLS_MODES,
+    SmtpAuthMechanism,
+    TlsMode,
+    default_submission_port,
+)
 
 if TYPE_CHECKING:
     from tui_mail.accounts.config import _Checker
 
-SmtpTls = Literal["starttls", "implicit", "none"]
-SmtpAuth = Literal["auto", "plain", "login", "xoauth2", "oauthbearer"]
+SmtpTls = TlsMode
+SmtpAuth = SmtpAuthMechanism
 Charset = Literal["utf-8", "iso-2022-jp"]
-SMTP_TLS_MODES: tuple[SmtpTls, ...] = ("starttls", "implicit", "none")
-SMTP_AUTH_MECHANISMS: tuple[SmtpAuth, ...] = ("auto", "plain", "login", "xoauth2", "oauthbearer")
+SMTP_TLS_MODES = TLS_MODES
 CHARSETS: tuple[Charset, ...] = ("utf-8", "iso-2022-jp")
 SENDING_KEYS = ("from", "maildir", "charset", "signature", "smtp")
 _SMTP_KEYS = (
@@ -38,9 +44,7 @@ _SMTP_KEYS = (
 )
 
 
-def default_smtp_port(tls: str) -> int:
-    """587 for submission with STARTTLS (RFC 6409), 465 for implicit TLS (RFC 8314)."""
-    return 465 if tls == "implicit" else 587
+default_smtp_port = default_submission_port
 
 
 @dataclass(frozen=True)

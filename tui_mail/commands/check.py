@@ -1,13 +1,16 @@
 """``tui-mail check``: sync headers and print new/unread counts, for status bars and cron.
 
 It never deletes and never marks anything read. It never prompts either: a password must come
-from ``password_command`` or the keyring, because nobody is at a status bar to type it.
+from ``password_command`` or the keyring, because nobody is at a status bar to type it. And it
+always ends: the whole run has a deadline (``--deadline``), so a server trickling its answers
+cannot make cron jobs pile up.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
 from dataclasses import dataclass
@@ -16,6 +19,20 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from tui_mail.accounts import Account
     from tui_mail.pop3.connection import ProtocolLog
+
+DEFAULT_DEADLINE = 120.0
+#: A server that floods one message's answer drops the session; a new one goes on past it.
+MAX_SESSIONS = 5
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 1 <= value <= 86_400:
+        raise argparse.ArgumentTypeError("must be between 1 and 86400 seconds")
+    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,6 +49,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="accept a server-wide UID change (after a server migration)",
     )
+    parser.add_argument(
+        "--deadline",
+        type=_seconds,
+        default=DEFAULT_DEADLINE,
+        metavar="SECONDS",
+        help=f"give up after this long in all (default {DEFAULT_DEADLINE:g}); what was "
+        "fetched by then is kept",
+    )
 
 
 @dataclass(frozen=True)
@@ -41,9 +66,12 @@ class CheckReport:
     unread: int
     messages: int
     weak_identity: bool
+    degraded: int = 0  # messages that could not be read fully (marked "!" in the reader)
 
     def line(self) -> str:
         text = f"{self.account}: {self.new} new, {self.unread} unread, {self.messages} messages"
+        if self.degraded:
+            text += f" ({self.degraded} could not be read fully)"
         if self.weak_identity:
             text += " (server has no UIDL: messages identified by their headers)"
         return text
@@ -71,10 +99,18 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         report = asyncio.run(
-            _check(account, accept_mass_change=args.accept_uid_change, protocol_log=log)
+            _check_within(
+                args.deadline, account, accept_mass_change=args.accept_uid_change, protocol_log=log
+            )
         )
     except KeyboardInterrupt:
         return 130
+    except DeadlinePassed:
+        report_failure(
+            f"{account.name}: did not finish within {args.deadline:g} s (--deadline); "
+            "the headers fetched by then are kept"
+        )
+        return 1
     except MassChangeFound as exc:
         report_failure(f"{account.name}: {exc}")
         return 3
@@ -98,22 +134,59 @@ class MassChangeFound(Exception):
     """Most UIDs changed at once; applying that silently would flood the ledger."""
 
 
+class DeadlinePassed(Exception):
+    """The whole check took longer than ``--deadline``."""
+
+
+async def _check_within(
+    seconds: float,
+    account: Account,
+    *,
+    accept_mass_change: bool,
+    protocol_log: ProtocolLog | None,
+) -> CheckReport:
+    """:func:`_check`, cancelled (connection dropped, nothing committed) after ``seconds``."""
+    try:
+        async with asyncio.timeout(seconds) as scope:
+            return await _check(
+                account, accept_mass_change=accept_mass_change, protocol_log=protocol_log
+            )
+    except TimeoutError:
+        if scope.expired():
+            raise DeadlinePassed from None
+        raise
+
+
 async def _check(
     account: Account, *, accept_mass_change: bool, protocol_log: ProtocolLog | None
 ) -> CheckReport:
     from tui_mail.accounts import SecretProvider
+    from tui_mail.pop3.errors import AnswerTooLong, POP3Error
     from tui_mail.session.connect import open_session
     from tui_mail.session.sync import sync_mailbox
     from tui_mail.store.repair import open_repairing
 
     secrets = SecretProvider(prompt=None, notify=lambda text: print(text, file=sys.stderr))
-    client = await open_session(account, secrets, protocol_log=protocol_log)
+    for attempt in range(1, MAX_SESSIONS + 1):
+        client = await open_session(account, secrets, protocol_log=protocol_log)
+        try:
+            store, repaired = open_repairing(account)
+            if repaired:
+                print(f"tui-mail: {repaired}", file=sys.stderr)
+            with store:
+                result = await sync_mailbox(client, store, accept_mass_change=accept_mass_change)
+                degraded = sum(1 for row in store.summaries() if row.problem)
+        except AnswerTooLong as error:
+            await client.abort()
+            # That message is marked now; the next session goes on past it.
+            if error.number is None or attempt == MAX_SESSIONS:
+                raise
+            continue
+        except BaseException:
+            await client.abort()
+            raise
+        break
     try:
-        store, repaired = open_repairing(account)
-        if repaired:
-            print(f"tui-mail: {repaired}", file=sys.stderr)
-        with store:
-            result = await sync_mailbox(client, store, accept_mass_change=accept_mass_change)
         if result.mass_change is not None:
             raise MassChangeFound(
                 f"{result.mass_change.describe()}; nothing was recorded. If the server was "
@@ -124,7 +197,8 @@ async def _check(
         if result.used_retr:
             await client.abort()
         else:
-            await client.quit()
+            with contextlib.suppress(POP3Error):  # nothing to commit: the sync is kept anyway
+                await client.quit()
     finally:
         await client.abort()
     return CheckReport(
@@ -133,4 +207,5 @@ async def _check(
         unread=result.unread,
         messages=result.total,
         weak_identity=result.weak_identity,
+        degraded=degraded,
     )

@@ -37,12 +37,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _render(stream: BinaryIO, args: argparse.Namespace) -> str:
     # Imported here: parsing any tui-mail command line must not load the renderer (and lxml).
-    from tui_mail.mail.render import render_attachment, render_message
+    from tui_mail.mail.degraded import render_message_safely
+    from tui_mail.mail.render import render_attachment
 
     tz = UTC if args.utc else None
     if args.attachment is not None:
         return render_attachment(stream, args.attachment, tz=tz).as_text()
-    return render_message(stream, prefer_html=args.html, tz=tz).as_text()
+    return render_message_safely(stream, prefer_html=args.html, tz=tz).as_text()
 
 
 def run(args: argparse.Namespace) -> int:

@@ -46,11 +46,10 @@ def _common_form(text: str) -> datetime | None:
     if month is None:
         return None
     offset = timedelta(hours=int(zone_hours), minutes=int(zone_minutes))
-    if sign == "-":
-        if offset == timedelta(0):
-            offset_zone: tzinfo = UTC  # "-0000": zone unknown, read as UTC
-        else:
-            offset_zone = timezone(-offset)
+    if offset >= timedelta(hours=24):
+        offset_zone: tzinfo = UTC  # "-3000": no such zone; like "-0000", read as UTC
+    elif sign == "-":
+        offset_zone = UTC if not offset else timezone(-offset)  # "-0000": zone unknown, UTC
     else:
         offset_zone = timezone(offset) if offset else UTC
     try:

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from tui_mail.pop3.errors import server_words
 from tui_mail.vocabulary import PIPELINING_MODES as PIPELINING_MODES
 from tui_mail.vocabulary import PipeliningMode as PipeliningMode
 from tui_mail.wording import plural
@@ -41,7 +42,8 @@ class Capabilities:
     @staticmethod
     def parse(lines: Iterable[str]) -> Capabilities:
         """Build from the data lines of a ``CAPA`` response (without the final ``.``)."""
-        raw = tuple(line.strip() for line in lines if line.strip())
+        # Kept (and shown by serverinfo) as text made safe: a CAPA line may carry escapes.
+        raw = tuple(server_words(line.strip()) for line in lines if line.strip())
         tags: set[str] = set()
         sasl: list[str] = []
         login_delay: int | None = None
@@ -66,7 +68,7 @@ class Capabilities:
                     expire = _non_negative(args[0]) if args else None
                 expire_per_user = _per_user(args)
             elif tag == "IMPLEMENTATION":
-                implementation = rest.strip() or None
+                implementation = rest.strip()[:200] or None
         return Capabilities(
             raw=raw,
             top="TOP" in tags,

@@ -14,14 +14,23 @@ import re
 import ssl
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable
-from contextlib import asynccontextmanager
+from contextlib import aclosing, asynccontextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO, Final, NoReturn
 
+from tui_mail.pop3.bounds import (
+    SMALL_ANSWER_BYTES,
+    TOP_KEEP_BYTES,
+    announced_number,
+    listing_bound,
+    message_bound,
+    transfer_deadline,
+)
 from tui_mail.pop3.capabilities import PIPELINING_MODES, Capabilities, PipeliningMode
 from tui_mail.pop3.connection import Connection, ProtocolLog
 from tui_mail.pop3.errors import (
+    AnswerTooLong,
     AuthFailed,
     CommandTimeout,
     ConnectionLost,
@@ -31,6 +40,7 @@ from tui_mail.pop3.errors import (
     ProtocolError,
     ServerError,
     server_error,
+    server_words,
 )
 from tui_mail.pop3.protocol import (
     MAX_COMMAND_OCTETS,
@@ -90,6 +100,9 @@ class POP3Client:
         self.peer_certificate: dict[str, Any] | None = None
         self.peer_certificate_der: bytes | None = None  # the verified certificate, DER
         self.encrypted = False
+        # What the server announced this session; every later answer is bounded by it.
+        self._message_count: int | None = None  # from STAT
+        self._sizes: dict[int, int] = {}  # from LIST
 
     @classmethod
     async def connect(
@@ -109,9 +122,10 @@ class POP3Client:
         """Connect, read the greeting, ask CAPA; with STARTTLS, upgrade and ask CAPA again.
 
         ``timeout`` bounds each wait for the server (connect, handshake, every read): a
-        command fails with CommandTimeout after that much silence, but a long RETR that
-        keeps delivering data is never cut off. ``pipelining`` is ``auto`` (as the server
-        announces), ``on`` (for servers that pipeline without saying so) or ``off``.
+        command fails with CommandTimeout after that much silence. Each whole answer has a
+        deadline too (see :mod:`~tui_mail.pop3.bounds`): a RETR that keeps delivering at a
+        reasonable rate is never cut off, a trickle is. ``pipelining`` is ``auto`` (as the
+        server announces), ``on`` (for servers that pipeline without saying so) or ``off``.
         """
         mode = parse_tls_mode(tls)
         port = port or default_port(mode)
@@ -142,7 +156,8 @@ class POP3Client:
     async def _start(self, starttls_context: ssl.SSLContext | None) -> None:
         self._record_tls()
         self._conn.parser.expect(Expect.SINGLE)  # the greeting answers the connection itself
-        greeting = await self._conn.status("the greeting")
+        with self._conn.deadline(self._conn.timeout):
+            greeting = await self._conn.status("the greeting")
         text = decode_text(greeting.raw[3 if greeting.ok else 4 :]).strip()
         if not greeting.ok:
             if greeting.code is not None:
@@ -151,13 +166,14 @@ class POP3Client:
             raise ConnectionLost(
                 f"server refused the connection: {greeting.text}", server_text=greeting.text
             )
-        self.greeting = text
+        self.greeting = server_words(text)  # for people; the timestamp below is read raw
         match = _APOP_TIMESTAMP_RE.search(text)
         self.apop_timestamp = match.group(0) if match else None
         await self._capa()
         if starttls_context is not None:
             self._conn.send([encode_command("STLS")], Expect.SINGLE)
-            status = await self._conn.status("STLS")
+            with self._conn.deadline(self._conn.timeout):
+                status = await self._conn.status("STLS")
             if not status.ok:
                 self._conn.abort()
                 raise NotSupported(
@@ -189,14 +205,18 @@ class POP3Client:
         return self._conn.closed
 
     @asynccontextmanager
-    async def _exclusive(self, what: str) -> AsyncIterator[None]:
-        """One command (or pipelined batch) at a time; settle the stream afterwards."""
+    async def _exclusive(self, what: str, seconds: float | None = None) -> AsyncIterator[None]:
+        """One command (or pipelined batch) at a time; settle the stream afterwards.
+
+        Its whole answer must arrive within ``seconds`` (by default the idle timeout).
+        """
         async with self._lock:
-            await self._conn.prepare(what)
-            try:
-                yield
-            finally:
-                self._conn.settle()
+            with self._conn.deadline(self._conn.timeout if seconds is None else seconds):
+                await self._conn.prepare(what)
+                try:
+                    yield
+                finally:
+                    self._conn.settle()
 
     # -- capabilities ------------------------------------------------------------------------
 
@@ -209,7 +229,8 @@ class POP3Client:
         self._conn.send([encode_command("CAPA")], Expect.MULTI)
         status = await self._conn.status("CAPA")
         if status.ok:
-            data = await self._conn.collect("CAPA", log_lines=True)
+            # Read in clear before STLS too: small and bounded, whoever sends it.
+            data = await self._conn.collect("CAPA", limit=SMALL_ANSWER_BYTES, log_lines=True)
             self.capabilities = Capabilities.parse(decode_text(data).split("\r\n"))
         else:
             self.capabilities = Capabilities()
@@ -242,7 +263,7 @@ class POP3Client:
             if picked is None:
                 raise NotSupported("the server offers no login method tui-mail supports")
             chosen = picked
-        async with self._exclusive("login"):
+        async with self._exclusive("login", 2 * self._conn.timeout):
             self._conn.redactions[:] = [secret]
             try:
                 if chosen == "user":
@@ -350,26 +371,42 @@ class POP3Client:
         async with self._exclusive(name):
             return await self._checked(encode_command(name, *args), name)
 
-    async def _listing(self, name: str, *args: str) -> bytes:
-        async with self._exclusive(name):
-            self._conn.send([encode_command(name, *args)], Expect.MULTI)
+    async def _listing(self, name: str) -> bytes:
+        """LIST or UIDL for every message, bounded by STAT's count (asked first if needed)."""
+        if self._message_count is None:
+            await self.stat()
+        lines, limit = self._listing_limit()
+        async with self._exclusive(name, transfer_deadline(self._conn.timeout, limit)):
+            self._conn.send([encode_command(name)], Expect.MULTI)
             status = await self._conn.status(name)
             if not status.ok:
                 await self._conn.raise_for(status, name)
-            return await self._conn.collect(name)
+            data = await self._conn.collect(name, limit=limit)
+        _check_line_count(data, lines, name)
+        return data
+
+    def _listing_limit(self) -> tuple[int, int]:
+        return listing_bound(self._message_count or 0)
 
     async def stat(self) -> tuple[int, int]:
-        """(message count, maildrop size in octets)."""
+        """(message count, maildrop size in octets); the count bounds LIST and UIDL after."""
         status = await self._simple("STAT")
         count, size = _numbers(status.raw, 2, "STAT")
+        self._message_count = count
         return count, size
 
     async def list(self) -> dict[int, int]:
         """Message number -> size in octets, for every message."""
         data = await self._listing("LIST")
-        return {
-            number: _numbers(rest, 1, "LIST")[0] for number, rest in _scan_listing(data, "LIST")
+        return self._record_sizes(data)
+
+    def _record_sizes(self, data: bytes) -> dict[int, int]:
+        sizes = {
+            number: _numbers(rest, 1, "LIST")[0]
+            for number, rest in _scan_listing(data, "LIST", self._listing_limit()[0])
         }
+        self._sizes = dict(sizes)
+        return sizes
 
     async def list_and_uidl(self) -> tuple[dict[int, int], dict[int, str] | ServerError]:
         """LIST and UIDL in one round trip when the server pipelines (every login needs both).
@@ -378,41 +415,56 @@ class POP3Client:
         without UIDL; a -ERR to LIST is raised.
         """
         if not self.pipelines:
+            await self.stat()
             sizes = await self.list()
             try:
                 return sizes, await self.uidl()
             except ServerError as error:
                 return sizes, error
-        async with self._exclusive("LIST"):
-            self._conn.send([encode_command("LIST"), encode_command("UIDL")], Expect.MULTI)
-            list_status = await self._conn.status("LIST")
-            if not list_status.ok:  # UIDL's answer is left to be skipped before the next command
-                await self._conn.raise_for(list_status, "LIST")
-            list_data = await self._conn.collect("LIST")
-            uidl_status = await self._conn.status("UIDL")
-            if uidl_status.ok:
-                uidl_data = await self._conn.collect("UIDL")
-            else:
-                uidl_error = server_error(self._conn.redact(uidl_status.text), uidl_status.code)
-        sizes = {
-            number: _numbers(rest, 1, "LIST")[0]
-            for number, rest in _scan_listing(list_data, "LIST")
-        }
+        async with self._exclusive("STAT"):
+            self._conn.send_mixed(
+                [
+                    (encode_command("STAT"), Expect.SINGLE),
+                    (encode_command("LIST"), Expect.MULTI),
+                    (encode_command("UIDL"), Expect.MULTI),
+                ]
+            )
+            stat_status = await self._conn.status("STAT")
+            if not stat_status.ok:  # the listings' answers are skipped before the next command
+                await self._conn.raise_for(stat_status, "STAT")
+            self._message_count = _numbers(stat_status.raw, 2, "STAT")[0]
+            lines, limit = self._listing_limit()
+            with self._conn.deadline(transfer_deadline(self._conn.timeout, 2 * limit)):
+                list_status = await self._conn.status("LIST")
+                if not list_status.ok:  # UIDL's answer is left to be skipped
+                    await self._conn.raise_for(list_status, "LIST")
+                list_data = await self._conn.collect("LIST", limit=limit)
+                uidl_status = await self._conn.status("UIDL")
+                if uidl_status.ok:
+                    uidl_data = await self._conn.collect("UIDL", limit=limit)
+                else:
+                    uidl_error = server_error(self._conn.redact(uidl_status.text), uidl_status.code)
+        _check_line_count(list_data, lines, "LIST")
+        sizes = self._record_sizes(list_data)
         if not uidl_status.ok:
             return sizes, uidl_error
+        _check_line_count(uidl_data, lines, "UIDL")
         return sizes, {
-            number: _uid(rest, "UIDL") for number, rest in _scan_listing(uidl_data, "UIDL")
+            number: _uid(rest, "UIDL") for number, rest in _scan_listing(uidl_data, "UIDL", lines)
         }
 
     async def list_one(self, number: int) -> int:
         """The size of one message."""
         status = await self._simple("LIST", _number(number))
-        return _numbers(status.raw, 2, "LIST")[1]
+        size = _numbers(status.raw, 2, "LIST")[1]
+        self._sizes[number] = size
+        return size
 
     async def uidl(self) -> dict[int, str]:
         """Message number -> unique id (kept raw; tolerant of long ids and extra spaces)."""
         data = await self._listing("UIDL")
-        return {number: _uid(rest, "UIDL") for number, rest in _scan_listing(data, "UIDL")}
+        lines = self._listing_limit()[0]
+        return {number: _uid(rest, "UIDL") for number, rest in _scan_listing(data, "UIDL", lines)}
 
     async def uidl_one(self, number: int) -> str:
         """The unique id of one message."""
@@ -423,20 +475,38 @@ class POP3Client:
         return _uid(parts[2], "UIDL")
 
     async def top(self, number: int, lines: int = 0) -> bytes:
-        """Headers plus ``lines`` body lines of one message, unstuffed, CRLF line endings."""
-        return await self._listing("TOP", _number(number), _count(lines))
+        """Headers plus ``lines`` body lines of one message, unstuffed, CRLF line endings.
+
+        At most :data:`~tui_mail.pop3.bounds.TOP_KEEP_BYTES` are kept; the answer may not
+        exceed the message's announced size (plus margin).
+        """
+        async with aclosing(self.top_many([number], lines)) as answers:
+            async for _answered, data in answers:
+                return data
+        raise ProtocolError("no answer to TOP")  # pragma: no cover - top_many yields once
+
+    async def _announced_size(self, number: int) -> int:
+        size = self._sizes.get(number)
+        return await self.list_one(number) if size is None else size
 
     async def retr(
         self, number: int, sink: BinaryIO, progress: Callable[[int], None] | None = None
     ) -> int:
-        """Stream one whole message into ``sink`` (memory stays flat); returns bytes written."""
-        async with self._exclusive("RETR"):
+        """Stream one whole message into ``sink`` (memory stays flat); returns bytes written.
+
+        Bounded by the size LIST announced (asked first if this session has not): a server
+        that sends more is cut off, the connection dropped (:class:`AnswerTooLong`).
+        """
+        size = await self._announced_size(number)
+        what = f"RETR {number}"
+        async with self._exclusive(what, transfer_deadline(self._conn.timeout, size)):
             self._conn.send([encode_command("RETR", _number(number))], Expect.MULTI)
-            status = await self._conn.status("RETR")
+            status = await self._conn.status(what)
             if not status.ok:
-                await self._conn.raise_for(status, "RETR")
+                await self._conn.raise_for(status, what)
             written = 0
-            async for chunk in self._conn.chunks("RETR"):
+            chunks = self._conn.chunks(what, limit=message_bound(size), number=number)
+            async for chunk in chunks:
                 sink.write(chunk)
                 written += len(chunk)
                 if progress is not None:
@@ -458,21 +528,27 @@ class POP3Client:
         already requested are still yielded, then the iterator ends early, so the session is
         free for something more urgent without wasting what is on its way.
         """
-        return self._fetch_many("TOP", numbers, (_count(lines),), pause)
+        return self._fetch_many("TOP", numbers, (_count(lines),), TOP_KEEP_BYTES, pause)
 
     def retr_many(
         self, numbers: Iterable[int], *, pause: Callable[[], bool] | None = None
     ) -> AsyncGenerator[tuple[int, bytes], None]:
         """Whole messages as bytes, pipelined like :meth:`top_many` (for small messages)."""
-        return self._fetch_many("RETR", numbers, (), pause)
+        return self._fetch_many("RETR", numbers, (), None, pause)
 
     async def _fetch_many(
         self,
         verb: str,
         numbers: Iterable[int],
         extra: tuple[str, ...],
+        keep: int | None,
         pause: Callable[[], bool] | None = None,
     ) -> AsyncGenerator[tuple[int, bytes], None]:
+        """Each answer is bounded by its message's LISTed size (LIST is asked if needed)."""
+        numbers = builtins.list(numbers)
+        if any(number not in self._sizes for number in numbers):
+            await self.stat()
+            await self.list()
         async with self._exclusive(verb):
             window = AdaptiveWindow(self._window if self.pipelines else 1)
             todo = iter(numbers)
@@ -497,11 +573,16 @@ class POP3Client:
                         window.sent(len(batch))
                 if not in_flight:
                     return
-                status = await self._conn.status(verb)
                 number = in_flight.popleft()
-                if not status.ok:
-                    await self._conn.raise_for(status, f"{verb} {number}")
-                data = await self._conn.collect(verb)
+                what = f"{verb} {number}"
+                announced = self._sizes.get(number, 0)
+                with self._conn.deadline(transfer_deadline(self._conn.timeout, announced)):
+                    status = await self._conn.status(what)
+                    if not status.ok:
+                        await self._conn.raise_for(status, what)
+                    data = await self._conn.collect(
+                        what, limit=message_bound(announced), keep=keep, number=number
+                    )
                 window.answered(len(status.raw) + len(data))
                 yield number, data
 
@@ -523,7 +604,7 @@ class POP3Client:
                 for verb, kind in kinds:
                     status = await self._conn.status(verb)
                     if kind is Expect.MULTI and status.ok:
-                        await self._conn.collect(verb)
+                        await self._conn.collect(verb, limit=SMALL_ANSWER_BYTES)
         except (ConnectionLost, ProtocolError, CommandTimeout):
             await self.abort()
             return False
@@ -580,21 +661,32 @@ def _count(lines: int) -> str:
     return str(lines)
 
 
-def _scan_listing(data: bytes, what: str) -> Iterable[tuple[int, bytes]]:
+def _check_line_count(data: bytes, lines: int, what: str) -> None:
+    if data.count(b"\r\n") > lines:
+        raise AnswerTooLong(f"the server listed more messages in {what} than STAT announced")
+
+
+def _scan_listing(data: bytes, what: str, max_number: int) -> Iterable[tuple[int, bytes]]:
     """(number, rest-of-line) for each line of a LIST/UIDL listing."""
     for line in data.split(b"\r\n")[:-1]:
         parts = line.split(None, 1)
         if len(parts) != 2 or not parts[0].isdigit():
             raise ProtocolError(f"malformed {what} line")
-        yield int(parts[0]), parts[1].strip()
+        number = announced_number(parts[0])
+        if number > max_number:
+            raise ProtocolError(f"{what} names a message number STAT did not announce")
+        yield number, parts[1].strip()
 
 
 def _numbers(raw: bytes, count: int, what: str) -> builtins.list[int]:
-    """The first ``count`` numbers of a line like ``+OK 3 1200`` or ``3 1200``."""
+    """The first ``count`` numbers of a line like ``+OK 3 1200`` or ``3 1200``.
+
+    Absurd numbers (above 2^63, or 5,000 digits) are clamped, not trusted nor crashed on.
+    """
     tokens = [token for token in raw.split() if token.isdigit()][:count]
     if len(tokens) < count:
         raise ProtocolError(f"malformed {what} answer")
-    return [int(token) for token in tokens]
+    return [announced_number(token) for token in tokens]
 
 
 def _uid(raw: bytes, what: str) -> str:

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import AsyncIterator, Callable, Sequence
+import time
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, Final, NoReturn
 
 from tui_mail.pop3.errors import (
+    AnswerTooLong,
     CommandTimeout,
     ConnectionLost,
     ProtocolError,
@@ -113,6 +116,8 @@ class Connection:
         self._orphans = 0  # responses already requested that nobody will read
         self.redactions: list[str] = []  # secrets to hide from logs and error texts
         self.closed = False
+        self._deadline: float | None = None  # monotonic end of the current command's answer
+        self._deadline_seconds = 0.0
 
     @classmethod
     async def open(
@@ -256,12 +261,38 @@ class Connection:
                 )
             return event
 
-    async def _wait(self, what: str) -> None:
+    @contextmanager
+    def deadline(self, seconds: float) -> Iterator[None]:
+        """The whole answer read inside the block must arrive within ``seconds``.
+
+        The idle timeout alone lets a server that sends one byte a second keep a command (and
+        so ``tui-mail check``) alive forever; this bounds the total.
+        """
+        saved = self._deadline, self._deadline_seconds
+        self._deadline = time.monotonic() + seconds
+        self._deadline_seconds = seconds
         try:
-            async with asyncio.timeout(self.timeout):
+            yield
+        finally:
+            self._deadline, self._deadline_seconds = saved
+
+    async def _wait(self, what: str) -> None:
+        wait = self.timeout
+        if self._deadline is not None:
+            wait = min(wait, self._deadline - time.monotonic())
+        try:
+            if wait <= 0:
+                raise TimeoutError
+            async with asyncio.timeout(wait):
                 await self._protocol.wait_for_data()
         except TimeoutError:
             self.abort()
+            if self._deadline is not None and time.monotonic() >= self._deadline:
+                raise CommandTimeout(
+                    f"{what} from {self.host} did not complete within "
+                    f"{self._deadline_seconds:g} s (the server sends too slowly); "
+                    "connection dropped"
+                ) from None
             raise CommandTimeout(
                 f"no answer to {what} from {self.host} within "
                 f"{self.timeout:g} s; connection dropped"
@@ -288,8 +319,19 @@ class Connection:
         self.log("S", decode_text(event.raw))
         return event
 
-    async def chunks(self, what: str, *, log_lines: bool = False) -> AsyncIterator[bytes]:
-        """Yield the data of the multi-line response whose +OK was just read."""
+    async def chunks(
+        self,
+        what: str,
+        *,
+        limit: int,
+        number: int | None = None,
+        log_lines: bool = False,
+    ) -> AsyncIterator[bytes]:
+        """Yield the data of the multi-line response whose +OK was just read.
+
+        Past ``limit`` bytes the server is sending more than it announced: the stream is
+        dropped (no QUIT) and :class:`AnswerTooLong` raised, naming message ``number``.
+        """
         total = 0
         while True:
             event = await self.event(what)
@@ -302,14 +344,39 @@ class Connection:
                 self.abort()
                 raise ProtocolError(f"unexpected {type(event).__name__} in data of {what}")
             total += len(event.data)
+            if total > limit:
+                self.abort()
+                self.log("S", f"[more than {limit} bytes: connection dropped]")
+                raise AnswerTooLong(
+                    f"the server sent more than it announced for {what} (over {limit:,} "
+                    "bytes); connection dropped",
+                    number,
+                )
             if log_lines:
                 for line in event.data.split(b"\r\n")[:-1]:
                     self.log("S", decode_text(line))
             yield event.data
 
-    async def collect(self, what: str, *, log_lines: bool = False) -> bytes:
-        """The whole data of a (small) multi-line response."""
-        return b"".join([chunk async for chunk in self.chunks(what, log_lines=log_lines)])
+    async def collect(
+        self,
+        what: str,
+        *,
+        limit: int,
+        keep: int | None = None,
+        number: int | None = None,
+        log_lines: bool = False,
+    ) -> bytes:
+        """The data of a multi-line response, at most ``limit`` bytes (else AnswerTooLong).
+
+        With ``keep`` only the first ``keep`` bytes are kept; the rest is read and dropped.
+        """
+        kept: list[bytes] = []
+        room = limit if keep is None else keep
+        async for chunk in self.chunks(what, limit=limit, number=number, log_lines=log_lines):
+            if room > 0:
+                kept.append(chunk[:room])
+                room -= len(kept[-1])
+        return b"".join(kept)
 
     async def raise_for(self, status: Status, what: str) -> NoReturn:
         """Raise the error a -ERR stands for; a code-less -ERR followed by EOF is a disconnect."""

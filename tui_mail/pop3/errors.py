@@ -3,13 +3,43 @@
 Callers decide what to do from the *type*: a wrong password ([AUTH]) asks again, a busy
 mailbox ([IN-USE]) waits, a temporary failure ([SYS/TEMP]) retries later. Nothing here ever
 carries a password or token in its message.
+
+Messages quote the server (its -ERR text, its greeting), and a hostile server writes terminal
+escapes there (OSC 52 to the clipboard, a new window title). So every error is built with its
+text already made safe, on one line: whatever shows it (a toast, the status bar, stderr, a
+log) cannot forget to. The POP3 layer may not import the mail layer, so :func:`server_words`
+is a strict filter of its own (every character that is not printable becomes a visible
+placeholder, as the mail sanitiser writes them); the session layer passes the words through
+the mail sanitiser again before anything shows them.
 """
 
 from __future__ import annotations
 
+_CONTROL_PICTURES = {code: chr(0x2400 + code) for code in range(0x20)} | {0x7F: "\u2421"}
+
+
+def _visible(char: str) -> str:
+    if char.isprintable():
+        return char
+    code = ord(char)
+    if code in _CONTROL_PICTURES:
+        return _CONTROL_PICTURES[code]  # ESC -> ␛, as the mail sanitiser shows it
+    if 0xD800 <= code <= 0xDFFF:
+        return "\ufffd"
+    return f"<U+{code:04X}>"  # C1, bidi, zero-width, line separators...
+
+
+def server_words(text: str) -> str:
+    """Text from a server, made safe to show: every control visible, one line, 2,000 at most."""
+    shown = "".join(_visible(char) for char in text[:2000])
+    return shown if len(text) <= 2000 else shown + "\u2026"
+
 
 class POP3Error(Exception):
-    """Base of every error the POP3 layer raises."""
+    """Base of every error the POP3 layer raises; ``str()`` is always sanitised."""
+
+    def __init__(self, message: str = "", *args: object) -> None:
+        super().__init__(server_words(message), *args)
 
 
 class ProtocolError(POP3Error):
@@ -24,7 +54,18 @@ class ConnectionLost(POP3Error):
 
     def __init__(self, message: str = "connection closed by server", server_text: str = "") -> None:
         super().__init__(message)
-        self.server_text = server_text
+        self.server_text = server_words(server_text)
+
+
+class AnswerTooLong(ProtocolError):
+    """The server sent more than it announced (or than such an answer may hold); dropped.
+
+    ``number`` is the message whose answer overflowed, when the command named one.
+    """
+
+    def __init__(self, message: str, number: int | None = None) -> None:
+        super().__init__(message)
+        self.number = number
 
 
 class CommandTimeout(POP3Error):
@@ -54,9 +95,9 @@ class ServerError(POP3Error):
 
     def __init__(self, text: str, code: str | None = None) -> None:
         super().__init__(text)
-        self.text = text
+        self.text = server_words(text)
         if code is not None:
-            self.code = code
+            self.code = server_words(code)
 
 
 class AuthFailed(ServerError):

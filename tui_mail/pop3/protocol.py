@@ -65,7 +65,9 @@ class Challenge:
 
 @dataclass(frozen=True, slots=True)
 class DataChunk:
-    """Unstuffed bytes of a multi-line response, always a whole number of CRLF-ended lines."""
+    """Unstuffed bytes of a multi-line response: whole CRLF-ended lines, except that a line
+    longer than the parser's ``max_line`` arrives in pieces (data lines have no POP3 limit).
+    """
 
     data: bytes
 
@@ -175,6 +177,7 @@ class ResponseParser:
         self._scanned = 0  # bytes of _buf already searched for CRLF without success
         self._expected: deque[Expect] = deque()
         self._in_data = False  # inside the data part of the head MULTI response
+        self._mid_line = False  # the last DataChunk ended inside an over-long line
         self._last_data_line = b""
         self._eof = False
 
@@ -250,6 +253,7 @@ class ResponseParser:
         status = parse_status(line)
         if kind is Expect.MULTI and status.ok:
             self._in_data = True
+            self._mid_line = False
             self._last_data_line = b""
         else:
             self._expected.popleft()
@@ -274,31 +278,50 @@ class ResponseParser:
         return line
 
     def _next_data(self) -> Event | NeedData:
-        """Hand out all complete data lines at once, unstuffed, or DataEnd at the dot line."""
+        """Hand out all complete data lines at once, unstuffed, or DataEnd at the dot line.
+
+        A line longer than ``max_line`` is handed out in pieces as it arrives, so memory stays
+        bounded and a 2 MB header line is data, not a framing error; how much of a response
+        to accept is the caller's decision (bounded by what the server announced).
+        """
         buf = self._buf
-        if buf[:3] == b".\r\n":
+        at_line_start = not self._mid_line
+        if at_line_start and buf[:3] == b".\r\n":
             del buf[:3]
             return self._end_data()
         last = buf.rfind(_CRLF)
         if last < 0:
             if len(buf) > self._max_line:
-                raise ProtocolError(f"data line longer than {self._max_line} bytes")
+                return self._piece_of_long_line()
             return self._closed() if self._eof else NEED_DATA
         region_end = last + 2
-        if len(buf) - region_end > self._max_line:
-            raise ProtocolError(f"data line longer than {self._max_line} bytes")
+        # The terminator may also sit right at the start, ending a line handed out in pieces.
         terminator = buf.find(_TERMINATOR, 0, region_end)
         if terminator >= 0:
             region_end = terminator + 2  # keep the CRLF ending the last data line
         chunk = bytes(buf[:region_end])
         del buf[:region_end]
         self._scanned = 0
+        self._mid_line = False
         previous = chunk.rfind(_CRLF, 0, len(chunk) - 2)
         self._last_data_line = chunk[previous + 2 : -2] if previous >= 0 else chunk[:-2]
         # Byte-stuffing: every line starting with "." had one "." prepended by the server.
-        if chunk[:1] == b".":
+        if at_line_start and chunk[:1] == b".":
             chunk = chunk[1:]
         return DataChunk(data=chunk.replace(b"\r\n.", b"\r\n"))
+
+    def _piece_of_long_line(self) -> DataChunk:
+        """All buffered bytes of an over-long line but a final CR (it may start the CRLF)."""
+        buf = self._buf
+        end = len(buf) - 1 if buf.endswith(b"\r") else len(buf)
+        piece = bytes(buf[:end])
+        del buf[:end]
+        self._scanned = 0
+        if not self._mid_line and piece[:1] == b".":
+            piece = piece[1:]
+        self._mid_line = True
+        self._last_data_line = b""
+        return DataChunk(data=piece)
 
     def _end_data(self) -> DataEnd:
         self._in_data = False

@@ -9,18 +9,28 @@ import asyncio
 import socket
 import ssl
 
+from tui_mail.mail.sanitize import sanitize_text
 from tui_mail.pop3.errors import (
     AuthFailed,
     MailboxInUse,
     POP3Error,
     ServerError,
     TemporaryFailure,
+    server_words,
 )
 from tui_mail.store.schema import StoreError
 
 
 def describe_error(exc: BaseException) -> str:
-    """Words for the user; the exception text is included only where it is the server's."""
+    """Words for the user; the exception text is included only where it is the server's.
+
+    The result has been through the mail sanitiser (one line): a server's -ERR text cannot
+    reach a toast, the status bar or stderr with its terminal escapes.
+    """
+    return sanitize_text(_words(exc), single_line=True)
+
+
+def _words(exc: BaseException) -> str:
     if isinstance(exc, AuthFailed):
         return f"login refused: {exc.text}"
     if isinstance(exc, MailboxInUse):
@@ -42,5 +52,12 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, StoreError):  # written for users: "disk full: cannot write to DIR"
         return str(exc)
     if isinstance(exc, OSError):
-        return exc.strerror or str(exc)
-    return f"unexpected error ({type(exc).__name__}: {exc}); run with --log FILE and report it"
+        return server_words(exc.strerror or str(exc))
+    if isinstance(exc, RecursionError):
+        return "unexpected error: something was nested too deeply (RecursionError)"
+    # Anything else is our bug; its text may quote what a server or a message said.
+    detail = server_words(str(exc))[:200]
+    return (
+        f"unexpected error ({type(exc).__name__}{': ' + detail if detail else ''}); "
+        "run with --log FILE and report it"
+    )

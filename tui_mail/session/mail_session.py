@@ -27,6 +27,10 @@ events it reports. Safety rules live here:
 * The session never prompts: the terminal belongs to the UI. A password the server refused
   ([AUTH]) is forgotten and the session reports :class:`PasswordWanted`; the UI asks in its
   own masked dialog and answers with :meth:`provide_password` (None: stay offline).
+* Every request gets its answer (BodyFailed, DeletionsApplied) even when something
+  unexpected failed while serving it, so the UI never waits for one that cannot come.
+* A server that sends more than it announced for one message is cut off; that message is
+  marked (the list shows ``!``, the preview says why) and the next session goes on past it.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ from tui_mail.mail.headers import full_header_lines
 from tui_mail.pop3 import POP3Client
 from tui_mail.pop3.connection import ProtocolLog
 from tui_mail.pop3.errors import (
+    AnswerTooLong,
     AuthFailed,
     CommandTimeout,
     ConnectionLost,
@@ -193,6 +198,7 @@ class MailSession:
         self._last_activity = 0.0
         self._last_failure = ""  # why the last connect failed, for "offline (...)"
         self._wanted: deque[str] = deque()  # bodies the user asked for, oldest first
+        self._serving: list[str] = []  # taken from _wanted, answer not yet given
         self._download: _Download | None = None  # the RETR under way
         self._dropped_by_user = False  # a cancel dropped the connection: reconnect at once
         self._in_sync = False  # bodies served from inside a sync must not reconnect
@@ -255,7 +261,10 @@ class MailSession:
         self._report = report
         self._secrets.notify_with(lambda text: report(Notice(text)))
         self._running = True
-        report(ListReplaced(self.store.summaries()))
+        try:
+            report(ListReplaced(self.store.summaries()))
+        except Exception as exc:  # a damaged cache: say so, and still connect
+            report(Notice(f"The local cache could not be read: {describe_error(exc)}", "error"))
         for text in self._startup_notices:
             report(Notice(text, "warning"))
         self._retry_at = self._last_request = time.monotonic()
@@ -283,6 +292,14 @@ class MailSession:
     async def _tick(self) -> None:
         """Wait for a command or a timer, then do the one thing that is due."""
         command = await self._next_command()
+        try:
+            await self._do(command)
+        except _Stop:
+            raise
+        except Exception as exc:  # never let one failure end the session
+            await self._internal_error(exc, command)
+
+    async def _do(self, command: _Command | None) -> None:
         if command is not None:
             self._last_request = time.monotonic()
             await self._serve(command)
@@ -298,6 +315,22 @@ class MailSession:
             await self._refresh()
         elif now - self._last_activity >= self._keepalive:
             await self._guarded(self._noop)
+
+    async def _internal_error(self, exc: Exception, command: _Command | None) -> None:
+        """Something that is not the network failed: answer the request, then recover."""
+        reason = describe_error(exc)
+        if command is not None and command.name == "body":
+            # every body still wanted gets its answer: the one being served and the queue
+            failed = dict.fromkeys([command.uid, *self._serving, *self._wanted])
+            self._serving.clear()
+            self._wanted.clear()
+            for uid in failed:
+                self._report(BodyFailed(uid, reason))
+        elif command is not None and command.name == "apply":
+            self._report(DeletionsApplied(error=reason))
+            if command.then_quit:
+                raise _Stop from None
+        await self._recover(exc)
 
     async def _next_command(self) -> _Command | None:
         timeout = self._seconds_to_next_timer()
@@ -572,7 +605,10 @@ class MailSession:
         while self._wanted:
             if self._in_sync and self._client is None:
                 return  # the sync's connection is gone: the sync ends, the reconnect serves
-            await self._serve_body(self._wanted.popleft())
+            uid = self._wanted.popleft()
+            self._serving.append(uid)  # if serving fails unexpectedly it is answered anyway
+            await self._serve_body(uid)
+            self._serving.remove(uid)
 
     async def _online(self) -> bool:
         """Connect now if there is no session: the user is waiting, not the backoff timer."""
@@ -602,6 +638,7 @@ class MailSession:
             if number is None:
                 self._report(BodyFailed(uid, "no longer on the server"))
                 return
+            size = self._identity_size(uid)
             try:
                 await self._cancellable_retrieve(uid, number)
             except _DownloadCancelled:
@@ -625,6 +662,10 @@ class MailSession:
                     ConnectionState.RETRYING, describe_error(exc), minimum=LOCAL_FAILURE_RETRY
                 )
                 self._report(BodyFailed(uid, describe_error(exc)))
+                return
+            except AnswerTooLong:  # a lying or endless server: this message is marked
+                await self._disconnect()
+                self._message_too_long(uid, size)
                 return
             except ServerError as exc:  # -ERR for this message; the session is still good
                 self._touch()
@@ -661,6 +702,22 @@ class MailSession:
                 self._report(Progress("message bytes", 1, 1))  # clear the progress display
             raise _DownloadCancelled
         task.result()
+
+    def _message_too_long(self, uid: str, size: int) -> None:
+        """The server sent more than it LISTed for ``uid``: mark the message, say so."""
+        problem = (
+            f"the server sent more than it announced ({size:,} bytes in LIST); "
+            "the download was stopped and the connection dropped"
+        )
+        self._schedule_retry(ConnectionState.RETRYING, problem)
+        row = self.store.record_problem(uid, problem)
+        if row is not None:
+            self._report(SummariesUpdated([row]))
+        self._report(BodyFailed(uid, problem))
+
+    def _identity_size(self, uid: str) -> int:
+        entry = self._identity.listing.get(uid) if self._identity is not None else None
+        return 0 if entry is None else entry[1]
 
     async def _retrieve(self, uid: str, number: int) -> None:
         assert self._client is not None and self._identity is not None
@@ -802,10 +859,7 @@ class MailSession:
         """Once, when it happens: the server reused IDs, or marks could not be kept."""
         dropped = ""
         if result.unmarked:
-            dropped = (
-                f" {result.unmarked} deletion mark{'' if result.unmarked == 1 else 's'} "
-                "on the old mail dropped."
-            )
+            dropped = f" {plural(result.unmarked, 'deletion mark')} on the old mail dropped."
         if result.reused:
             self._report(
                 Notice(

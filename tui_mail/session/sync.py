@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from tui_mail.pop3 import POP3Client
+from tui_mail.pop3.errors import AnswerTooLong
 from tui_mail.session.identity import MailboxIdentity, iter_header_blocks, read_identity
 from tui_mail.store import MassChange, MessageSummary, Store
 
 HEADER_BATCH = 100
+OVERSIZED_HEADERS = "the server sent more than it announced for the headers; they were cut off"
 
 
 class UrgentWork(Protocol):
@@ -131,31 +133,42 @@ async def _fetch_new_headers(
     pending: list[tuple[str, bytes]] = []
     done = 0
     used_retr = False
-    while remaining:
-        taken = 0  # of ``remaining``, in this round
-        blocks = iter_header_blocks(
-            client, remaining, pause=urgent.pending if urgent is not None else None
-        )
-        async with contextlib.aclosing(blocks):
-            async for number, block, whole in blocks:
-                uid = uid_of[number]
-                if whole is not None:  # RETR fallback: keep the body we got anyway
-                    store.bodies.store(uid, whole)
-                    used_retr = True
-                pending.append((uid, block))
-                done += 1
-                taken += 1
-                if len(pending) >= batch_size:
+    try:
+        while remaining:
+            taken = 0  # of ``remaining``, in this round
+            blocks = iter_header_blocks(
+                client, remaining, pause=urgent.pending if urgent is not None else None
+            )
+            async with contextlib.aclosing(blocks):
+                async for number, block, whole in blocks:
+                    uid = uid_of[number]
+                    if whole is not None:  # RETR fallback: keep the body we got anyway
+                        store.bodies.store(uid, whole)
+                        used_retr = True
+                    pending.append((uid, block))
+                    done += 1
+                    taken += 1
+                    if len(pending) >= batch_size:
+                        _commit(store, pending, on_rows)
+                        pending = []
+                    if on_progress is not None:
+                        on_progress(done, len(need))
+            remaining = remaining[taken:]
+            if remaining and urgent is not None and urgent.pending():
+                if pending:  # what the user opened may be among them: show them first
                     _commit(store, pending, on_rows)
                     pending = []
-                if on_progress is not None:
-                    on_progress(done, len(need))
-        remaining = remaining[taken:]
-        if remaining and urgent is not None and urgent.pending():
-            if pending:  # what the user opened may be among them: show them first
-                _commit(store, pending, on_rows)
-                pending = []
-            await urgent.serve(identity)
+                await urgent.serve(identity)
+    except AnswerTooLong as error:
+        # The connection is gone; keep what arrived and mark the one message that flooded,
+        # so the next session (which the caller opens) goes on past it.
+        _commit(store, pending, on_rows)
+        flooded = uid_of.get(error.number) if error.number is not None else None
+        if flooded is not None:
+            row = store.record_problem(flooded, OVERSIZED_HEADERS)
+            if row is not None and on_rows is not None:
+                on_rows([row])
+        raise
     if pending:
         _commit(store, pending, on_rows)
     return done, used_retr

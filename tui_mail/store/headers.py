@@ -10,6 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
+#: A header block is kept (and decoded) up to this size; real ones are a few KiB. Past it the
+#: rest is dropped and the row says so: a 12 MB folded header must not grow the cache.
+MAX_HEADER_BLOCK = 256 << 10
+
 
 @dataclass(frozen=True, slots=True)
 class HeaderFields:
@@ -19,15 +23,31 @@ class HeaderFields:
     tz_offset: int | None  # seconds east of UTC, as written in the Date header
     sender: str
     subject: str
+    problem: str = ""  # what could not be read, in words ("" when nothing)
+
+
+def bounded_header_block(raw: bytes) -> tuple[bytes, str]:
+    """The part of ``raw`` we keep (cut at a line end), and a note when something was cut."""
+    if len(raw) <= MAX_HEADER_BLOCK:
+        return raw, ""
+    cut = raw.rfind(b"\n", 0, MAX_HEADER_BLOCK) + 1 or MAX_HEADER_BLOCK
+    return raw[:cut], f"header block longer than {MAX_HEADER_BLOCK >> 10} KiB; the rest is dropped"
 
 
 def header_fields(raw: bytes) -> HeaderFields:
-    """Decode (and sanitise) a raw header block into the stored list fields."""
-    from tui_mail.mail.headers import summarize_headers  # late: keeps `store` import light
+    """Decode (and sanitise) a raw header block into the stored list fields; never raises.
 
-    summary = summarize_headers(raw)
+    This is the list's per-message boundary: whatever the block holds, the result is a row
+    (degraded, with ``problem`` saying why, when decoding failed).
+    """
+    # Late import: keeps `store` import light.
+    from tui_mail.mail.degraded import summarize_headers_safely
+
+    kept, note = bounded_header_block(raw)
+    summary, problem = summarize_headers_safely(kept)
     epoch, offset = split_date(summary.date)
-    return HeaderFields(epoch, offset, summary.sender, summary.subject)
+    problem = "; ".join(text for text in (note, problem) if text)
+    return HeaderFields(epoch, offset, summary.sender, summary.subject, problem)
 
 
 def split_date(date: datetime | None) -> tuple[int | None, int | None]:

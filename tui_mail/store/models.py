@@ -23,6 +23,7 @@ class MessageSummary:
     marked_delete: bool = False
     server_order: int = 0  # position in the server's last UIDL listing (1 = oldest)
     headers_loaded: bool = True  # False while only UIDL/LIST is known (TOP still pending)
+    problem: str = ""  # what could not be read in this message ("" when nothing), in words
 
     def with_(self, **changes: object) -> MessageSummary:
         """Return a copy with some fields changed (frozen dataclasses cannot be edited)."""

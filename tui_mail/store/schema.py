@@ -140,6 +140,8 @@ MIGRATIONS: Sequence[Sequence[str]] = (
         "UPDATE pending_deletions SET size = (SELECT l.size FROM ledger l WHERE l.uid = "
         "pending_deletions.uid)",
     ),
+    # 4: what could not be read in a message ("" when nothing): the list marks such rows.
+    ("ALTER TABLE headers ADD COLUMN problem TEXT NOT NULL DEFAULT ''",),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

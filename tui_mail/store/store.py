@@ -23,7 +23,13 @@ from typing import TYPE_CHECKING, Any, Literal
 from tui_mail.accounts.paths import data_root, ensure_private_dir
 from tui_mail.store.bodies import DEFAULT_BODY_CACHE_BYTES, BodyCache
 from tui_mail.store.database import Database
-from tui_mail.store.headers import DateRebuilder, HeaderFields, header_fields, header_fingerprint
+from tui_mail.store.headers import (
+    DateRebuilder,
+    HeaderFields,
+    bounded_header_block,
+    header_fields,
+    header_fingerprint,
+)
 from tui_mail.store.models import Mark, MessageSummary
 from tui_mail.store.reconcile import (
     GONE_RETENTION,
@@ -49,7 +55,7 @@ DB_NAME = "store.sqlite3"
 
 _SUMMARY_COLUMNS = """
     l.uid, l.size, h.date_epoch, h.tz_offset, h.sender, h.subject, l.read,
-    p.uid IS NOT NULL, l.server_order, h.uid IS NOT NULL
+    p.uid IS NOT NULL, l.server_order, h.uid IS NOT NULL, h.problem
     FROM ledger l
     LEFT JOIN headers h ON h.uid = l.uid
     LEFT JOIN pending_deletions p ON p.uid = l.uid
@@ -439,7 +445,7 @@ class Store:
         whole batch back); UIDs that have meanwhile gone from the server are skipped.
         Returns the updated rows, for the list to show.
         """
-        decoded = [(uid, raw, header_fields(raw)) for uid, raw in batch]
+        decoded = [(uid, bounded_header_block(raw)[0], header_fields(raw)) for uid, raw in batch]
         if not decoded:
             return []
         now = self._clock()
@@ -453,11 +459,12 @@ class Store:
             rows = [(uid, raw, fields) for uid, raw, fields in decoded if status[uid]]
             body_files = self._bind_fingerprints(db, [(uid, raw) for uid, raw, _ in rows])
             db.executemany(
-                "INSERT INTO headers (uid, date_epoch, tz_offset, sender, subject, fetched_at) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (uid) DO UPDATE SET "
+                "INSERT INTO headers "
+                "(uid, date_epoch, tz_offset, sender, subject, problem, fetched_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (uid) DO UPDATE SET "
                 "date_epoch = excluded.date_epoch, tz_offset = excluded.tz_offset, "
                 "sender = excluded.sender, subject = excluded.subject, "
-                "fetched_at = excluded.fetched_at",
+                "problem = excluded.problem, fetched_at = excluded.fetched_at",
                 ((uid, *_field_values(fields), now) for uid, _, fields in rows),
             )
             db.executemany(
@@ -506,6 +513,25 @@ class Store:
                 ).fetchall()
             )
         return names
+
+    def record_problem(self, uid: str, problem: str) -> MessageSummary | None:
+        """Note what went wrong with one message (its row shows a mark); returns the row.
+
+        A message whose headers never arrived gets an empty header row, so the next sync does
+        not ask for them again (a server that floods one TOP answer would stall every sync).
+        """
+        now = self._clock()
+        with self._db.write() as db:
+            if not self._presence(db, [uid]).get(uid):
+                return None
+            db.execute(
+                "INSERT INTO headers (uid, date_epoch, tz_offset, sender, subject, problem, "
+                "fetched_at) VALUES (?, NULL, NULL, '', '', ?, ?) "
+                "ON CONFLICT (uid) DO UPDATE SET problem = excluded.problem",
+                (uid, problem, now),
+            )
+            found = self._summaries_of(db, [uid])
+        return found[0] if found else None
 
     def raw_headers(self, uid: str) -> bytes | None:
         """The header block exactly as the server sent it (for "show all headers")."""
@@ -628,8 +654,8 @@ class Store:
         self.bodies.remove_files(names)
 
 
-def _field_values(fields: HeaderFields) -> tuple[int | None, int | None, str, str]:
-    return fields.date_epoch, fields.tz_offset, fields.sender, fields.subject
+def _field_values(fields: HeaderFields) -> tuple[int | None, int | None, str, str, str]:
+    return fields.date_epoch, fields.tz_offset, fields.sender, fields.subject, fields.problem
 
 
 def _build_summaries(rows: Iterable[tuple[Any, ...]]) -> list[MessageSummary]:
@@ -641,7 +667,7 @@ def _build_summaries(rows: Iterable[tuple[Any, ...]]) -> list[MessageSummary]:
     to_date = DateRebuilder()
     summaries: list[MessageSummary] = []
     append = summaries.append
-    for uid, size, epoch, offset, sender, subject, read, marked, order, loaded in rows:
+    for uid, size, epoch, offset, sender, subject, read, marked, order, loaded, problem in rows:
         append(
             MessageSummary(
                 uid,
@@ -653,6 +679,7 @@ def _build_summaries(rows: Iterable[tuple[Any, ...]]) -> list[MessageSummary]:
                 bool(marked),
                 order,
                 bool(loaded),
+                problem or "",
             )
         )
     return summaries

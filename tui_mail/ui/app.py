@@ -60,14 +60,15 @@ SESSION_STOP_TIMEOUT = 5.0  # seconds to let the session close its connection on
 
 def deletion_outcome(event: DeletionsApplied) -> str:
     """What happened at the server, in words (UIDs are counted, never shown)."""
+    error = one_line(event.error or "")  # the error quotes the server: one line, no controls
     if event.unknown:
         return (
-            f"The server did not answer QUIT ({event.error}): {plural(len(event.unknown), 'message')} "
+            f"The server did not answer QUIT ({error}): {plural(len(event.unknown), 'message')} "
             "may or may not have been deleted. The marks are kept; the next check says which "
             "went."
         )
     if event.error is not None:
-        return f"Nothing was deleted ({event.error}); the marks are kept for next time."
+        return f"Nothing was deleted ({error}); the marks are kept for next time."
     text = f"Deleted {plural(len(event.deleted), 'message')} from the server."
     if event.skipped:
         why = f" ({event.skipped_why})" if event.skipped_why else ""
@@ -570,5 +571,5 @@ def run_app(
     )
     app.run(mouse=mouse)
     if app.outcome:
-        print(app.outcome, file=sys.stderr)
+        print(one_line(app.outcome), file=sys.stderr)
     return app.return_code or 0

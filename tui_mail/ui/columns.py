@@ -16,6 +16,7 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 
 UNREAD_MARK = "●"
 DELETE_MARK = "D"
+PROBLEM_MARK = "!"  # part of the message could not be read (the preview says what)
 DATE_WIDTH = 10  # "YYYY-MM-DD"
 SIZE_WIDTH = 5  # "1023K"
 
@@ -75,7 +76,10 @@ def format_date(when: datetime | None, now: datetime) -> str:
     """
     if when is None:
         return ""
-    local = when.astimezone(now.tzinfo) if when.tzinfo is not None else when
+    try:
+        local = when.astimezone(now.tzinfo) if when.tzinfo is not None else when
+    except (OverflowError, ValueError, OSError):
+        local = when  # 9999-12-31 east of UTC, year 1 west of it: shown in its own zone
     if local.date() == now.date():
         return f"{local.hour:02d}:{local.minute:02d}"
     if local.year == now.year:

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from tui_mail.mail import render_attachment, render_message, save_attachment
+from tui_mail.mail import render_attachment, save_attachment
+from tui_mail.mail.degraded import render_message_safely
 
 
 class AttachmentView(Protocol):
@@ -61,8 +62,8 @@ class MailRenderer:
         self.prefer_html = prefer_html
 
     def render(self, message: Path) -> RenderedView:
-        with message.open("rb") as stream:
-            return render_message(stream, prefer_html=self.prefer_html)
+        with message.open("rb") as stream:  # a message that defeats the decoder degrades
+            return render_message_safely(stream, prefer_html=self.prefer_html)
 
     def save_attachment(self, message: Path, index: int, target: Path, *, overwrite: bool) -> Path:
         """Write attachment ``index`` (as listed) to ``target`` as a 0600 file.

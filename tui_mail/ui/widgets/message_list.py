@@ -24,6 +24,7 @@ from tui_mail.store.models import MessageSummary
 from tui_mail.ui.bindings import LIST_BINDINGS
 from tui_mail.ui.columns import (
     DELETE_MARK,
+    PROBLEM_MARK,
     UNREAD_MARK,
     Columns,
     align_right,
@@ -250,7 +251,10 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
         meta_style = self.get_component_rich_style("message-list--meta", partial=True)
         if row.marked_delete:
             meta_style = Style()
-        cells = _row_cells(row, columns, self._clock())
+        try:
+            cells = _row_cells(row, columns, self._clock())
+        except Exception as error:  # one row that cannot be drawn stays one odd row
+            cells = _broken_row_cells(row, columns, error)
         styles = (mark_style, row_style, meta_style, Style(), Style(), meta_style)
         segments: list[Segment] = []
         for number, (text, extra) in enumerate(zip(cells, styles, strict=True)):
@@ -277,9 +281,28 @@ def _row_cells(row: MessageSummary, columns: Columns, now: datetime) -> tuple[st
     subject = one_line(row.subject) if row.headers_loaded else "…"
     return (
         fit_cells(UNREAD_MARK if row.unread else "", columns.unread),
-        fit_cells(DELETE_MARK if row.marked_delete else "", columns.delete),
+        fit_cells(_mark(row), columns.delete),
         fit_cells(format_date(row.date, now), columns.date),
         fit_cells(sender, columns.sender),
         fit_cells(subject, columns.subject),
         align_right(format_size(row.size, compact=True), columns.size),
+    )
+
+
+def _mark(row: MessageSummary) -> str:
+    """``D`` marked for deletion, else ``!`` when part of the message could not be read."""
+    if row.marked_delete:
+        return DELETE_MARK
+    return PROBLEM_MARK if row.problem else ""
+
+
+def _broken_row_cells(row: MessageSummary, columns: Columns, error: Exception) -> tuple[str, ...]:
+    """A row whose fields defeat the formatting: a mark and the reason, in our words only."""
+    return (
+        fit_cells(UNREAD_MARK if row.unread else "", columns.unread),
+        fit_cells(PROBLEM_MARK, columns.delete),
+        fit_cells("", columns.date),
+        fit_cells("", columns.sender),
+        fit_cells(f"(this row cannot be shown: {type(error).__name__})", columns.subject),
+        fit_cells("", columns.size),
     )
