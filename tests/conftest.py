@@ -11,11 +11,13 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.certs import CertFiles, make_certificates
 from tests.dovecot import Dovecot, DovecotAccount, DovecotError, DovecotUnavailable
+from tests.other_servers import Mailutils, Popa3d, ServerUnavailable
 from tests.postfix import Postfix, PostfixError, PostfixUnavailable
 
 
@@ -75,3 +77,32 @@ def postfix(certs: CertFiles) -> Iterator[Postfix]:
     finally:
         server.stop()
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def _other_server(kind: type[Mailutils] | type[Popa3d], prefix: str) -> Iterator[Any]:
+    directory = Path(tempfile.mkdtemp(prefix=prefix))
+    directory.chmod(0o755)  # the servers drop privileges and must reach their files
+    try:
+        server = kind(directory).start()
+    except ServerUnavailable as missing:
+        shutil.rmtree(directory, ignore_errors=True)
+        if _in_ci():
+            pytest.fail(f"CI must run the {kind.__name__} tests: {missing}")
+        pytest.skip(str(missing))
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def mailutils() -> Iterator[Mailutils]:
+    """GNU Mailutils pop3d (default login behaviour) behind the inetd launcher."""
+    yield from _other_server(Mailutils, "tui-mail-mailutils-")
+
+
+@pytest.fixture(scope="session")
+def popa3d() -> Iterator[Popa3d]:
+    """popa3d (no CAPA, no TLS) behind the inetd launcher."""
+    yield from _other_server(Popa3d, "tui-mail-popa3d-")

@@ -18,6 +18,7 @@ import pytest
 from textual.pilot import Pilot
 
 from tests.dovecot import Dovecot
+from tests.other_servers import Mailutils, Popa3d
 from tests.pop3server import DropFault, Faults, POP3TestServer
 from tests.tcp_relay import LoopbackRelay
 from tests.waiting import until
@@ -88,8 +89,19 @@ class CuttingProxy(LoopbackRelay):
         return True
 
 
-@pytest.fixture(params=["testserver", pytest.param("dovecot", marks=pytest.mark.dovecot)])
+@pytest.fixture(
+    params=[
+        "testserver",
+        pytest.param("dovecot", marks=pytest.mark.dovecot),
+        pytest.param("mailutils", marks=pytest.mark.mailutils),
+        pytest.param("popa3d", marks=pytest.mark.popa3d),
+    ]
+)
 async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
+    if request.param in ("mailutils", "popa3d"):
+        async for found in _plain_backend(request):
+            yield found
+        return
     if request.param == "testserver":
         async with POP3TestServer(MESSAGES) as server:
             account = Account(
@@ -154,6 +166,52 @@ async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
         for proxy in proxies:
             await proxy.stop()
         assert all(proxy.cuts for proxy in proxies), "a proxy never saw its verb"
+
+
+async def _plain_backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
+    """GNU Mailutils or popa3d: plaintext on loopback, one account emptied for each test."""
+    server: Mailutils | Popa3d = request.getfixturevalue(request.param)
+    server.reset_mailbox()
+    server.deliver(MESSAGES)
+    account = Account(
+        name="flow",
+        host=server.host,
+        port=server.port,
+        tls="none",
+        user=server.user,
+        allow_plaintext=True,
+    )
+    proxies: list[CuttingProxy] = []
+
+    async def uids() -> list[str]:
+        client = await POP3Client.connect(
+            server.host, server.port, tls="none", allow_plaintext=True, timeout=10
+        )
+        try:
+            await client.login(server.user, server.password)
+            by_number = await client.uidl()
+        finally:
+            await client.abort()
+        return [by_number[number] for number in sorted(by_number)]
+
+    async def dropping(verb: str) -> Account:
+        proxy = CuttingProxy(server.port, verb)
+        proxies.append(proxy)
+        port = await proxy.start()
+        return Account(
+            name="flow",
+            host="127.0.0.1",
+            port=port,
+            tls="none",
+            user=server.user,
+            allow_plaintext=True,
+        )
+
+    try:
+        yield Backend(request.param, account, server.password, uids, dropping)
+    finally:
+        for proxy in proxies:
+            await proxy.stop()
 
 
 # -- the app -------------------------------------------------------------------------------------

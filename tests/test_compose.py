@@ -332,3 +332,11 @@ def test_config_smtp_defaults(tmp_path: Path) -> None:
         parse_config(
             '[accounts.w]\nhost = "h"\nuser = "u"\n[accounts.w.smtp]\nhost = "s"\n', tmp_path / "c"
         )
+
+
+def test_maildir_lists_messages_oldest_first_across_microsecond_widths(tmp_path: Path) -> None:
+    box = Maildir(tmp_path / "Mail").ensure()
+    names = ["1700000000.M99999P7Q1.host", "1700000000.M100000P7Q2.host", "1700000001.M5P7Q3.host"]
+    for name in reversed(names):
+        (box.root / "new" / name).write_bytes(b"x")
+    assert [m.key for m in box.messages()] == names

@@ -260,3 +260,31 @@ async def test_dovecot_plain_uids_after_an_index_loss_delete_nothing_unmarked(
         f.read_bytes().split(b"Subject: ")[1].split(b"\n")[0] for f in user.message_files()
     )
     assert left == [b"Message 2", b"Message 3", b"Message 4"]
+
+
+async def test_a_message_the_server_rewrote_is_still_the_same_message(tmp_path: Path) -> None:
+    """GNU Mailutils adds X-UIDL and Status headers after a session: the size grows, the
+    identifying headers stay. Not reuse: the read flag and the mark stay, and y deletes it."""
+    original = mail(1)
+    rewritten = b"X-UIDL: 5\r\nStatus: RO\r\n" + original
+    async with POP3TestServer() as server:
+        server.add_message(original, uid="5")
+        server.add_message(mail(2), uid="6")
+        with open_store(server, tmp_path) as store:
+            session = session_for(server, store)
+            async with running(session) as events:
+                await until(synced(events, 2), "the first sync")
+                session.set_read("5", True)
+                session.set_marked("5", True)
+                server.mailbox.replace_all([("5", rewritten), ("6", mail(2))])
+                session.request_refresh()
+                await until(lambda: len(server.sessions) == 2, "a new session")
+                await until(synced(events, 2), "the sync")
+                row = store.summary("5")
+                assert row is not None and not row.unread and row.marked_delete
+                assert row.size == len(rewritten.replace(b"\n", b"\r\n").replace(b"\r\r", b"\r"))
+                session.apply_deletions(then_quit=True)
+                await until(lambda: events.of(DeletionsApplied), "the outcome")
+            assert not any("reused" in n.text for n in events.of(Notice))
+            assert events.of(DeletionsApplied)[0].deleted == ["5"]
+            assert server.deleted_uids == ["5"]

@@ -482,8 +482,9 @@ async def test_untrusted_certificate_is_shown_and_trusted_only_on_request(
             assert screen.report is None and not shown(screen, "#login")
             assert not path.parent.exists() or not list(path.parent.glob("*.pem"))
             assert field(screen, "cafile").value == ""  # nothing trusted by itself
-            button = screen.query_one("#trust-cert", Button)
-            button.focus()  # as from the keyboard (Tab), then Enter
+            # The keyboard path (as over SSH): a click can miss while layout settles under load.
+            screen.query_one("#trust-cert", Button).focus()
+            await pilot.pause()
             await pilot.press("enter")
             await until(lambda: screen.report is not None, pilot=pilot)
             saved = path.parent / f"127.0.0.1-{server.port}.pem"

@@ -111,6 +111,9 @@ def test_setup_certificate_view(snap_compare: Any, tmp_path: Path) -> None:
         screen.query_one("#cafile", Input).focus()
         await pilot.press("enter")
         await until(lambda: bool(screen.query("#trust-cert")), pilot=pilot)
+        # Scrolling the new view into sight animates: let it finish, whatever the load.
+        await pilot.wait_for_scheduled_animations()
         await pilot.pause(0.2)
+        await pilot.wait_for_scheduled_animations()
 
     assert snap_compare(SetupApp(screen), terminal_size=SIZE, run_before=refused)

@@ -35,10 +35,14 @@ from tui_mail.pop3.errors import (
     CommandTimeout,
     ConnectionLost,
     InvalidArgument,
+    LoginDelayed,
+    LoginRefused,
+    MailboxInUse,
     NotSupported,
     PlaintextNotAllowed,
     ProtocolError,
     ServerError,
+    TemporaryFailure,
     server_error,
     server_words,
 )
@@ -180,6 +184,9 @@ class POP3Client:
                     f"server refused STLS ({status.text}); not continuing without TLS"
                 )
             await self._conn.start_tls(starttls_context)
+            # Nothing from the cleartext greeting decides anything now: an attacker could
+            # have written it (e.g. an APOP timestamp chosen to replay a digest).
+            self.apop_timestamp = None
             self._record_tls()
             self.capabilities = Capabilities()
             await self._capa()
@@ -253,28 +260,78 @@ class POP3Client:
             )
         if any(ch in _UNSAFE_IN_CREDENTIALS for ch in user + secret):
             raise InvalidArgument("user name or secret contains CR, LF or NUL")
-        if chosen == "auto":
+        offered = self.offered_methods()
+        automatic = chosen == "auto"
+        if automatic:
             caps = self.capabilities
             picked = choose_auto(
                 caps.sasl,
                 apop_timestamp=self.apop_timestamp,
-                user_offered=caps.user or not caps.sasl,
+                user_offered="user" in offered,
+                encrypted=self.encrypted,
             )
             if picked is None:
                 raise NotSupported("the server offers no login method tui-mail supports")
             chosen = picked
+        elif chosen not in offered:  # only what the server offered is ever sent
+            raise NotSupported(
+                f"server does not offer {chosen.upper()}; it offers: "
+                + (", ".join(name.upper() for name in offered) or "no method tui-mail knows")
+            )
         async with self._exclusive("login", 2 * self._conn.timeout):
             self._conn.redactions[:] = [secret]
             try:
-                if chosen == "user":
-                    await self._login_user(user, secret)
-                elif chosen == "apop":
-                    await self._login_apop(user, secret)
-                else:
-                    await self._login_sasl(chosen, user, secret)
+                try:
+                    chosen = await self._login_with(chosen, user, secret, automatic, offered)
+                except ServerError as exc:
+                    if type(exc) is ServerError:  # no response code: not necessarily the password
+                        raise LoginRefused(exc.text, exc.code) from None
+                    raise
+                except ConnectionLost as lost:
+                    # popa3d answers a wrong password with -ERR and hangs up: still a refusal
+                    # (else it would look like a drop, retried as long as the reader runs).
+                    text = lost.server_text
+                    if text and not text.startswith("["):
+                        raise LoginRefused(text) from None
+                    raise
             finally:
                 self._conn.redactions.clear()
             await self._capa()
+        return chosen
+
+    def offered_methods(self) -> list[str]:
+        """Login methods this server offers, lower-case as in the config's ``auth``.
+
+        USER when CAPA says so (or without CAPA or SASL: RFC 1939 servers), APOP when the
+        greeting carried a timestamp (never after STLS), SASL mechanisms as listed.
+        """
+        caps = self.capabilities
+        names = [name.lower() for name in caps.sasl if name.lower() in KNOWN_MECHANISMS]
+        if self.apop_timestamp:
+            names.append("apop")
+        if caps.user or not caps.sasl:
+            names.append("user")
+        return names
+
+    async def _login_with(
+        self, chosen: str, user: str, secret: str, automatic: bool, offered: list[str]
+    ) -> str:
+        if chosen == "user":
+            await self._login_user(user, secret)
+        elif chosen == "apop":
+            try:
+                await self._login_apop(user, secret)
+            except ServerError as exc:
+                # GNU Mailutils and others send a timestamp with no APOP secrets behind it:
+                # auto (only chosen without TLS, where the user allowed plaintext) goes on
+                # with USER/PASS in the same session. Naming apop never falls back.
+                busy = isinstance(exc, MailboxInUse | LoginDelayed | TemporaryFailure)
+                if not automatic or busy or "user" not in offered or self._conn.closed:
+                    raise
+                await self._login_user(user, secret)
+                return "user"
+        else:
+            await self._login_sasl(chosen, user, secret)
         return chosen
 
     async def _checked(self, command: Command, what: str) -> Status:

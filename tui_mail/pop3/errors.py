@@ -106,6 +106,14 @@ class AuthFailed(ServerError):
     code = "AUTH"
 
 
+class LoginRefused(ServerError):
+    """The login got a -ERR without a response code: maybe the password, maybe not.
+
+    Many servers refuse a wrong password this way; the session counts it as a wrong password
+    after two tries, so that no retry loop locks the account.
+    """
+
+
 class MailboxInUse(ServerError):
     """[IN-USE]: another session holds the maildrop lock. Wait; do not re-ask the password."""
 

@@ -24,6 +24,8 @@ from tui_mail.vocabulary import LOGIN_MECHANISMS
 
 #: What ``mechanism="auto"`` tries, strongest first. OAuth is never picked automatically.
 AUTO_PREFERENCE: Final = ("scram-sha-256", "cram-md5", "apop", "plain", "login", "user")
+#: ``auto`` over TLS: no APOP, no CRAM-MD5 (see :func:`choose_auto`).
+TLS_AUTO_PREFERENCE: Final = ("scram-sha-256", "plain", "user", "login")
 #: Mechanisms selectable by name, including the non-SASL ones (defined in tui_mail.vocabulary).
 KNOWN_MECHANISMS: Final = LOGIN_MECHANISMS
 #: RFC 7677 asks for at least 4096; a lower count from a server is a downgrade attempt.
@@ -48,11 +50,22 @@ def apop_digest(timestamp: str, secret: str) -> str:
 
 
 def choose_auto(
-    offered_sasl: Sequence[str], *, apop_timestamp: str | None, user_offered: bool
+    offered_sasl: Sequence[str],
+    *,
+    apop_timestamp: str | None,
+    user_offered: bool,
+    encrypted: bool = False,
 ) -> str | None:
-    """The strongest method among those offered, per :data:`AUTO_PREFERENCE`, or None."""
+    """The method ``auto`` uses among those offered, or None.
+
+    Over TLS the password is already protected: SCRAM (which also proves the server knows it),
+    then PLAIN or USER/PASS. APOP and CRAM-MD5 keep the server's password database in the
+    clear, and APOP trusts a greeting sent before TLS, so they are picked only without TLS
+    (or when named), per :data:`AUTO_PREFERENCE`.
+    """
     offered = {name.lower() for name in offered_sasl}
-    for name in AUTO_PREFERENCE:
+    order = TLS_AUTO_PREFERENCE if encrypted else AUTO_PREFERENCE
+    for name in order:
         if name == "apop":
             if apop_timestamp:
                 return name

@@ -12,7 +12,7 @@ import asyncio
 from tui_mail.accounts import Account, SecretProvider
 from tui_mail.pop3 import POP3Client
 from tui_mail.pop3.connection import ProtocolLog
-from tui_mail.pop3.errors import AuthFailed
+from tui_mail.pop3.errors import AuthFailed, LoginRefused
 
 DEFAULT_TIMEOUT = 30.0
 # TOP n 0 answers are ~2 KB: 128 in flight keep a 50 ms link busy (64: 1.0 s, 128: 0.6 s for
@@ -26,15 +26,25 @@ async def open_session(
     *,
     timeout: float = DEFAULT_TIMEOUT,
     protocol_log: ProtocolLog | None = None,
+    refusal_is_final: bool = False,
 ) -> POP3Client:
-    """Connect and log in; on any failure the connection is closed (never QUIT)."""
+    """Connect and log in; on any failure the connection is closed (never QUIT).
+
+    ``refusal_is_final``: a login refused without a response code (many servers answer a
+    wrong password with a bare -ERR) counts as a wrong password: the secret is forgotten
+    and :class:`AuthFailed` raised, so no retry loop can lock the account.
+    """
     try:
-        return await _login(account, secrets, timeout, protocol_log, refresh=False)
+        return await _login(
+            account, secrets, timeout, protocol_log, refresh=False, final=refusal_is_final
+        )
     except AuthFailed:
         if not account.uses_oauth:
             raise
     # Access tokens expire: run the token command again once before giving up.
-    return await _login(account, secrets, timeout, protocol_log, refresh=True)
+    return await _login(
+        account, secrets, timeout, protocol_log, refresh=True, final=refusal_is_final
+    )
 
 
 async def _login(
@@ -44,6 +54,7 @@ async def _login(
     protocol_log: ProtocolLog | None,
     *,
     refresh: bool,
+    final: bool,
 ) -> POP3Client:
     client = await POP3Client.connect(
         account.host,
@@ -64,6 +75,11 @@ async def _login(
         except AuthFailed:
             secrets.login_rejected(account, secret)
             raise
+        except LoginRefused as refused:
+            if not final:
+                raise
+            secrets.login_rejected(account, secret)
+            raise AuthFailed(f"{refused.text} (refused twice: taken as a wrong password)") from None
         secrets.login_succeeded(account, secret)
     except BaseException:
         await client.abort()

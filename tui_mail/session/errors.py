@@ -12,6 +12,7 @@ import ssl
 from tui_mail.mail.sanitize import sanitize_text
 from tui_mail.pop3.errors import (
     AuthFailed,
+    LoginRefused,
     MailboxInUse,
     POP3Error,
     ServerError,
@@ -31,6 +32,8 @@ def describe_error(exc: BaseException) -> str:
 
 
 def _words(exc: BaseException) -> str:
+    if isinstance(exc, LoginRefused):
+        return f"login refused (wrong password?): {exc.text}"
     if isinstance(exc, AuthFailed):
         return f"login refused: {exc.text}"
     if isinstance(exc, MailboxInUse):

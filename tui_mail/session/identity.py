@@ -119,3 +119,26 @@ def header_block(message: bytes) -> bytes:
         if end != -1:
             return message[: end + len(separator)]
     return message
+
+
+async def fingerprints_of(client: POP3Client, numbers: list[int]) -> dict[int, str] | None:
+    """Header fingerprints (``TOP n 0``) of ``numbers``; None when the server has no TOP.
+
+    Only ever for a few messages: the marked ones before DELE, or the ones whose size changed.
+    """
+    from tui_mail.store.headers import header_fingerprint
+
+    if not numbers:
+        return {}
+    caps = client.capabilities
+    if not (caps.top or not caps.raw):  # no CAPA at all: TOP may still work
+        return None
+    seen: dict[int, str] = {}
+    try:
+        async for number, data in client.top_many(numbers, 0):
+            seen[number] = header_fingerprint(header_block(data))
+    except ServerError:
+        if caps.top:
+            raise
+        return None
+    return seen

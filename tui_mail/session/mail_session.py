@@ -55,6 +55,7 @@ from tui_mail.pop3.errors import (
     ConnectionLost,
     InvalidArgument,
     LoginDelayed,
+    LoginRefused,
     MailboxInUse,
     NotSupported,
     PermanentFailure,
@@ -80,10 +81,9 @@ from tui_mail.session.events import (
     StateChanged,
     SummariesUpdated,
 )
-from tui_mail.session.identity import MailboxIdentity, header_block, read_identity
+from tui_mail.session.identity import MailboxIdentity, fingerprints_of, read_identity
 from tui_mail.session.sync import SyncResult, sync_mailbox
 from tui_mail.store import MessageSummary, Store, StoreError
-from tui_mail.store.headers import header_fingerprint
 from tui_mail.store.models import Mark
 from tui_mail.wording import plural
 
@@ -95,6 +95,7 @@ CHECK_INTERVAL_SECONDS = 300.0
 PROGRESS_EVERY = 25  # header progress is reported every this many messages
 PROGRESS_MIN_BYTES = 256 * 1024  # smaller bodies arrive too fast to need a progress bar
 LOCAL_FAILURE_RETRY = 60.0  # seconds before trying again after the disk or the store failed
+MAX_PLAIN_REFUSALS = 2  # bare -ERR login refusals per start before it counts as [AUTH]
 UNCONFIRMED_META = "unconfirmed_deletions"  # keys DELE'd in a session whose QUIT got no answer
 
 # The connection turned out to be gone (idle drop, server restart): reconnecting may help.
@@ -202,6 +203,7 @@ class MailSession:
         self._download: _Download | None = None  # the RETR under way
         self._dropped_by_user = False  # a cancel dropped the connection: reconnect at once
         self._in_sync = False  # bodies served from inside a sync must not reconnect
+        self._plain_refusals = 0  # logins refused by a bare -ERR since this start
 
     # -- SessionControl: called by the UI, never blocks ----------------------------------
 
@@ -417,7 +419,12 @@ class MailSession:
             known = await asyncio.to_thread(self._secrets.lookup_password, account)
             if known is None:
                 raise PasswordMissing("no password for this account yet")
-        return await open_session(account, self._secrets, protocol_log=self._protocol_log)
+        return await open_session(
+            account,
+            self._secrets,
+            protocol_log=self._protocol_log,
+            refusal_is_final=self._plain_refusals >= MAX_PLAIN_REFUSALS - 1,
+        )
 
     async def _password_typed(self, password: str | None) -> None:
         """The user's answer to PasswordWanted: log in with it, or stay offline."""
@@ -441,6 +448,8 @@ class MailSession:
     def _connect_failed(self, exc: Exception) -> None:
         reason = _describe(exc)
         self._last_failure = reason
+        if isinstance(exc, LoginRefused):  # the next refusal counts as a wrong password
+            self._plain_refusals += 1
         if self._wants_password(exc):
             refused = isinstance(exc, AuthFailed)
             self._report(StateChanged(ConnectionState.OFFLINE, reason))
@@ -817,42 +826,36 @@ class MailSession:
         if every copy is marked; then ``TOP n 0`` of the marked ones, whose headers must
         give the fingerprint recorded when the user marked it.
         """
-        current = self.store.match_listing(identity.entries)
+        suspects = self.store.size_suspects(identity.entries)
+        prints_first = await fingerprints_of(client, suspects) if suspects else {}
+        current = self.store.match_listing(identity.entries, prints_first)
         copies = Counter(entry.uid for entry in identity.entries)
         marked = {mark.key for mark in marks}
         plan = _DeletePlan()
-        candidates: list[tuple[Mark, int]] = []
+        candidates: list[tuple[Mark, int, int]] = []
         for mark in marks:
             where = current.get(mark.key)
             if where is None:
                 (plan.changed if copies[mark.server_uid] else plan.missing).append(mark.key)
-            elif where[1] != mark.size:
-                plan.changed.append(mark.key)
+            elif where[1] != mark.size and mark.fingerprint is None:
+                plan.changed.append(mark.key)  # nothing but the size to go by, and it changed
             elif copies[mark.server_uid] > 1 and not (
                 len(siblings := self.store.copies_of(mark.server_uid)) == copies[mark.server_uid]
                 and set(siblings) <= marked
             ):
                 plan.ambiguous.append(mark.key)
             else:
-                candidates.append((mark, where[0]))
-        checkable = [(mark, n) for mark, n in candidates if mark.fingerprint is not None]
-        caps = client.capabilities
-        if checkable and (caps.top or not caps.raw):  # no CAPA at all: TOP may still work
-            seen: dict[int, str] | None = {}
-            try:
-                async for number, data in client.top_many([n for _, n in checkable], 0):
-                    assert seen is not None
-                    seen[number] = header_fingerprint(header_block(data))
-            except ServerError:
-                if caps.top:
-                    raise  # promised and failed: delete nothing this time
-                seen = None  # no TOP: UID and size are all this server lets us check
-            if seen is not None:
-                plan.changed.extend(
-                    mark.key for mark, number in checkable if seen.get(number) != mark.fingerprint
-                )
+                candidates.append((mark, where[0], where[1]))
+        checkable = [(mark, n) for mark, n, _ in candidates if mark.fingerprint is not None]
+        seen = await fingerprints_of(client, [n for _, n in checkable])
+        if seen is None:  # no TOP: UID and size are all this server lets us check
+            plan.changed.extend(mark.key for mark, _, size in candidates if size != mark.size)
+        else:
+            plan.changed.extend(
+                mark.key for mark, number in checkable if seen.get(number) != mark.fingerprint
+            )
         changed = set(plan.changed)
-        plan.delete = [(mark.key, n) for mark, n in candidates if mark.key not in changed]
+        plan.delete = [(mark.key, n) for mark, n, _ in candidates if mark.key not in changed]
         return plan
 
     def _report_identity_changes(self, result: SyncResult) -> None:

@@ -14,8 +14,14 @@ from typing import Protocol
 
 from tui_mail.pop3 import POP3Client
 from tui_mail.pop3.errors import AnswerTooLong
-from tui_mail.session.identity import MailboxIdentity, iter_header_blocks, read_identity
+from tui_mail.session.identity import (
+    MailboxIdentity,
+    fingerprints_of,
+    iter_header_blocks,
+    read_identity,
+)
 from tui_mail.store import MassChange, MessageSummary, Store
+from tui_mail.store.headers import header_fingerprint
 
 HEADER_BATCH = 100
 OVERSIZED_HEADERS = "the server sent more than it announced for the headers; they were cut off"
@@ -69,7 +75,15 @@ async def sync_mailbox(
     identity = await read_identity(client, progress=on_progress)
     store.reused.clear()
     store.unmarked_by_reuse = 0
-    result = store.reconcile(identity.entries, accept_mass_change=accept_mass_change)
+    fingerprints: dict[int, str] | None = None
+    suspects = store.size_suspects(identity.entries)  # a known UID with a new size
+    if identity.weak:
+        fingerprints = {n: header_fingerprint(identity.headers[n]) for n in suspects}
+    elif suspects:
+        fingerprints = await fingerprints_of(client, suspects)
+    result = store.reconcile(
+        identity.entries, fingerprints=fingerprints, accept_mass_change=accept_mass_change
+    )
     identity.listing = result.listing
     if not result.applied:
         return SyncResult(

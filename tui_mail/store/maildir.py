@@ -45,6 +45,19 @@ def unique_name() -> str:
     return f"{seconds}.M{micro}P{os.getpid()}Q{next(_counter)}.{_safe_host()}"
 
 
+_NAME_PARTS = re.compile(r"^(\d+)\.M(\d+)P(\d+)Q(\d+)\.")
+
+
+def _age_order(key: str) -> tuple[int, int, int, int, str]:
+    """Sort key for message names: by time, then counter (a plain string sort puts
+    ``M99999`` after ``M100000``); names from other programs sort after ours by name."""
+    match = _NAME_PARTS.match(key)
+    if match is None:
+        return (2**63, 0, 0, 0, key)
+    seconds, micro, pid, counter = (int(part) for part in match.groups())
+    return (seconds, micro, counter, pid, key)
+
+
 @dataclass(frozen=True)
 class MaildirMessage:
     """One message file: its key (the unique part of the name), flags and path."""
@@ -125,7 +138,7 @@ class Maildir:
                 key, _sep, info = name.partition(":")
                 flags = info[2:] if info.startswith("2,") else ""
                 found.append(MaildirMessage(key, flags, directory / name))
-        found.sort(key=lambda message: message.key)
+        found.sort(key=lambda message: _age_order(message.key))
         return found
 
     def get(self, key: str) -> MaildirMessage | None:

@@ -138,6 +138,7 @@ class LedgerRow:
     gone: bool
     marked: bool = False
     order: int | None = None
+    fingerprint: str | None = None
 
 
 @dataclass
@@ -160,12 +161,30 @@ def as_entries(listing: Listing | Iterable[ServerEntry]) -> list[ServerEntry]:
     return list(listing)
 
 
-def match_listing(entries: Iterable[ServerEntry], rows: Iterable[LedgerRow]) -> Matching:
+def size_suspects(entries: Iterable[ServerEntry], rows: Iterable[LedgerRow]) -> list[int]:
+    """Numbers of listed messages whose UID is known, but never with this size.
+
+    Either the server reused the UID for other mail, or it rewrote the message (GNU Mailutils
+    adds X-UIDL and Status headers after a session): only their headers can tell, so the
+    caller fetches ``TOP n 0`` of these (and only these) for :func:`match_listing`.
+    """
+    sizes: dict[str, set[int]] = {}
+    for row in rows:
+        sizes.setdefault(row.uid, set()).add(row.size)
+    return [e.number for e in entries if e.uid in sizes and e.size not in sizes[e.uid]]
+
+
+def match_listing(
+    entries: Iterable[ServerEntry],
+    rows: Iterable[LedgerRow],
+    fingerprints: Mapping[int, str] | None = None,
+) -> Matching:
     """Match this session's messages to ledger rows; pure, so the rules are easy to test.
 
     * The n-th copy of a UID (in number order) is the n-th present row with that UID, if the
-      size is the same. A different size means the server reused the UID for other mail: the
-      old row goes, a new one (unread, unmarked) comes, and the UID is reported once.
+      size is the same, or if ``fingerprints`` (number -> header fingerprint of this
+      session's TOP) shows the same headers. Otherwise the server reused the UID for other
+      mail: the old row goes, a new one (unread, unmarked) comes, and the UID is reported.
     * A UID listed again after it had gone comes back with its old row (and read flag) only
       with the same size; else it is new mail under a recycled UID.
     * When identical copies change in number, nobody can tell which copy went: a mark on some
@@ -181,6 +200,14 @@ def match_listing(entries: Iterable[ServerEntry], rows: Iterable[LedgerRow]) -> 
     for entry in sorted(entries, key=lambda entry: entry.number):
         listed.setdefault(entry.uid, []).append(entry)
     result = Matching()
+    prints = fingerprints or {}
+
+    def same(row: LedgerRow, entry: ServerEntry) -> bool:
+        if row.size == entry.size:
+            return True
+        seen = prints.get(entry.number)
+        return seen is not None and seen == row.fingerprint
+
     for uid, copies in listed.items():
         known = present.pop(uid, [])
         if len(copies) != len(known) and len(known) > 0 and len(copies) + len(known) > 2:
@@ -194,7 +221,7 @@ def match_listing(entries: Iterable[ServerEntry], rows: Iterable[LedgerRow]) -> 
             copy = index + 1
             if index < len(known):
                 row = known[index]
-                if row.size == entry.size:
+                if same(row, entry):
                     result.assigned[row.key] = (entry, copy)
                     continue
                 reused = True
@@ -203,11 +230,11 @@ def match_listing(entries: Iterable[ServerEntry], rows: Iterable[LedgerRow]) -> 
                     result.unmark.append(row.key)
                 result.new.append((entry, copy))
                 continue
-            same = next((row for row in candidates if row.size == entry.size), None)
-            if same is not None:
-                candidates.remove(same)
-                result.assigned[same.key] = (entry, copy)
-                result.returned.append(same.key)
+            back = next((row for row in candidates if same(row, entry)), None)
+            if back is not None:
+                candidates.remove(back)
+                result.assigned[back.key] = (entry, copy)
+                result.returned.append(back.key)
             else:
                 reused = reused or bool(candidates)
                 result.new.append((entry, copy))

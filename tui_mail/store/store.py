@@ -15,7 +15,7 @@ import hashlib
 import re
 import sqlite3
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
@@ -43,6 +43,7 @@ from tui_mail.store.reconcile import (
     allocate_key,
     as_entries,
     match_listing,
+    size_suspects,
 )
 from tui_mail.store.schema import StoreDamaged, StoreError
 
@@ -247,6 +248,7 @@ class Store:
         self,
         listing: Listing | Iterable[ServerEntry],
         *,
+        fingerprints: Mapping[int, str] | None = None,
         accept_mass_change: bool = False,
         mass_change_ratio: float = MASS_CHANGE_RATIO,
         mass_change_min: int = MASS_CHANGE_MIN,
@@ -263,7 +265,7 @@ class Store:
         now = self._clock()
         with self._db.write() as db:
             rows = self._ledger_rows(db)
-            matching = match_listing(entries, rows)
+            matching = match_listing(entries, rows, fingerprints)
             present = sum(1 for row in rows if not row.gone)
             mass_change = None
             if (
@@ -304,8 +306,8 @@ class Store:
                 (
                     (entry.number, entry.size, copy, key)
                     for key, (entry, copy) in matching.assigned.items()
-                    if (known[key].gone, known[key].copy, known[key].order)
-                    != (False, copy, entry.number)
+                    if (known[key].gone, known[key].copy, known[key].order, known[key].size)
+                    != (False, copy, entry.number, entry.size)
                 ),
             )
             taken = set(known)
@@ -359,14 +361,23 @@ class Store:
             ambiguous=matching.ambiguous,
         )
 
-    def match_listing(self, listing: Listing | Iterable[ServerEntry]) -> dict[str, tuple[int, int]]:
+    def size_suspects(self, listing: Listing | Iterable[ServerEntry]) -> list[int]:
+        """Numbers whose known UID comes with a new size (see :func:`size_suspects`)."""
+        with self._db.read() as db:
+            return size_suspects(as_entries(listing), self._ledger_rows(db))
+
+    def match_listing(
+        self,
+        listing: Listing | Iterable[ServerEntry],
+        fingerprints: Mapping[int, str] | None = None,
+    ) -> dict[str, tuple[int, int]]:
         """Key -> (number, size) for the rows this session's listing still holds; no writes.
 
         For deleting: the numbers come from *this* session, matched by the same rules as
         :meth:`reconcile`, so a reused UID or a changed set of copies never maps to a mark.
         """
         with self._db.read() as db:
-            matching = match_listing(as_entries(listing), self._ledger_rows(db))
+            matching = match_listing(as_entries(listing), self._ledger_rows(db), fingerprints)
         return {
             key: (entry.number, entry.size)
             for key, (entry, _) in matching.assigned.items()
@@ -384,10 +395,11 @@ class Store:
                 bool(gone),
                 bool(marked),
                 order,
+                fingerprint,
             )
-            for key, server_uid, copy, size, gone, marked, order in db.execute(
+            for key, server_uid, copy, size, gone, marked, order, fingerprint in db.execute(
                 "SELECT l.uid, l.server_uid, l.copy, l.size, l.gone_since IS NOT NULL, "
-                "p.uid IS NOT NULL, l.server_order "
+                "p.uid IS NOT NULL, l.server_order, l.fingerprint "
                 "FROM ledger l LEFT JOIN pending_deletions p ON p.uid = l.uid"
             )
         ]
