@@ -273,6 +273,17 @@ FIXED_NOW = datetime(2025, 6, 15, 12, 0, tzinfo=UTC)  # what tests give the app 
 LONG_BODY = "\n".join(f"line {n} of a long message" for n in range(1, 201))
 
 
+# The From addresses of small_mailbox's rows (what the filter matches besides the names).
+ADDRESSES = {
+    "u1": "alice@example.org",
+    "u2": "bob@invoices.example",
+    "u3": "yamada@example.jp",
+    "u4": "mallory@evil.example",
+    "u5": "eve@example.org",
+    "u6": "trent@example.org",
+}
+
+
 def small_mailbox() -> FakeSession:
     """Six messages with fixed dates and sizes (snapshot tests depend on every value)."""
     spec = [  # uid, when, sender, subject, unread, size, body, attachments
@@ -351,6 +362,7 @@ def small_mailbox() -> FakeSession:
                 subject=subject,
                 unread=unread,
                 server_order=order,
+                sender_address=ADDRESSES[uid],
             )
         )
         bodies[uid] = make_message(

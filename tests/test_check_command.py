@@ -303,7 +303,9 @@ def test_an_always_refused_token_is_tried_twice_then_reported(
             f'oauth_token_command = "echo run >> {counter}; echo bad-token-{TOKEN}"\n'
         )
         run = setup.run("--json")
-    assert run.status == 1 and run.out == ""
+    assert run.status == 1
+    failure = json.loads(run.out)  # --json: a failure is JSON on stdout too
+    assert failure["account"] == "work" and failure["error"].startswith("login refused")
     assert one_line(run.err).startswith("tui-mail: work: login refused")
     assert counter.read_text() == "run\nrun\n"  # refreshed once, not in a loop
     assert len(server.sessions) == 2
@@ -316,7 +318,11 @@ def test_connection_refused(setup: Setup) -> None:
         port = probe.getsockname()[1]
     setup.write(port=port)
     run = setup.run("--json")
-    assert run.status == 1 and run.out == ""
+    assert run.status == 1
+    assert json.loads(run.out) == {
+        "account": "work",
+        "error": f"connection to 127.0.0.1:{port} refused",
+    }
     assert one_line(run.err) == f"tui-mail: work: connection to 127.0.0.1:{port} refused"
     no_secret_in(run)
 
@@ -350,6 +356,14 @@ def test_a_wrongly_typed_value_names_its_line_and_key(setup: Setup) -> None:
     line = one_line(run.err)
     assert line.startswith(f"tui-mail: {setup.config}:3: ") and "port" in line
     no_secret_in(run)
+
+
+def test_json_failure_without_a_usable_config_names_no_account(setup: Setup) -> None:
+    setup.config.write_text('[accounts.work]\nhost = 4\nuser = "u"\n')
+    run = setup.run("--json")
+    assert run.status == 2
+    failure = json.loads(run.out)
+    assert failure["account"] is None and "host" in failure["error"]
 
 
 def test_a_missing_config_file_exits_2(setup: Setup) -> None:
@@ -398,7 +412,7 @@ def test_a_mass_uid_change_is_refused_then_accepted_on_request(setup: Setup) -> 
             assert store.summaries() == before  # nothing recorded
         accepted = setup.run("--accept-uid-change", "--json")
         after = setup.run()
-    assert refused.status not in (0, 1, 2) and refused.out == ""
+    assert refused.status not in (0, 1, 2) and json.loads(refused.out)["account"] == "work"
     line = one_line(refused.err)
     assert line.startswith("tui-mail: work: 30 of 30 known messages vanished")
     assert "--accept-uid-change" in line and "nothing was recorded" in line

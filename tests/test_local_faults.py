@@ -206,7 +206,15 @@ def test_a_read_only_data_dir_opens_a_read_only_reader(
         store.reconcile({"a": (1, 10), "b": (2, 20)})
     opened: list[tuple[int, str]] = []
 
-    def shown(acct: Account, directory: Path, reason: str, renderer: object, *, mouse: bool) -> int:
+    def shown(
+        acct: Account,
+        directory: Path,
+        reason: str,
+        renderer: object,
+        *,
+        mouse: bool,
+        keymap: object = None,
+    ) -> int:
         cache = ReadOnlyCache(directory)
         opened.append((len(cache.summaries()), reason))
         cache.close()

@@ -275,6 +275,11 @@ async def test_dollar_applies_deletions_and_stays(tmp_path: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot, app)
         await pilot.press("d", "dollar_sign")
+        await until(lambda: isinstance(app.screen, ConfirmQuit), pilot=pilot)
+        await pilot.pause()
+        assert any("Delete 1 message from the server now?" in line for line in screen_lines(app))
+        assert session.calls_named("apply_deletions") == []
+        await pilot.press("y")
         await until(lambda: app.model.total == 5, pilot=pilot)
         assert session.calls_named("apply_deletions") == [("apply_deletions", False)]
         assert app.model.get("u1") is None
@@ -427,10 +432,9 @@ async def test_hundred_thousand_rows_load_and_move(tmp_path: Path) -> None:
         assert app.mail_screen.message_list.cursor_index == 3
         await pilot.press("ctrl+f")
         assert app.mail_screen.message_list.cursor_index > 3
-        await pilot.press("pagedown", "space")  # scrolls the (empty) preview: harmless
         await pilot.press("G")
         await pilot.pause()
-        assert "Subject 99999" in screen_lines(app)[-2]
+        assert "Subject 99999" in screen_lines(app)[-3]  # above the key line and the status
         await pilot.press("o")
         await pilot.pause()
         assert app.mail_screen.message_list.highlighted.uid == "U099999"  # type: ignore[union-attr]
@@ -456,7 +460,8 @@ async def test_z_toggles_full_screen_preview(tmp_path: Path) -> None:
         await pilot.press("enter", "z")
         await pilot.pause()
         preview = app.query_one(Preview)
-        assert preview.region.height == 23 and isinstance(app.focused, Preview)
+        # everything but the key line and the status bar
+        assert preview.region.height == 22 and isinstance(app.focused, Preview)
         assert not app.mail_screen.message_list.region
         await pilot.press("z")
         await pilot.pause()
@@ -468,13 +473,11 @@ async def test_S_saves_the_message_privately(tmp_path: Path) -> None:
     app = make_app(session, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot, app)
-        await pilot.press("S")
-        await pilot.pause()
-        assert app.screen is app.mail_screen  # nothing open yet: only a notice
-        await pilot.press("enter")
-        await until(lambda: app.displayed is not None, pilot=pilot)
-        await pilot.press("S")
+        await pilot.press("S")  # the highlighted message, opened first since it is not shown
         await until(lambda: isinstance(app.screen, SavePrompt), pilot=pilot)
+        assert app.displayed is not None and app.displayed.uid == "u1"
+        await pilot.pause()
+        assert any("Save ‘Lunch today?’ (.eml) as:" in line for line in screen_lines(app))
         await pilot.press("enter")
         target = tmp_path / "downloads" / "Lunch today_.eml"
         await until(target.exists, pilot=pilot)

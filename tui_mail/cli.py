@@ -55,7 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo", action="store_true", help="serve sample mail from a local test server and open it"
     )
     parser.add_argument(
-        "--no-mouse", action="store_true", help="do not capture the mouse (handy over SSH)"
+        "--mouse",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="capture the mouse or not (default: the config's mouse key, else on except "
+        "over SSH, where every movement is traffic and selecting text would need Shift)",
     )
     parser.add_argument(
         "--log",

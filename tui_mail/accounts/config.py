@@ -86,10 +86,24 @@ class Account:
 
 @dataclass(frozen=True)
 class Config:
-    """All accounts, in file order."""
+    """All accounts, in file order, and the reader's settings.
+
+    ``keys`` is the ``[keys]`` table (binding id to ``"key[,key]"``), checked here for form
+    only: the reader knows the ids and key names and reports problems through
+    :meth:`key_error`, which names the line like every other config error.
+    """
 
     path: Path
     accounts: Mapping[str, Account] = field(default_factory=dict)
+    mouse: bool | None = None  # None: on, except over SSH
+    keys: Mapping[str, str] = field(default_factory=dict)
+    key_lines: Mapping[str, int] = field(default_factory=dict)
+
+    def key_error(self, binding_id: str, problem: str) -> ConfigError:
+        """A problem with ``[keys]`` entry ``binding_id``, as ``FILE:LINE: keys.ID: problem``."""
+        line = self.key_lines.get(binding_id)
+        where = f"{self.path}:{line}" if line is not None else str(self.path)
+        return ConfigError(f"{where}: keys.{binding_id}: {problem}")
 
     def account(self, name: str | None = None) -> Account:
         """The named account, or the default one (the only one, or the one with default = true)."""
@@ -175,6 +189,7 @@ def _has_control(text: str) -> bool:
     return any(unicodedata.category(char)[0] == "C" for char in text)
 
 
+_TOP_LEVEL_KEYS = ("accounts", "mouse", "keys")
 _KNOWN_KEYS = (
     "host",
     "port",
@@ -210,8 +225,11 @@ class _Checker:
 
     def config(self, document: dict[str, object]) -> Config:
         for key in document:
-            if key != "accounts":
-                raise self.error((key,), "unknown key (the file holds [accounts.NAME] tables)")
+            if key not in _TOP_LEVEL_KEYS:
+                raise self.error(
+                    (key,),
+                    "unknown key (the file holds [accounts.NAME] tables, [keys] and mouse)",
+                )
         tables = document.get("accounts", {})
         if not isinstance(tables, dict):
             raise self.error(("accounts",), f"must be a table, not {_type_word(tables)}")
@@ -227,7 +245,41 @@ class _Checker:
                     )
                 default_name = name
             accounts[name] = account
-        return Config(self.path, accounts)
+        mouse = cast(bool, self.typed((), document, "mouse", bool)) if "mouse" in document else None
+        table = document.get("keys", {})
+        if not isinstance(table, dict):
+            raise self.error(("keys",), f"must be a table, not {_type_word(table)}")
+        keys: dict[str, str] = {}
+        key_lines: dict[str, int] = {}
+        self.keys(("keys",), table, keys, key_lines)
+        return Config(self.path, accounts, mouse=mouse, keys=keys, key_lines=key_lines)
+
+    def keys(
+        self,
+        where: KeyPath,
+        table: dict[str, object],
+        keys: dict[str, str],
+        key_lines: dict[str, int],
+    ) -> None:
+        """``[keys]``: ``mail.delete = "D"`` (TOML reads the dotted id as nested tables).
+
+        Only the form is checked here; the reader checks the ids and key names.
+        """
+        for name, value in table.items():
+            path = (*where, name)
+            if isinstance(value, dict):
+                self.keys(path, value, keys, key_lines)
+                continue
+            binding_id = ".".join(path[1:])
+            if type(value) is not str:
+                raise self.error(path, f"must be a string, not {_type_word(value)}")
+            names = [part.strip() for part in value.split(",")]
+            if not value.strip() or any(not key or _has_control(key) for key in names):
+                raise self.error(path, 'must name keys separated by commas, e.g. "d,delete"')
+            keys[binding_id] = ",".join(names)
+            line = line_of(self.lines, path)
+            if line is not None:
+                key_lines[binding_id] = line
 
     def account(self, name: str, table: object) -> Account:
         where: KeyPath = ("accounts", name)

@@ -78,25 +78,33 @@ class CheckReport:
 
 
 def run(args: argparse.Namespace) -> int:
-    """0 and one line (or JSON) on success; else one line on stderr and a status scripts
-    can tell apart: 2 bad config or unknown account, 3 mass UID change (nothing recorded),
-    1 anything else (login, network, secrets), 130 interrupted."""
+    """0 and one line (or JSON) on success; else one line on stderr (with ``--json`` also
+    ``{"account": ..., "error": ...}`` on stdout) and a status scripts can tell apart:
+    2 bad config or unknown account, 3 mass UID change (nothing recorded), 1 anything else
+    (login, network, secrets), 130 interrupted."""
     from tui_mail.accounts import ConfigError, SecretError, load_config
     from tui_mail.commands.output import report_failure
+    from tui_mail.mail.sanitize import sanitize_text
     from tui_mail.session.errors import describe_error
     from tui_mail.session.protocol_log import protocol_log_for
 
     name = args.check_account or args.account
+
+    def fail(account: str | None, text: str, status: int, *, prefix: bool = True) -> int:
+        """One line on stderr; with --json also ``{"account": ..., "error": ...}`` on stdout."""
+        report_failure(f"{account}: {text}" if account and prefix else text)
+        if args.json:
+            print(json.dumps({"account": account, "error": sanitize_text(text, single_line=True)}))
+        return status
+
     try:
         account = load_config().account(name)
     except ConfigError as exc:
-        report_failure(str(exc))
-        return 2
+        return fail(name, str(exc), 2, prefix=False)  # the error names the file
     try:
         log = protocol_log_for(args.log) if args.log else None
     except OSError as exc:
-        report_failure(f"--log {args.log}: {exc.strerror or exc}")
-        return 2
+        return fail(account.name, f"--log {args.log}: {exc.strerror or exc}", 2)
     try:
         report = asyncio.run(
             _check_within(
@@ -104,22 +112,20 @@ def run(args: argparse.Namespace) -> int:
             )
         )
     except KeyboardInterrupt:
-        return 130
+        return fail(account.name, "interrupted", 130)
     except DeadlinePassed:
-        report_failure(
-            f"{account.name}: did not finish within {args.deadline:g} s (--deadline); "
-            "the headers fetched by then are kept"
+        return fail(
+            account.name,
+            f"did not finish within {args.deadline:g} s (--deadline); "
+            "the headers fetched by then are kept",
+            1,
         )
-        return 1
     except MassChangeFound as exc:
-        report_failure(f"{account.name}: {exc}")
-        return 3
+        return fail(account.name, str(exc), 3)
     except SecretError as exc:
-        report_failure(f"{account.name}: {exc}")
-        return 1
+        return fail(account.name, str(exc), 1)
     except Exception as exc:  # one clear line, never a traceback
-        report_failure(f"{account.name}: {describe_error(exc)}")
-        return 1
+        return fail(account.name, describe_error(exc), 1)
     finally:
         if log is not None:
             log.close()

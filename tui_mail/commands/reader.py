@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tui_mail.accounts import (
     Account,
+    Config,
     ConfigError,
     ConfigNotFound,
     SecretError,
@@ -53,18 +55,46 @@ def run(args: argparse.Namespace) -> int:
         log.close()
 
 
+def mouse_wanted(
+    args: argparse.Namespace, configured: bool | None, environ: Mapping[str, str] = os.environ
+) -> bool:
+    """``--mouse/--no-mouse``, else the config's ``mouse``, else on except over SSH.
+
+    Over SSH every mouse movement is a packet, and a captured mouse makes selecting text
+    need Shift, so a reader started from an SSH login leaves the mouse alone by default.
+    """
+    flag = getattr(args, "mouse", None)
+    if flag is None and getattr(args, "no_mouse", False):
+        flag = False
+    if flag is not None:
+        return bool(flag)
+    if configured is not None:
+        return configured
+    return not environ.get("SSH_CONNECTION")
+
+
 def _run(args: argparse.Namespace, log: ProtocolLogWriter) -> int:
-    mouse = not args.no_mouse
     if args.demo:
         with _demo_account() as (account, data_dir, secrets):
+            mouse = mouse_wanted(args, None)
+            if args.log is None:  # L in the demo writes into the demo's throw-away directory
+                from tui_mail.session.protocol_log import ProtocolLogWriter
+
+                with contextlib.closing(
+                    ProtocolLogWriter(data_dir / "protocol.log", enabled=False)
+                ) as demo_log:
+                    return _open_reader(account, secrets, data_dir, demo_log, mouse=mouse)
             return _open_reader(account, secrets, data_dir, log, mouse=mouse)
     try:
-        account = load_config().account(args.account)
+        config = load_config()
+        account = config.account(args.account)
+        keymap = _keymap(config)
     except ConfigNotFound:
-        return _first_run(log, mouse=mouse)
+        return _first_run(log, mouse=mouse_wanted(args, None))
     except ConfigError as exc:
         print(f"tui-mail: {exc}", file=sys.stderr)
         return 2
+    mouse = mouse_wanted(args, config.mouse)
     secrets = SecretProvider(
         prompt=terminal_prompt, confirm=_confirm, notify=lambda text: print(text, file=sys.stderr)
     )
@@ -74,7 +104,16 @@ def _run(args: argparse.Namespace, log: ProtocolLogWriter) -> int:
         print(f"tui-mail: {exc} (showing the cached mailbox only)", file=sys.stderr)
     except (KeyboardInterrupt, EOFError):
         return 130
-    return _open_reader(account, secrets, None, log, mouse=mouse)
+    return _open_reader(account, secrets, None, log, mouse=mouse, keymap=keymap)
+
+
+def _keymap(config: Config) -> dict[str, str]:
+    """The config's ``[keys]`` checked against the reader's bindings (ConfigError if wrong)."""
+    if not config.keys:
+        return {}
+    from tui_mail.ui.keymap import checked_keymap
+
+    return checked_keymap(config)
 
 
 def _first_run(log: ProtocolLogWriter, *, mouse: bool) -> int:
@@ -121,6 +160,7 @@ def _open_reader(
     log: ProtocolLogWriter,
     *,
     mouse: bool,
+    keymap: dict[str, str] | None = None,
 ) -> int:
     from tui_mail.session.mail_session import MailSession
     from tui_mail.ui.app import run_app
@@ -152,32 +192,51 @@ def _open_reader(
         if not is_local_storage_error(exc):
             raise
         reason = str(classify_store_error(exc, directory.parent))
-        return _open_read_only(account, directory, reason, renderer, mouse=mouse)
+        return _open_read_only(account, directory, reason, renderer, mouse=mouse, keymap=keymap)
     with lock:
         try:
             store, repaired = open_repairing(account, data_dir)
         except StoreReadOnly as exc:
-            return _open_read_only(account, directory, str(exc), renderer, mouse=mouse)
+            return _open_read_only(
+                account, directory, str(exc), renderer, mouse=mouse, keymap=keymap
+            )
         with store:
             session = MailSession(
                 account, store, secrets, protocol_log=log, notices=[repaired] if repaired else ()
             )
             composer = make_composer(account, data_dir, log)
             return run_app(
-                session, mouse=mouse, renderer=renderer, protocol_log=log, composer=composer
+                session,
+                mouse=mouse,
+                renderer=renderer,
+                protocol_log=log,
+                composer=composer,
+                keymap=keymap,
             )
 
 
 def _open_read_only(
-    account: Account, directory: Path, reason: str, renderer: MessageRenderer, *, mouse: bool
+    account: Account,
+    directory: Path,
+    reason: str,
+    renderer: MessageRenderer,
+    *,
+    mouse: bool,
+    keymap: dict[str, str] | None = None,
 ) -> int:
     """The data directory cannot be written: show the cached mailbox, change nothing."""
     print(f"tui-mail: read-only: {reason}; showing the cached mailbox only", file=sys.stderr)
-    return _run_read_only(account, directory, reason, renderer, mouse=mouse)
+    return _run_read_only(account, directory, reason, renderer, mouse=mouse, keymap=keymap)
 
 
 def _run_read_only(
-    account: Account, directory: Path, reason: str, renderer: MessageRenderer, *, mouse: bool
+    account: Account,
+    directory: Path,
+    reason: str,
+    renderer: MessageRenderer,
+    *,
+    mouse: bool,
+    keymap: dict[str, str] | None = None,
 ) -> int:
     from tui_mail.session.read_only import ReadOnlySession
     from tui_mail.store.read_only import ReadOnlyCache
@@ -185,7 +244,12 @@ def _run_read_only(
 
     cache = ReadOnlyCache(directory)
     try:
-        return run_app(ReadOnlySession(account.name, cache, reason), mouse=mouse, renderer=renderer)
+        return run_app(
+            ReadOnlySession(account.name, cache, reason),
+            mouse=mouse,
+            renderer=renderer,
+            keymap=keymap,
+        )
     finally:
         cache.close()
 
@@ -207,7 +271,9 @@ def make_composer(
     if account.sending.smtp is not None:
         submitter = Submitter(smtp_target(account), secrets, protocol_log=log)
     outbox = Outbox(account, account.maildir_path(data_dir), submitter)
-    return Composer(account, outbox, secrets, work_dir=data_root(data_dir) / "compose")
+    return Composer(
+        account, outbox, secrets, work_dir=data_root(data_dir) / "compose" / account.name
+    )
 
 
 @contextlib.contextmanager

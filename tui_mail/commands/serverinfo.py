@@ -28,7 +28,9 @@ if TYPE_CHECKING:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``tui-mail serverinfo``."""
-    parser.add_argument("host", help="server name or address")
+    parser.add_argument(
+        "host", help="server name or address, optionally with the port: HOST:PORT, [IPv6]:PORT"
+    )
     parser.add_argument(
         "--port",
         type=int,
@@ -66,12 +68,22 @@ class _Untrusted(Exception):
 def run(args: argparse.Namespace) -> int:
     """Print the report; 0 on success, 1 with one line on stderr on failure."""
 
+    try:
+        host, written_port = split_host_port(args.host)
+    except ValueError as exc:
+        report_failure(f"serverinfo: {exc}")
+        return 2
+    if written_port is not None and args.port is not None and written_port != args.port:
+        report_failure(f"serverinfo: {args.host} and --port {args.port} disagree; give one")
+        return 2
+    args.host = host  # the reports name the host and the port apart
+    args.port = written_port or args.port
     if args.smtp:
         return _run_smtp(args)
     args.tls = args.tls or "implicit"
     port = args.port or default_port(args.tls)
     try:
-        lines, details = asyncio.run(_probe(args.host, port, args.tls, args.cafile, args.timeout))
+        lines, details = asyncio.run(_probe(host, port, args.tls, args.cafile, args.timeout))
     except KeyboardInterrupt:
         return 130
     except _Untrusted as untrusted:
@@ -86,6 +98,26 @@ def run(args: argparse.Namespace) -> int:
             return 1
         return _save(details, Path(args.save_cert))
     return 0
+
+
+def split_host_port(text: str) -> tuple[str, int | None]:
+    """``pop.example.org:995`` -> (host, 995); ``[::1]:995``; a bare IPv6 address has no port."""
+    text = text.strip()
+    if text.startswith("["):
+        host, bracket, rest = text[1:].partition("]")
+        if not bracket or (rest and not rest.startswith(":")):
+            raise ValueError(f"{text!r}: write an IPv6 address as [ADDRESS] or [ADDRESS]:PORT")
+        return host, _port(rest[1:], text) if rest else None
+    if text.count(":") == 1:
+        host, _, port = text.partition(":")
+        return host, _port(port, text)
+    return text, None
+
+
+def _port(word: str, text: str) -> int:
+    if not word.isdigit() or not 1 <= int(word) <= 65535:
+        raise ValueError(f"{text!r}: the port must be a number from 1 to 65535")
+    return int(word)
 
 
 def _report_untrusted(args: argparse.Namespace, port: int, untrusted: _Untrusted) -> int:

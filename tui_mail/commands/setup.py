@@ -11,14 +11,14 @@ import sys
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """``tui-mail setup`` takes only the global options (``--log``, ``--no-mouse``)."""
+    """``tui-mail setup`` takes only the global options (``--log``, ``--mouse/--no-mouse``)."""
 
 
 def run(args: argparse.Namespace) -> int:
     """0 once an account is saved; 1 if the user left; 2 if the config is unusable."""
     from tui_mail.accounts import ConfigError, config_file_path
     from tui_mail.accounts.config_append import existing_config
-    from tui_mail.commands.reader import open_protocol_log
+    from tui_mail.commands.reader import mouse_wanted, open_protocol_log
 
     path = config_file_path()
     try:
@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
             config_path=path,
             taken_names=tuple(current.accounts) if current else (),
             protocol_log=log,
-            mouse=not args.no_mouse,
+            mouse=mouse_wanted(args, None),
         )
     finally:
         log.close()

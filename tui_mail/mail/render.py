@@ -27,6 +27,7 @@ from tui_mail.mail.headers import one_line
 from tui_mail.mail.html import LinkRegistry
 from tui_mail.mail.limits import DEFAULT_LIMITS, Limits
 from tui_mail.mail.model import Attachment, Link, RenderedMessage
+from tui_mail.mail.notes import merged_notes, split_label
 from tui_mail.mail.sanitize import sanitize_text
 from tui_mail.mail.source import RawMessage, open_source
 from tui_mail.mail.structure import Part, parse_message
@@ -126,7 +127,8 @@ class _Renderer:
             self.problems.append(
                 f"body longer than {self.limits.max_body_chars:,} characters; the rest is not shown"
             )
-        defects = headers.problems + self._part_defects(self.root) + self.problems
+        found = self._part_defects(self.root) + [split_label(text) for text in self.problems]
+        defects = headers.problems + merged_notes(found)
         return RenderedMessage(
             from_=headers.from_,
             to=headers.to,
@@ -143,8 +145,9 @@ class _Renderer:
             defects=tuple(sanitize_text(text, single_line=True) for text in dict.fromkeys(defects)),
         )
 
-    def _part_defects(self, part: Part) -> list[str]:
-        found = [f"{part.label}: {text}" if part.path else text for text in part.defects]
+    def _part_defects(self, part: Part) -> list[tuple[str, str]]:
+        """(label, text) of every part's problems, outermost first ("" for the message)."""
+        found = [(part.label if part.path else "", text) for text in part.defects]
         for child in part.children:
             found += self._part_defects(child)
         if part.embedded is not None:

@@ -122,6 +122,7 @@ class POP3Client:
         pipeline_window: int = 64,
         pipelining: PipeliningMode = "auto",
         protocol_log: ProtocolLog | None = None,
+        low_latency: bool = True,
     ) -> POP3Client:
         """Connect, read the greeting, ask CAPA; with STARTTLS, upgrade and ask CAPA again.
 
@@ -130,6 +131,7 @@ class POP3Client:
         deadline too (see :mod:`~tui_mail.pop3.bounds`): a RETR that keeps delivering at a
         reasonable rate is never cut off, a trickle is. ``pipelining`` is ``auto`` (as the
         server announces), ``on`` (for servers that pipeline without saying so) or ``off``.
+        ``low_latency=False`` leaves the kernel's TCP ACK/Nagle behaviour (benchmarks only).
         """
         mode = parse_tls_mode(tls)
         port = port or default_port(mode)
@@ -143,6 +145,7 @@ class POP3Client:
             context=context if mode == "implicit" else None,
             timeout=timeout,
             protocol_log=protocol_log,
+            low_latency=low_latency,
         )
         client = cls(
             connection,

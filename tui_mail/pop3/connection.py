@@ -35,6 +35,7 @@ from tui_mail.pop3.protocol import (
     Status,
     decode_text,
 )
+from tui_mail.pop3.tcp import SocketLike, rearm_quickack, set_low_latency, socket_of
 from tui_mail.pop3.tls import describe_tls_error
 
 #: Stop reading from the socket past this many unparsed bytes (must exceed the line bound).
@@ -48,17 +49,25 @@ ProtocolLog = Callable[[str, str], None]
 class _StreamProtocol(asyncio.Protocol):
     """Feeds received bytes to the parser and wakes the reader; pauses when it falls behind."""
 
-    def __init__(self, parser: ResponseParser) -> None:
+    def __init__(self, parser: ResponseParser, *, low_latency: bool = True) -> None:
         self.parser = parser
         self.transport: asyncio.Transport | None = None
         self.paused = False
         self._waiter: asyncio.Future[None] | None = None
+        self._low_latency = low_latency
+        self._quickack_socket: SocketLike | None = None  # re-armed after every read
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
+        sock = socket_of(transport)
+        if sock is not None and self._low_latency:
+            set_low_latency(sock)
+            self._quickack_socket = sock
 
     def data_received(self, data: bytes) -> None:
+        if self._quickack_socket is not None:
+            rearm_quickack(self._quickack_socket)
         if self.parser.eof:
             return
         self.parser.feed(data)
@@ -128,10 +137,15 @@ class Connection:
         context: ssl.SSLContext | None,
         timeout: float,
         protocol_log: ProtocolLog | None,
+        low_latency: bool = True,
     ) -> Connection:
-        """Connect (with implicit TLS if ``context``), mapping failures to POP3 errors."""
+        """Connect (with implicit TLS if ``context``), mapping failures to POP3 errors.
+
+        ``low_latency`` (TCP_NODELAY, TCP_QUICKACK re-armed after reads; see ``tcp.py``)
+        is off only for a benchmark's baseline.
+        """
         loop = asyncio.get_running_loop()
-        protocol = _StreamProtocol(ResponseParser())
+        protocol = _StreamProtocol(ResponseParser(), low_latency=low_latency)
         try:
             async with asyncio.timeout(timeout):
                 await loop.create_connection(

@@ -24,6 +24,7 @@ class HeaderFields:
     sender: str
     subject: str
     problem: str = ""  # what could not be read, in words ("" when nothing)
+    sender_address: str = ""
 
 
 def bounded_header_block(raw: bytes) -> tuple[bytes, str]:
@@ -47,7 +48,9 @@ def header_fields(raw: bytes) -> HeaderFields:
     summary, problem = summarize_headers_safely(kept)
     epoch, offset = split_date(summary.date)
     problem = "; ".join(text for text in (note, problem) if text)
-    return HeaderFields(epoch, offset, summary.sender, summary.subject, problem)
+    return HeaderFields(
+        epoch, offset, summary.sender, summary.subject, problem, summary.from_address
+    )
 
 
 def split_date(date: datetime | None) -> tuple[int | None, int | None]:

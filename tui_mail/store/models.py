@@ -24,6 +24,7 @@ class MessageSummary:
     server_order: int = 0  # position in the server's last UIDL listing (1 = oldest)
     headers_loaded: bool = True  # False while only UIDL/LIST is known (TOP still pending)
     problem: str = ""  # what could not be read in this message ("" when nothing), in words
+    sender_address: str = ""  # the From address (``sender`` is its display name when there is one)
 
     def with_(self, **changes: object) -> MessageSummary:
         """Return a copy with some fields changed (frozen dataclasses cannot be edited)."""

@@ -13,6 +13,8 @@ from tui_mail.store.models import MessageSummary
 from tui_mail.store.schema import classify_store_error
 from tui_mail.store.store import _SUMMARY_COLUMNS, DB_NAME, _build_summaries
 
+_LATER_COLUMNS = ("h.problem", "h.sender_address")
+
 
 class ReadOnlyCache:
     """The list and the cached bodies of one account's store, never written."""
@@ -33,9 +35,15 @@ class ReadOnlyCache:
     def summaries(self) -> list[MessageSummary]:
         if self._db is None:
             return []
-        rows = self._db.execute(
-            f"SELECT {_SUMMARY_COLUMNS} WHERE l.gone_since IS NULL ORDER BY l.server_order"
-        ).fetchall()
+        query = f"SELECT {_SUMMARY_COLUMNS} WHERE l.gone_since IS NULL ORDER BY l.server_order"
+        try:
+            rows = self._db.execute(query).fetchall()
+        except sqlite3.OperationalError:
+            # A store from an older version, which cannot be migrated here: the columns
+            # added since (problems, schema 4; addresses, schema 5) read as empty.
+            for column in _LATER_COLUMNS:
+                query = query.replace(column, "NULL")
+            rows = self._db.execute(query).fetchall()
         return _build_summaries(rows)
 
     def raw_headers(self, uid: str) -> bytes | None:

@@ -142,6 +142,9 @@ MIGRATIONS: Sequence[Sequence[str]] = (
     ),
     # 4: what could not be read in a message ("" when nothing): the list marks such rows.
     ("ALTER TABLE headers ADD COLUMN problem TEXT NOT NULL DEFAULT ''",),
+    # 5: the sender's address next to the shown name, so the filter finds "carol@".
+    # NULL marks rows cached by older versions; the store fills them in from raw_headers.
+    ("ALTER TABLE headers ADD COLUMN sender_address TEXT",),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

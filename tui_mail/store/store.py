@@ -56,7 +56,7 @@ DB_NAME = "store.sqlite3"
 
 _SUMMARY_COLUMNS = """
     l.uid, l.size, h.date_epoch, h.tz_offset, h.sender, h.subject, l.read,
-    p.uid IS NOT NULL, l.server_order, h.uid IS NOT NULL, h.problem
+    p.uid IS NOT NULL, l.server_order, h.uid IS NOT NULL, h.problem, h.sender_address
     FROM ledger l
     LEFT JOIN headers h ON h.uid = l.uid
     LEFT JOIN pending_deletions p ON p.uid = l.uid
@@ -94,6 +94,7 @@ class Store:
         self._db = Database(directory / DB_NAME)
         try:
             self._check_identity(identity)
+            self._fill_in_sender_addresses()
             self.bodies = BodyCache(
                 self._db, directory / "bodies", limit_bytes=body_cache_bytes, clock=clock
             )
@@ -472,12 +473,16 @@ class Store:
             body_files = self._bind_fingerprints(db, [(uid, raw) for uid, raw, _ in rows])
             db.executemany(
                 "INSERT INTO headers "
-                "(uid, date_epoch, tz_offset, sender, subject, problem, fetched_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (uid) DO UPDATE SET "
+                "(uid, date_epoch, tz_offset, sender, subject, problem, fetched_at, sender_address) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (uid) DO UPDATE SET "
                 "date_epoch = excluded.date_epoch, tz_offset = excluded.tz_offset, "
                 "sender = excluded.sender, subject = excluded.subject, "
-                "problem = excluded.problem, fetched_at = excluded.fetched_at",
-                ((uid, *_field_values(fields), now) for uid, _, fields in rows),
+                "problem = excluded.problem, fetched_at = excluded.fetched_at, "
+                "sender_address = excluded.sender_address",
+                (
+                    (uid, *_field_values(fields), now, fields.sender_address)
+                    for uid, _, fields in rows
+                ),
             )
             db.executemany(
                 "INSERT INTO raw_headers (uid, raw) VALUES (?, ?) "
@@ -567,6 +572,28 @@ class Store:
         return found
 
     # -- the message list --------------------------------------------------------------
+
+    def _fill_in_sender_addresses(self, batch: int = 2000) -> int:
+        """Headers cached before schema 3 have no address: decode it once from raw_headers.
+
+        Runs at open until no row is left (each batch its own transaction, so a kill loses
+        at most one batch of work and nothing else); returns how many rows were filled.
+        """
+        filled = 0
+        while True:
+            with self._db.write() as db:
+                rows = db.execute(
+                    "SELECT h.uid, r.raw FROM headers h LEFT JOIN raw_headers r ON r.uid = h.uid "
+                    "WHERE h.sender_address IS NULL LIMIT ?",
+                    (batch,),
+                ).fetchall()
+                if not rows:
+                    return filled
+                db.executemany(
+                    "UPDATE headers SET sender_address = ? WHERE uid = ?",
+                    ((_address_of(raw), uid) for uid, raw in rows),
+                )
+            filled += len(rows)
 
     def summaries(self) -> list[MessageSummary]:
         """Every message on the server at the last reconcile, oldest first (server order)."""
@@ -666,6 +693,16 @@ class Store:
         self.bodies.remove_files(names)
 
 
+def _address_of(raw: bytes | None) -> str:
+    """The From address of a cached header block; "" when there is none or it is unreadable."""
+    if not raw:
+        return ""
+    try:
+        return header_fields(raw).sender_address
+    except Exception:  # one damaged cached block must not stop the store from opening
+        return ""
+
+
 def _field_values(fields: HeaderFields) -> tuple[int | None, int | None, str, str, str]:
     return fields.date_epoch, fields.tz_offset, fields.sender, fields.subject, fields.problem
 
@@ -679,7 +716,10 @@ def _build_summaries(rows: Iterable[tuple[Any, ...]]) -> list[MessageSummary]:
     to_date = DateRebuilder()
     summaries: list[MessageSummary] = []
     append = summaries.append
-    for uid, size, epoch, offset, sender, subject, read, marked, order, loaded, problem in rows:
+    for row in rows:
+        uid, size, epoch, offset, sender, subject, read, marked, order, loaded, problem, address = (
+            row
+        )
         append(
             MessageSummary(
                 uid,
@@ -692,6 +732,7 @@ def _build_summaries(rows: Iterable[tuple[Any, ...]]) -> list[MessageSummary]:
                 order,
                 bool(loaded),
                 problem or "",
+                address or "",
             )
         )
     return summaries

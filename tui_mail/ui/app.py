@@ -14,10 +14,11 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual import work
+from textual import events, work
 from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Input
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState, get_current_worker
 
@@ -39,7 +40,7 @@ from tui_mail.session.protocol_log import ProtocolLogWriter
 from tui_mail.store.models import MessageSummary
 from tui_mail.ui import messages as msg
 from tui_mail.ui.attachment_view import AttachmentViewActions
-from tui_mail.ui.bindings import COMPOSE_BINDINGS, SCREEN_BINDINGS, help_entries
+from tui_mail.ui.bindings import COMPOSE_BINDINGS, SCREEN_BINDINGS, binding_keys, help_entries
 from tui_mail.ui.compose_actions import ComposeActions, Composer
 from tui_mail.ui.list_model import MessageListModel
 from tui_mail.ui.rendering import MailRenderer, MessageRenderer
@@ -50,12 +51,16 @@ from tui_mail.ui.screens.help import HelpScreen, help_text
 from tui_mail.ui.screens.main import MailScreen
 from tui_mail.ui.screens.password import PasswordPrompt
 from tui_mail.ui.terminal_theme import apply_theme
+from tui_mail.ui.widgets.key_line import key_word
 from tui_mail.ui.widgets.message_list import Clock, local_now
 from tui_mail.ui.widgets.preview import preview_text
-from tui_mail.ui.widgets.status_bar import StatusInfo
+from tui_mail.ui.widgets.status_bar import StatusInfo, describe_progress
 from tui_mail.wording import plural
 
 SESSION_STOP_TIMEOUT = 5.0  # seconds to let the session close its connection on quit
+_SILENT_KEYS = frozenset({"tab", "shift+tab"})  # focus moves: never "not bound"
+NOTE_SECONDS = 15.0  # how long an outcome stays in the status bar
+HINT_SECONDS = 4.0  # how long "key not bound: X" stays there
 
 
 def deletion_outcome(event: DeletionsApplied) -> str:
@@ -121,6 +126,7 @@ class TuiMailApp(AttachmentViewActions, ComposeActions):
         self._state_since = time.monotonic()
         self._activity: dict[str, str] = {}
         self._note = ""
+        self._note_timer: Timer | None = None
         self._wanted_uid: str | None = None
         self._loading_uid: str | None = None  # asked for, not yet ready: Esc cancels it
         self._headers_uid: str | None = None  # the preview shows this message's full headers
@@ -140,6 +146,12 @@ class TuiMailApp(AttachmentViewActions, ComposeActions):
         apply_theme(self, self._requested_theme)
         if self._user_keymap:
             self.set_keymap(self._user_keymap)
+        self.mail_screen.key_line.set_keys(
+            {
+                binding_id: self.key_name(keys[0])
+                for binding_id, keys in binding_keys(self._user_keymap).items()
+            }
+        )
         self.set_interval(60, self.mail_screen.message_list.refresh_today)
         self._session_worker = self.run_worker(
             self._run_session(), name="session", group="session", exit_on_error=False
@@ -201,8 +213,7 @@ class TuiMailApp(AttachmentViewActions, ComposeActions):
         if event.total is not None and event.done >= event.total:
             self._activity.pop(task, None)
         else:
-            total = f"/{event.total}" if event.total is not None else ""
-            self._activity[task] = f"{task} {event.done}{total}"
+            self._activity[task] = describe_progress(task, event.done, event.total)
         self._refresh_status()
 
     def on_session_body_ready(self, message: msg.SessionMessage[BodyReady]) -> None:
@@ -223,8 +234,7 @@ class TuiMailApp(AttachmentViewActions, ComposeActions):
         outcome = deletion_outcome(message.event)
         self._activity.pop("deleting", None)
         self.model.remove(message.event.deleted)
-        self._note = outcome
-        self.set_timer(15, self._clear_note)
+        self._say(outcome)
         self._refresh_view()
         if self._quit_after_deletion:
             self.outcome = outcome
@@ -232,8 +242,17 @@ class TuiMailApp(AttachmentViewActions, ComposeActions):
         else:
             self.notify(outcome, markup=False)
 
+    def _say(self, note: str, seconds: float = NOTE_SECONDS) -> None:
+        """A short line of our own in the status bar (replacing the previous one)."""
+        self._note = note
+        if self._note_timer is not None:
+            self._note_timer.stop()
+        self._note_timer = self.set_timer(seconds, self._clear_note)
+        self._refresh_status()
+
     def _clear_note(self) -> None:
         self._note = ""
+        self._note_timer = None
         self._refresh_status()
 
     def on_session_password_wanted(self, message: msg.SessionMessage[PasswordWanted]) -> None:
@@ -245,6 +264,22 @@ class TuiMailApp(AttachmentViewActions, ComposeActions):
             self.screen.update_prompt(prompt)
             return
         self.push_screen(PasswordPrompt(prompt, self._account_name), self._session.provide_password)
+
+    def key_name(self, key: str) -> str:
+        """A key as the key line, the help and the prompts show it (``Enter``, ``^f``, ``$``)."""
+        return key_word(key, self.get_key_display(Binding(key, "")))
+
+    def on_key(self, event: events.Key) -> None:
+        """mutt's "Key is not bound": a key that does nothing on the main screen says so.
+
+        Runs before the bindings are looked up, so it asks the screen which keys are bound.
+        Keys typed into the filter never get here (the input consumes them).
+        """
+        if self.screen is not self.mail_screen or isinstance(self.focused, Input):
+            return
+        if event.key in self.screen.active_bindings or event.key in _SILENT_KEYS:
+            return
+        self._say(f"key not bound: {self.key_name(event.key)} (? lists the keys)", HINT_SECONDS)
 
     def on_session_notice(self, message: msg.SessionMessage[Notice]) -> None:
         severity = message.event.severity
@@ -277,6 +312,7 @@ class TuiMailApp(AttachmentViewActions, ComposeActions):
         row = self.model.get(message.uid)
         if row is not None and row.unread:
             self._set_read(row, read=True)
+        self._opened(self.displayed)
         self.compose_after_open(message.uid, message.path)
 
     def on_body_render_failed(self, message: msg.BodyRenderFailed) -> None:
@@ -288,13 +324,29 @@ class TuiMailApp(AttachmentViewActions, ComposeActions):
         row = self.mail_screen.message_list.highlighted
         if row is None:
             return
+        self._open(row)
+
+    def _highlighted_row(self) -> MessageSummary | None:
+        return self.mail_screen.message_list.highlighted
+
+    def _open(self, row: MessageSummary) -> None:
         self._headers_uid = None
         self.mail_screen.add_class("-preview")
         if self._wanted_uid == row.uid:
             return  # already shown, or on its way
+        self._after_open = None  # a save waiting for another message is dropped
         self._wanted_uid = self._loading_uid = row.uid
+        self.mail_screen.message_list.set_previewed(row.uid)
         self.mail_screen.preview.show_status("Loading message… (Esc cancels)")
         self._session.request_body(row.uid)  # a large download of another one is cancelled
+
+    def _highlighted_not_open(self) -> MessageSummary | None:
+        """The highlighted row when it is not the one in (or on its way to) the preview."""
+        row = self.mail_screen.message_list.highlighted
+        shown = row is not None and row.uid in (self._wanted_uid, self._headers_uid)
+        if row is None or (shown and self.mail_screen.has_class("-preview")):
+            return None
+        return row
 
     def action_toggle_headers(self) -> None:
         """``h``: every header field of the highlighted message, from the header cache (so a
@@ -309,6 +361,7 @@ class TuiMailApp(AttachmentViewActions, ComposeActions):
             return
         self.mail_screen.add_class("-preview")
         self._headers_uid = row.uid
+        self.mail_screen.message_list.set_previewed(row.uid)
         self._wanted_uid = None  # a body still on its way must not replace the headers
         if self.displayed is not None and self.displayed.uid != row.uid:
             self.displayed = None
@@ -333,6 +386,11 @@ class TuiMailApp(AttachmentViewActions, ComposeActions):
         self._refresh_status()
 
     def action_preview_page_down(self) -> None:
+        """Space / PageDown: as mutt's Space, open the highlighted message, else page on."""
+        row = self._highlighted_not_open()
+        if row is not None:
+            self._open(row)
+            return
         self.mail_screen.preview.scroll_page_down(animate=False)
 
     def action_preview_page_up(self) -> None:
@@ -399,12 +457,12 @@ class TuiMailApp(AttachmentViewActions, ComposeActions):
         field.value = ""
         self.model.set_filter("")
         self.mail_screen.message_list.focus()
-        self._refresh_view()
+        self._refresh_view(keep_place=True)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "filter":
             self.model.set_filter(event.value)
-            self._refresh_view(top_if_gone=True)
+            self._refresh_view(top_if_gone=True, keep_place=True)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "filter":
@@ -413,7 +471,7 @@ class TuiMailApp(AttachmentViewActions, ComposeActions):
 
     def action_cycle_sort(self) -> None:
         self.model.set_order(self.model.order.next())
-        self._refresh_view()
+        self._refresh_view(keep_place=True)
 
     # -- mail: refresh, deletion, quitting -----------------------------------------------------
 
@@ -425,7 +483,17 @@ class TuiMailApp(AttachmentViewActions, ComposeActions):
             self.notify("Nothing is marked for deletion; checking for new mail.", markup=False)
             self._session.request_refresh()
             return
-        marked = frozenset(self.model.marked_uids())
+        if isinstance(self.screen, ConfirmQuit):
+            return
+        # The question counts exactly the set that "y" then applies.
+        self._confirming = frozenset(self.model.marked_uids())
+        self.push_screen(ConfirmQuit(len(self._confirming), then_quit=False), self._on_purge_choice)
+
+    def _on_purge_choice(self, choice: QuitChoice | None) -> None:
+        """``$`` answered: y deletes now and stays; n and Esc keep the marks."""
+        marked = self._confirming
+        if choice != "delete" or not marked:
+            return
         self._activity["deleting"] = f"deleting {len(marked)}"
         self._refresh_status()
         self._session.apply_deletions(then_quit=False, uids=marked)
@@ -497,22 +565,22 @@ class TuiMailApp(AttachmentViewActions, ComposeActions):
 
     def action_show_keys(self) -> None:
         entries = help_entries(self._user_keymap)
-        display = {
-            key: self.get_key_display(Binding(key, "")) for entry in entries for key in entry.keys
-        }
+        display = {key: self.key_name(key) for entry in entries for key in entry.keys}
         self.push_screen(HelpScreen(help_text(entries, display)))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        """Every mail action in the command palette, next to Textual's own commands."""
+        """Every mail action in the command palette, and nothing else.
+
+        Textual's generic entries (theme, screenshot, maximize...) only cluttered it.
+        """
         if screen is self.mail_screen:
             for binding in [*SCREEN_BINDINGS, *COMPOSE_BINDINGS]:
                 action = binding.action.removeprefix("app.")
                 keys = self._user_keymap.get(binding.id or "", binding.key)
-                shown = ", ".join(self.get_key_display(Binding(k, "")) for k in keys.split(","))
+                shown = ", ".join(self.key_name(k.strip()) for k in keys.split(","))
                 yield SystemCommand(
                     binding.description, f"key: {shown}", self._palette_callback(action)
                 )
-        yield from super().get_system_commands(screen)
 
     def _palette_callback(self, action: str) -> Callable[[], object]:
         async def run() -> None:
@@ -522,12 +590,12 @@ class TuiMailApp(AttachmentViewActions, ComposeActions):
 
     # -- drawing -----------------------------------------------------------------------------
 
-    def _refresh_view(self, *, top_if_gone: bool = False) -> None:
+    def _refresh_view(self, *, top_if_gone: bool = False, keep_place: bool = False) -> None:
         screen = self.mail_screen
         if not screen.message_list.is_mounted:
             return
         listing = screen.message_list
-        listing.model_changed(top_if_gone=top_if_gone)
+        listing.model_changed(top_if_gone=top_if_gone, keep_place=keep_place)
         screen.header.show(order=self.model.order, filter_text=self.model.filter_text)
         self._refresh_status()
 

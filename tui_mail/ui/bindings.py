@@ -19,7 +19,10 @@ LIST_BINDINGS: list[Binding] = [
     Binding("ctrl+f", "cursor_page_down", "Page down in the list", id="list.page_down"),
     Binding("ctrl+b", "cursor_page_up", "Page up in the list", id="list.page_up"),
     Binding(
-        "space,pagedown", "app.preview_page_down", "Scroll preview down", id="list.preview_down"
+        "space,pagedown",
+        "app.preview_page_down",
+        "Scroll preview down (first opens the highlighted message)",
+        id="list.preview_down",
     ),
     Binding("pageup", "app.preview_page_up", "Scroll preview up", id="list.preview_up"),
 ]
@@ -48,7 +51,12 @@ SCREEN_BINDINGS: list[Binding] = [
         "Show a text attachment (Enter: back)",
         id="mail.view_attachment",
     ),
-    Binding("slash", "app.start_filter", "Filter by sender or subject", id="mail.filter"),
+    Binding(
+        "slash",
+        "app.start_filter",
+        "Filter by sender name or address, or subject",
+        id="mail.filter",
+    ),
     Binding(
         "escape",
         "app.clear_filter",
@@ -60,7 +68,10 @@ SCREEN_BINDINGS: list[Binding] = [
     Binding("h", "app.toggle_headers", "All header fields on/off (no download)", id="mail.headers"),
     Binding("c", "app.check_mail", "Check for new mail", id="mail.refresh"),
     Binding(
-        "dollar_sign", "app.apply_deletions", "Delete marked now and reconnect", id="mail.apply"
+        "dollar_sign",
+        "app.apply_deletions",
+        "Delete marked now (asks first), stay",
+        id="mail.apply",
     ),
     Binding("q", "app.request_quit", "Quit (asks before deleting marked)", id="mail.quit"),
     Binding("x", "app.quit_keep", "Quit without deleting anything", id="mail.exit"),
@@ -93,6 +104,35 @@ REVIEW_BINDINGS: list[Binding] = [
     Binding("p", "postpone", "Postpone (keep in Drafts)", id="review.postpone"),
     Binding("q,escape", "abandon", "Abandon (asks first)", id="review.abandon"),
 ]
+
+
+# The key line at the bottom (mutt's help line): binding id and a short label, in the order
+# shown. When the line is too narrow, entries go in the order of KEY_HINT_DROPS (Help never).
+KEY_HINTS: tuple[tuple[str, str], ...] = (
+    ("mail.quit", "Quit"),
+    ("mail.open", "Open"),
+    ("mail.delete", "Del"),
+    ("mail.undelete", "Undel"),
+    ("mail.save_attachment", "Save att"),
+    ("mail.compose", "Mail"),
+    ("mail.reply", "Reply"),
+    ("mail.filter", "Filter"),
+    ("mail.apply", "Purge"),
+    ("mail.refresh", "Check"),
+    ("mail.help", "Help"),
+)
+KEY_HINT_DROPS: tuple[str, ...] = (
+    "mail.refresh",
+    "mail.open",
+    "mail.apply",
+    "mail.filter",
+    "mail.compose",
+    "mail.reply",
+    "mail.undelete",
+    "mail.save_attachment",
+    "mail.delete",
+    "mail.quit",
+)
 
 
 @dataclass(frozen=True)
@@ -131,3 +171,13 @@ def help_entries(keymap: dict[str, str] | None = None) -> list[HelpEntry]:
                 )
             )
     return entries
+
+
+def binding_keys(keymap: dict[str, str] | None = None) -> dict[str, list[str]]:
+    """Each help-listed binding id and its keys as the user has them (first key first)."""
+    return {entry.binding_id: list(entry.keys) for entry in help_entries(keymap)}
+
+
+def binding_ids() -> list[str]:
+    """The ids a ``[keys]`` table may name: exactly those the ``?`` screen lists."""
+    return [entry.binding_id for entry in help_entries()]

@@ -78,6 +78,44 @@ class Composer:
             )
 
 
+EDIT_PREFIX = "draft-"
+EDIT_SEPARATOR = "--"
+
+
+def recover_interrupted_edits(composer: Composer) -> int:
+    """Editor files left behind (the link dropped, the app was killed) become drafts again.
+
+    Only one reader runs per account, so a file here is never being edited right now.
+    Returns how many were recovered; a file that cannot be stored stays where it is.
+    """
+    try:
+        names = sorted(os.listdir(composer.work_dir))
+    except OSError:
+        return 0
+    recovered = 0
+    for name in names:
+        if not (name.startswith(EDIT_PREFIX) and name.endswith(".txt")):
+            continue
+        path = composer.work_dir / name
+        key = name[len(EDIT_PREFIX) :].partition(EDIT_SEPARATOR)[0] or None
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+            base = composer.outbox.load(key) if key else None
+        except (OSError, ValueError):
+            base = None
+        if base is None:
+            base = new_draft(composer.account)
+            key = None
+        edited, _problems = from_editor_text(base, text)
+        try:
+            composer.outbox.save_draft(edited, key=key)
+        except (MaildirError, HeaderProblem):
+            continue
+        path.unlink(missing_ok=True)
+        recovered += 1
+    return recovered
+
+
 class DraftPrepared(Message):
     def __init__(self, draft: Draft) -> None:
         super().__init__()
@@ -184,10 +222,21 @@ class ComposeActions(SaveActions):
     def _edit(self, draft: Draft, key: str | None, *, fresh: bool) -> None:
         composer = self._composer
         assert composer is not None
+        if key is None:
+            # Stored before the editor starts: if the link drops while editing, the threading
+            # headers survive with it and the next start joins the editor's file to it.
+            try:
+                draft, key = composer.outbox.save_draft(draft)
+            except (MaildirError, HeaderProblem):
+                key = None
         before = editor_text(draft)
         try:
             ensure_private_dir(composer.work_dir)
-            fd, name = tempfile.mkstemp(prefix="draft-", suffix=".txt", dir=composer.work_dir)
+            fd, name = tempfile.mkstemp(
+                prefix=f"{EDIT_PREFIX}{key or ''}{EDIT_SEPARATOR}",
+                suffix=".txt",
+                dir=composer.work_dir,
+            )
         except OSError as error:
             self.notify(f"Cannot write the draft file: {error.strerror}", severity="error")
             return
@@ -200,15 +249,17 @@ class ComposeActions(SaveActions):
         except OSError as error:
             self.notify(f"Cannot read the draft file back: {error.strerror}", severity="error")
             return
-        if status is not None:
-            self.notify(status, severity="error", markup=False)
-            if after == before:
-                path.unlink(missing_ok=True)
-                return
         if fresh and after == before:
             path.unlink(missing_ok=True)
-            self.notify("Message not changed: nothing sent, nothing kept.", markup=False)
+            if key is not None:
+                composer.outbox.discard(key)
+            if status is not None:
+                self.notify(status, severity="error", markup=False)
+            else:
+                self.notify("Message not changed: nothing sent, nothing kept.", markup=False)
             return
+        if status is not None:
+            self.notify(status, severity="error", markup=False)
         edited, problems = from_editor_text(draft, after)
         try:
             edited, key = composer.outbox.save_draft(edited, key=key)
@@ -415,6 +466,15 @@ class ComposeActions(SaveActions):
         composer = self._composer
         if composer is None:
             return
+        recovered = recover_interrupted_edits(composer)
+        if recovered:
+            self.notify(
+                f"Recovered {plural(recovered, 'message')} you were writing when tui-mail "
+                "stopped; they are in Drafts. P continues.",
+                severity="warning",
+                markup=False,
+                timeout=15,
+            )
         try:
             drafts: list[StoredDraft] = composer.outbox.list_drafts()
         except OSError:

@@ -147,7 +147,10 @@ class MessageListModel:
             self._resort()
 
     def set_filter(self, text: str) -> None:
-        """Show only rows whose sender or subject contains ``text`` (case-insensitive)."""
+        """Show only rows whose sender's name or address, or subject, contains ``text``.
+
+        Case-insensitive, as mutt's ``~f``/``~s`` patterns: ``/carol@`` finds Carol's mail.
+        """
         needle = text.casefold()
         if needle == self._needle:
             return
@@ -177,7 +180,7 @@ class MessageListModel:
         haystack = self._haystacks.get(uid)
         if haystack is None:
             row = self._rows[uid]
-            haystack = f"{row.sender}\n{row.subject}".casefold()
+            haystack = f"{row.sender}\n{row.sender_address}\n{row.subject}".casefold()
             self._haystacks[uid] = haystack
         return self._needle in haystack
 
@@ -186,7 +189,11 @@ class MessageListModel:
         old = self._rows.get(uid)
         filtering = self._visible is not self._sorted
         was_shown = filtering and old is not None and self._matches(uid)
-        if old is not None and (old.sender, old.subject) != (row.sender, row.subject):
+        if old is not None and (old.sender, old.sender_address, old.subject) != (
+            row.sender,
+            row.sender_address,
+            row.subject,
+        ):
             self._haystacks.pop(uid, None)
         self._count(old, -1)
         self._count(row, +1)

@@ -1,7 +1,8 @@
 """The save actions: ``s`` (an attachment) and ``S`` (the whole message as .eml).
 
-Split from the app to keep one concern per module. Both save what the preview shows, never
-the message under the cursor, so saving never downloads anything the user did not open.
+Split from the app to keep one concern per module. Both act on the highlighted row, as every
+other key does, and the prompt names it ("Save 'Lunch today?' as:"). When that row is not
+the one in the preview it is opened first (the preview then shows what is being saved).
 """
 
 from __future__ import annotations
@@ -10,11 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import work
 from textual.app import App
 
 from tui_mail.mail import safe_filename
+from tui_mail.store.models import MessageSummary
+from tui_mail.ui.columns import fit_cells
 from tui_mail.ui.list_model import MessageListModel
 from tui_mail.ui.rendering import AttachmentView, MessageRenderer, RenderedView
 from tui_mail.ui.safe_text import one_line
@@ -32,6 +36,20 @@ class DisplayedMessage:
     rendered: RenderedView
 
 
+SUBJECT_CELLS = 40  # a subject named in a prompt is cut to this many cells
+
+
+def quoted_subject(subject: str) -> str:
+    """``'Lunch today?'``, cut with ``…`` so a prompt stays on one line."""
+    text = one_line(subject) or "(no subject)"
+    if cell_len(text) > SUBJECT_CELLS:
+        text = fit_cells(text, SUBJECT_CELLS)
+    return f"\u2018{text}\u2019"
+
+
+SaveStep = Callable[[DisplayedMessage], None]
+
+
 class SaveActions(App[None]):
     """Base of the app holding the save actions; the app sets the attributes below."""
 
@@ -39,15 +57,46 @@ class SaveActions(App[None]):
     model: MessageListModel
     _renderer: MessageRenderer
     _download_dir: Path | None = None
+    _after_open: tuple[str, SaveStep] | None = None
 
     def _save_directory(self) -> Path:
         return self._download_dir or downloads_dir()
 
-    def action_save_attachment(self) -> None:
-        shown = self.displayed
-        if shown is None:
-            self.notify("Open a message with Enter first.", markup=False)
+    def _highlighted_row(self) -> MessageSummary | None:
+        """The row under the cursor (the app provides it)."""
+        raise NotImplementedError
+
+    def _open(self, row: MessageSummary) -> None:
+        """Show ``row`` in the preview, downloading it if needed (the app provides it)."""
+        raise NotImplementedError
+
+    def _with_target(self, step: SaveStep) -> None:
+        """Run ``step`` on the highlighted message, opening it first if it is not shown."""
+        row = self._highlighted_row()
+        if row is None:
+            self.notify("No message here.", markup=False)
             return
+        shown = self.displayed
+        if shown is not None and shown.uid == row.uid:
+            step(shown)
+            return
+        self._open(row)
+        self._after_open = (row.uid, step)
+
+    def _opened(self, shown: DisplayedMessage) -> None:
+        """The app calls this when a message is shown: finish a save that waited for it."""
+        pending, self._after_open = self._after_open, None
+        if pending is not None and pending[0] == shown.uid:
+            pending[1](shown)
+
+    def _subject_of(self, uid: str) -> str:
+        row = self.model.get(uid)
+        return quoted_subject(row.subject if row is not None else "")
+
+    def action_save_attachment(self) -> None:
+        self._with_target(self._save_attachment_of)
+
+    def _save_attachment_of(self, shown: DisplayedMessage) -> None:
         attachments = list(shown.rendered.attachments)
         if not attachments:
             self.notify("This message has no attachments.", markup=False)
@@ -60,12 +109,18 @@ class SaveActions(App[None]):
                 if index is not None and index in by_index:
                     self._prompt_attachment(shown, by_index[index])
 
-            self.push_screen(AttachmentPicker(attachments), chosen)
+            self.push_screen(AttachmentPicker(attachments, self._subject_of(shown.uid)), chosen)
 
     def _prompt_attachment(self, shown: DisplayedMessage, attachment: AttachmentView) -> None:
         name = safe_filename(attachment.filename or f"attachment-{attachment.index}")
         default = unused_path(self._save_directory(), name)
-        title = Text.assemble("Save attachment ", (one_line(attachment.filename), "bold"), " as:")
+        title = Text.assemble(
+            "Save attachment ",
+            (one_line(attachment.filename), "bold"),
+            " of ",
+            (self._subject_of(shown.uid), "bold"),
+            " as:",
+        )
         renderer, index = self._renderer, attachment.index
 
         def write(choice: SaveChoice) -> Path:
@@ -77,13 +132,14 @@ class SaveActions(App[None]):
         self.push_screen(SavePrompt(title, default), lambda choice: self._save(choice, write))
 
     def action_save_message(self) -> None:
-        shown = self.displayed
-        if shown is None:
-            self.notify("Open a message with Enter first.", markup=False)
-            return
+        self._with_target(self._save_message_of)
+
+    def _save_message_of(self, shown: DisplayedMessage) -> None:
         row = self.model.get(shown.uid)
         subject = row.subject[:80] if row is not None else ""
-        name = safe_filename(f"{subject}.eml") if subject else "message.eml"
+        # A subject is not a path: its slashes must not make safe_filename keep only the tail.
+        flat = subject.replace("/", "_").replace("\\", "_")
+        name = safe_filename(f"{flat}.eml") if subject else "message.eml"
         default = unused_path(self._save_directory(), name)
         path = shown.path
 
@@ -92,7 +148,10 @@ class SaveActions(App[None]):
             return choice.path
 
         self.push_screen(
-            SavePrompt(Text("Save the whole message (.eml) as:"), default),
+            SavePrompt(
+                Text.assemble("Save ", (self._subject_of(shown.uid), "bold"), " (.eml) as:"),
+                default,
+            ),
             lambda choice: self._save(choice, write),
         )
 

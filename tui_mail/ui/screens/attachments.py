@@ -23,6 +23,8 @@ class AttachmentPicker(ModalScreen[int | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="attachments.cancel"),
+        Binding("j", "move(1)", "Next attachment", show=False, id="attachments.down"),
+        Binding("k", "move(-1)", "Previous attachment", show=False, id="attachments.up"),
     ]
 
     DEFAULT_CSS = """
@@ -39,9 +41,11 @@ class AttachmentPicker(ModalScreen[int | None]):
     }
     """
 
-    def __init__(self, attachments: Sequence[AttachmentView]) -> None:
+    def __init__(self, attachments: Sequence[AttachmentView], subject: str = "") -> None:
+        """``subject`` names the message (already quoted and cut): it is shown as Text."""
         super().__init__()
         self._attachments = list(attachments)
+        self._subject = subject
 
     def compose(self) -> ComposeResult:
         options = [
@@ -57,7 +61,8 @@ class AttachmentPicker(ModalScreen[int | None]):
             for a in self._attachments
         ]
         with Vertical(id="dialog"):
-            yield Static(Text("Save which attachment? (Enter: choose, Esc: cancel)"))
+            of = f" of {self._subject}" if self._subject else ""
+            yield Static(Text(f"Save which attachment{of}? (Enter: choose, Esc: cancel)"))
             yield OptionList(*options, id="attachments")
 
     def on_mount(self) -> None:
@@ -66,6 +71,14 @@ class AttachmentPicker(ModalScreen[int | None]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         self.dismiss(int(event.option.id) if event.option.id is not None else None)
+
+    def action_move(self, step: int) -> None:
+        """j / k as in the message list."""
+        options = self.query_one(OptionList)
+        if step > 0:
+            options.action_cursor_down()
+        else:
+            options.action_cursor_up()
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -1,4 +1,8 @@
-"""The question asked when quitting with messages marked for deletion."""
+"""The question asked before any deletion: on ``q`` with marked messages, and on ``$``.
+
+Both ask in the same words and take the same keys (y / n / Esc), so nothing is ever deleted
+by a single key press.
+"""
 
 from __future__ import annotations
 
@@ -21,8 +25,17 @@ def quit_question(count: int) -> str:
     return f"Delete {plural(count, 'message')} from the server and quit?"
 
 
+def purge_question(count: int) -> str:
+    """``$``: the same question without quitting (neomutt: "Purge N deleted messages?")."""
+    return f"Delete {plural(count, 'message')} from the server now?"
+
+
 class ConfirmQuit(ModalScreen[QuitChoice | None]):
-    """y: delete then quit; n: quit and keep everything; Esc: stay (dismisses with None)."""
+    """y: delete then quit; n: quit and keep everything; Esc: stay (dismisses with None).
+
+    With ``then_quit=False`` (``$``) it asks :func:`purge_question`: y deletes now, n and Esc
+    keep the marks and stay.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "choose('delete')", "Delete and quit", id="confirm_quit.yes"),
@@ -45,16 +58,21 @@ class ConfirmQuit(ModalScreen[QuitChoice | None]):
     }
     """
 
-    def __init__(self, count: int) -> None:
+    def __init__(self, count: int, *, then_quit: bool = True) -> None:
         super().__init__()
         self.count = count
+        self.then_quit = then_quit
 
     def compose(self) -> ComposeResult:
+        if self.then_quit:
+            question = quit_question(self.count)
+            choices = "y  delete and quit    n  quit, keep all    Esc  stay"
+        else:
+            question = purge_question(self.count)
+            choices = "y  delete now    n / Esc  keep them marked"
         with Vertical(id="dialog"):
-            yield Static(Content(quit_question(self.count)), id="question")
-            yield Static(
-                Content("y  delete and quit    n  quit, keep all    Esc  stay"), id="choices"
-            )
+            yield Static(Content(question), id="question")
+            yield Static(Content(choices), id="choices")
 
     def action_choose(self, choice: QuitChoice) -> None:
         self.dismiss(choice)

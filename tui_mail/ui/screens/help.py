@@ -1,10 +1,15 @@
-"""The ``?`` screen: every key, generated from the binding lists and the user's keymap."""
+"""The ``?`` screen: every key, generated from the binding lists and the user's keymap.
+
+Each line also names the binding's id, the name a ``[keys]`` table in the config uses to
+rebind it, so the help is the reference for remapping.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import ClassVar
 
+from rich.console import RenderableType
 from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
@@ -17,14 +22,18 @@ from tui_mail.ui.bindings import HelpEntry
 
 NOTES = (
     "Moving the cursor never downloads a message and never marks it read: Enter does.",
-    "Marked messages are deleted only when you quit with q and answer y, or press $.",
+    "Marked messages are deleted only when you quit with q and answer y, or press $ and y.",
     "New mail: c (r replies, as in mutt). Unsent drafts: P.",
     "Ctrl+P opens the command palette with every action.",
+    'Rebind a key in the config file: [keys] then ID = "key[,key]", e.g. mail.delete = "D".',
 )
 
 
 def help_text(entries: Sequence[HelpEntry], key_display: dict[str, str]) -> Text:
-    """The help as Text; ``key_display`` maps a key name to how it is shown (``^f``)."""
+    """The help as Text; ``key_display`` maps a key name to how it is shown (``^f``).
+
+    Each line: the keys, what they do, and (dimmed) the binding id for ``[keys]``.
+    """
     text = Text(end="")
     section = ""
     rows = [
@@ -36,13 +45,17 @@ def help_text(entries: Sequence[HelpEntry], key_display: dict[str, str]) -> Text
             section = entry.section
             if text:
                 text.append("\n")
-            text.append(f"{section}\n", style=Style(bold=True, underline=True))
+            text.append(f"{section}\n", style=_TITLE)
         text.append(f"  {keys.ljust(width)}", style=Style(bold=True))
-        text.append(f"{entry.description}\n")
+        text.append(entry.description)
+        text.append(f"  {entry.binding_id}\n", style=Style(dim=True))
     text.append("\n")
     for note in NOTES:
         text.append(f"{note}\n", style=Style(italic=True))
     return text
+
+
+_TITLE = Style(bold=True, underline=True)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -58,9 +71,9 @@ class HelpScreen(ModalScreen[None]):
     HelpScreen {
         align: center middle;
         & > VerticalScroll {
-            width: 90%;
+            width: 100%;
             max-width: 100;
-            height: 90%;
+            height: 100%;
             border: thick $accent;
             background: $surface;
             padding: 0 1;
@@ -68,7 +81,7 @@ class HelpScreen(ModalScreen[None]):
     }
     """
 
-    def __init__(self, text: Text) -> None:
+    def __init__(self, text: RenderableType) -> None:
         super().__init__()
         self._text = text
 

@@ -15,8 +15,9 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Input
 
-from tui_mail.ui.bindings import COMPOSE_BINDINGS, SCREEN_BINDINGS
+from tui_mail.ui.bindings import COMPOSE_BINDINGS, KEY_HINTS, SCREEN_BINDINGS
 from tui_mail.ui.list_model import MessageListModel
+from tui_mail.ui.widgets.key_line import KeyLine
 from tui_mail.ui.widgets.list_header import ListHeader
 from tui_mail.ui.widgets.message_list import Clock, MessageList
 from tui_mail.ui.widgets.preview import Preview
@@ -43,8 +44,11 @@ class MailScreen(Screen[None]):
         self.preview = Preview(id="preview")
         self.header = ListHeader(id="list-header")
         self.status_bar = StatusBar(id="status")
+        self.key_line = KeyLine(KEY_HINTS, id="keys")
         self.filter_input = Input(
-            id="filter", placeholder="filter: sender or subject", compact=True
+            id="filter",
+            placeholder="filter: sender name or address, or subject (Enter keeps it, Esc clears)",
+            compact=True,
         )
 
     def compose(self) -> ComposeResult:
@@ -54,6 +58,7 @@ class MailScreen(Screen[None]):
                 yield self.message_list
             yield self.preview
         yield self.filter_input
+        yield self.key_line
         yield self.status_bar
 
     def on_mount(self) -> None:

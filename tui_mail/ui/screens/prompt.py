@@ -13,6 +13,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from tui_mail.ui.saving import unused_path
+
 
 @dataclass(frozen=True)
 class SaveChoice:
@@ -21,7 +23,10 @@ class SaveChoice:
 
 
 class SavePrompt(ModalScreen[SaveChoice | None]):
-    """Enter saves; an existing file needs a second Enter on the same path; Esc cancels."""
+    """Enter saves; an existing file needs a second Enter on the same path; Esc cancels.
+
+    A directory is accepted: the file goes into it under the proposed name (numbered if taken).
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="prompt.cancel"),
@@ -64,9 +69,8 @@ class SavePrompt(ModalScreen[SaveChoice | None]):
         if not value:
             return
         path = Path(value).expanduser()
-        if path.is_dir():
-            self._say(f"{path} is a directory: add a file name")
-            return
+        if path.is_dir():  # save into it under the proposed (safe) name, never over a file
+            path = unused_path(path, self._default.name)
         if path.exists() and path != self._confirmed_overwrite:
             self._confirmed_overwrite = path
             self._say("That file exists: press Enter again to overwrite it, or change the name")

@@ -8,6 +8,7 @@ that came from a server is drawn as plain text, never parsed as markup.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -17,8 +18,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.events import DescendantFocus
 from textual.screen import Screen
-from textual.widget import Widget
+from textual.timer import Timer
+from textual.widget import AwaitMount, Widget
 from textual.widgets import Button, Checkbox, Footer, Input, Label, RadioButton, RadioSet, Static
 
 from tui_mail.accounts import Account, Config, ConfigError, SecretError, SecretProvider
@@ -71,6 +74,23 @@ FIELD_ACTION = {
     "password_command": "test_login",
     "token_command": "test_login",
     "name": "save",
+}
+# The status line says what the focused field is for (mutt-like: one line, always current).
+FIELD_HINTS = {
+    "address": "Type your e-mail address, then Enter: server and user name fill themselves in.",
+    "server": "The POP3 server, as your provider names it (host or host:port); Enter goes on.",
+    "user": "The login name, usually the e-mail address; Enter goes on.",
+    "recent": "Space: Gmail's recent mode (the last 30 days, even mail other clients took).",
+    "cafile": "Only for a private CA or a self-signed certificate, else empty; Enter checks.",
+    "check": "Enter checks the server: TLS, login methods, policies (no password is sent).",
+    "login-kind": "Up/Down choose how to log in: a password, or an OAuth2 token from a command.",
+    "password": "The password (hidden); Enter logs in once to test it.",
+    "password_command": "Or a command that prints the password (pass show mail/work); Enter tests.",
+    "token_command": "A command that prints a fresh OAuth2 access token; Enter tests it.",
+    "allow_plaintext": "Space allows logging in unencrypted: only on a network you trust.",
+    "test": "Enter logs in once to test these settings (nothing is downloaded or deleted).",
+    "name": "The account's name in the config (tui-mail --account NAME); Enter saves.",
+    "save": "Enter saves the config file (mode 0600) and opens the mailbox.",
 }
 SERVER_FIELDS = frozenset({"address", "server", "cafile"})
 LOGIN_FIELDS = frozenset({"user", "password", "password_command", "token_command"})
@@ -150,6 +170,11 @@ class SetupScreen(Screen[SetupResult | None]):
         self.report: ServerReport | None = None
         self.login: LoginReport | None = None
         self._tested: tuple[Account, SecretProvider] | None = None
+        self._status_field: str | None = None  # the field the status line is about now
+        self._busy: tuple[str, float] | None = None  # (what is running, since when)
+        self._busy_timer: Timer | None = None
+        self._busy_group = ""
+        self._busy_stopped = ""
 
     # -- layout ------------------------------------------------------------------------
 
@@ -222,7 +247,7 @@ class SetupScreen(Screen[SetupResult | None]):
         self.query_one("#recent", Checkbox).display = False
         self._show_login_kind("password")
         self.query_one("#address", Input).focus()
-        self.say("Type your e-mail address, then Enter.")
+        self.say(FIELD_HINTS["address"], about="address")
 
     # -- small helpers -----------------------------------------------------------------
 
@@ -232,11 +257,53 @@ class SetupScreen(Screen[SetupResult | None]):
     def _value(self, field: str) -> str:
         return self._input(field).value
 
-    def say(self, text: str, *, error: bool = False) -> None:
-        """One line in the status bar at the bottom (tests read it too)."""
+    def say(self, text: str, *, error: bool = False, about: str | None = None) -> None:
+        """One line in the status bar at the bottom (tests read it too).
+
+        ``about`` names the field the text is about: focusing that field keeps the text,
+        focusing another one replaces it with that field's hint.
+        """
         status = self.query_one("#status", Static)
         status.set_class(error, "-error")
         status.update(Content(one_line(text)))
+        self._status_field = about
+
+    def on_descendant_focus(self, event: DescendantFocus) -> None:
+        """A new field has focus: say what it is for.
+
+        (Focusing scrolls the field into view already; after a step that adds text above
+        the next field, :meth:`_reveal` scrolls once the new text is laid out.)
+        """
+        field = event.widget.id or ""
+        if self._busy is not None or field == self._status_field:
+            return  # a check in progress, or an error about this very field, stays
+        hint = FIELD_HINTS.get(field)
+        if hint is not None:
+            self.say(hint, about=field)
+
+    # -- work in progress: elapsed time, and Esc stops it ------------------------------
+
+    def _start_busy(self, text: str, group: str, stopped: str) -> None:
+        """Say ``text`` with a running clock until done; Esc cancels ``group``, says ``stopped``."""
+        self._busy = (text, time.monotonic())
+        self._busy_group = group
+        self._busy_stopped = stopped
+        if self._busy_timer is None:
+            self._busy_timer = self.set_interval(1.0, self._show_busy)
+        self._show_busy()
+
+    def _show_busy(self) -> None:
+        if self._busy is None:
+            return
+        text, since = self._busy
+        elapsed = int(time.monotonic() - since)
+        self.say(f"{text} {elapsed} s (Esc stops it)")
+
+    def _stop_busy(self) -> None:
+        self._busy = None
+        if self._busy_timer is not None:
+            self._busy_timer.stop()
+            self._busy_timer = None
 
     @property
     def status_text(self) -> str:
@@ -264,7 +331,7 @@ class SetupScreen(Screen[SetupResult | None]):
         )
 
     def _problem(self, problem: FormProblem) -> None:
-        self.say(str(problem), error=True)
+        self.say(str(problem), error=True, about=problem.field)
         widget = self.query(f"#{problem.field}").first()
         widget.focus()
 
@@ -364,7 +431,11 @@ class SetupScreen(Screen[SetupResult | None]):
             self._problem(problem)
             return
         self._forget_report()
-        self.say(f"Checking {host}… (no password is sent)")
+        self._start_busy(
+            f"Checking {host} (no password is sent)…",
+            "setup-probe",
+            f"Check of {host} stopped; your entries are kept. Enter in CA file checks again.",
+        )
         self.run_worker(
             self._probe(host, port, cafile_path),
             group="setup-probe",
@@ -383,18 +454,21 @@ class SetupScreen(Screen[SetupResult | None]):
                 protocol_log=self._protocol_log,
             )
         except ProbeFailed as failure:
+            self._stop_busy()
             self._show_report_error(str(failure))
             what = "certificate not trusted" if failure.certificate else "no usable answer"
-            self.say(f"{host}: {what}; see above", error=True)
+            self.say(f"{host}: {what}; see above", error=True, about="cafile")
             if failure.certificate:
                 self._input("cafile").focus()
                 if failure.port is not None and failure.tls is not None:
                     await self._show_certificate(host, failure.port, failure.tls, asked)
             return
         except Exception as error:  # one clear line, never a traceback
+            self._stop_busy()
             self._show_report_error(describe_error(error))
             self.say(f"{host}: check failed", error=True)
             return
+        self._stop_busy()
         if asked != (self._value("server"), self._value("cafile")):
             self.say("The server changed while it was being checked; check it again.")
             return
@@ -468,32 +542,41 @@ class SetupScreen(Screen[SetupResult | None]):
         if kind == "oauth":
             self.say(
                 f"Server OK (login: {report.oauth_auth().upper()}). Enter the token "
-                "command; Enter tests it."
+                "command; Enter tests it.",
+                about="token_command",
             )
             self._reveal(widget, "token_command")
         else:
             self.say(
                 f"Server OK (login: {report.password_auth_words()}). Type the password; "
-                "Enter tests it."
+                "Enter tests it.",
+                about="password",
             )
             self._reveal(widget, "password")
 
-    def _reveal(self, top: Widget, field: str) -> None:
-        """Focus ``field`` and show as much as fits from ``top`` down to it (after layout)."""
+    def _reveal(self, top: Widget, field: str, then: str | None = None) -> None:
+        """Focus ``field`` and show as much as fits from ``top`` down to it (after layout).
+
+        ``then`` (the button the field leads to) is brought into view too when it fits; the
+        field itself always ends up on screen.
+        """
         target = self._input(field)
         target.focus(scroll_visible=False)
 
         def scroll() -> None:
             form = self.query_one("#form", VerticalScroll)
-            form.scroll_to_widget(top, top=True, animate=False)
-            form.scroll_to_widget(target, animate=False)
+            form.scroll_to_widget(top, top=True, animate=False, immediate=True)
+            if then is not None:
+                form.scroll_to_widget(self.query_one(f"#{then}"), animate=False, immediate=True)
+            form.scroll_to_widget(target, animate=False, immediate=True)
 
         self.call_after_refresh(scroll)
 
-    def _show_advice(self, notes: Iterable[Advice], where: str = "#advice") -> None:
+    def _show_advice(self, notes: Iterable[Advice], where: str = "#advice") -> AwaitMount:
+        """Replace the notes in ``where``; await the result before measuring the layout."""
         box = self.query_one(where, Vertical)
         box.remove_children()
-        box.mount_all(
+        return box.mount_all(
             Static(
                 Content(one_line(note.text)),
                 classes="advice -warning" if note.warning else "advice",
@@ -530,7 +613,11 @@ class SetupScreen(Screen[SetupResult | None]):
                 self._problem(FormProblem(str(problem), "password"))
                 return
         self._forget_login()
-        self.say(f"Logging in to {account.host} as {account.user}…")
+        self._start_busy(
+            f"Logging in to {account.host} as {account.user}…",
+            "setup-login",
+            "Login test stopped; nothing was saved. Enter in the password field tries again.",
+        )
         self.run_worker(
             self._login(account, secrets), group="setup-login", exclusive=True, exit_on_error=False
         )
@@ -540,29 +627,35 @@ class SetupScreen(Screen[SetupResult | None]):
         try:
             result = await check_login(account, secrets, protocol_log=self._protocol_log)
         except AuthFailed as refused:
+            self._stop_busy()
             provider = self.report.provider if self.report is not None else None
             self._login_failed(refusal_advice(account, provider, refused.text), "Login refused.")
             return
         except SecretError as problem:
+            self._stop_busy()
             self._login_failed(Advice(str(problem), warning=True), "No secret to log in with.")
             return
         except Exception as error:
+            self._stop_busy()
             self._login_failed(Advice(describe_error(error), warning=True), "Login failed.")
             return
+        self._stop_busy()
         if asked != replace(self._fields(), name=""):
             self.say("Settings changed during the login test; test again.")
             return
         self.login = result
         self._tested = (account, secrets)
         notes = [Advice(result.words()), secret_advice(account, secrets.keyring_usable())]
-        self._show_advice(notes, "#login-result")
+        shown = self._show_advice(notes, "#login-result")
         assert self.report is not None
         caps = merge_capabilities(self.report.capabilities, result.capabilities)
-        self._show_advice(
+        more = self._show_advice(
             server_advice(caps, tls=self.report.tls, provider=self.report.provider, logged_in=True)
         )
-        self._reveal(self.query_one("#login-result", Vertical), "name")
-        self.say("Login OK. Check the account name and press Enter to save.")
+        await shown
+        await more  # laid out before scrolling, or the name field ends up below the screen
+        self._reveal(self.query_one("#login-result", Vertical), "name", then="save")
+        self.say("Login OK. Check the account name and press Enter to save.", about="name")
 
     def _login_failed(self, why: Advice, status: str) -> None:
         """Show why under the login fields, scrolled into view; focus stays where it was."""
@@ -598,4 +691,11 @@ class SetupScreen(Screen[SetupResult | None]):
         self.dismiss(SetupResult(config.accounts[account.name], config, secrets))
 
     def action_cancel(self) -> None:
+        """Esc: stop a check or login test in progress (keeping every field), else leave."""
+        if self._busy is not None:
+            self.workers.cancel_group(self, self._busy_group)
+            self._stop_busy()
+            focused = self.focused
+            self.say(self._busy_stopped, about=focused.id if focused is not None else None)
+            return
         self.dismiss(None)

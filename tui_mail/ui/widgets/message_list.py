@@ -24,6 +24,7 @@ from tui_mail.store.models import MessageSummary
 from tui_mail.ui.bindings import LIST_BINDINGS
 from tui_mail.ui.columns import (
     DELETE_MARK,
+    PREVIEW_MARK,
     PROBLEM_MARK,
     UNREAD_MARK,
     Columns,
@@ -38,7 +39,7 @@ from tui_mail.wording import format_size
 
 Clock = Callable[[], datetime]
 
-_RowCacheKey = tuple[MessageSummary, int, bool, date, int]
+_RowCacheKey = tuple[MessageSummary, int, bool, bool, date, int]
 
 
 def local_now() -> datetime:
@@ -61,6 +62,7 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
         "message-list--marked",
         "message-list--mark",
         "message-list--meta",
+        "message-list--previewed",
     }
 
     DEFAULT_CSS = """
@@ -84,6 +86,7 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
         & > .message-list--marked { color: $error; }
         & > .message-list--mark { color: $accent; }
         & > .message-list--meta { color: $text-muted; }
+        & > .message-list--previewed { color: $accent; text-style: bold; }
     }
     """
 
@@ -101,6 +104,7 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
         self._clock = clock
         self._cursor = 0
         self._cursor_uid: str | None = None
+        self._previewed_uid: str | None = None
         self._row_cache: LRUCache[_RowCacheKey, Strip] = LRUCache(1024)
         self._style_generation = 0
         self._today = clock().date()
@@ -119,22 +123,28 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
         return self.model.row_at(self._cursor)
 
     @property
+    def previewed_uid(self) -> str | None:
+        """The message the preview shows (or is loading): its row carries PREVIEW_MARK."""
+        return self._previewed_uid
+
+    @property
     def row_width(self) -> int:
         """Cells available to a row (the widget minus its scrollbar)."""
         return self.scrollable_content_region.width
 
     # -- what the app calls ------------------------------------------------------------------
 
-    def model_changed(self, *, top_if_gone: bool = False) -> None:
+    def model_changed(self, *, top_if_gone: bool = False, keep_place: bool = False) -> None:
         """Rows were added, changed, removed, re-sorted or filtered: follow the cursor's UID.
 
         A cursor on the first row stays on the first row, so new mail arriving above it is
-        seen at once; anywhere else it stays on the same message. If that message is gone the
-        cursor keeps its position (the next message), or with ``top_if_gone`` (a new filter)
-        goes to the first row.
+        seen at once; anywhere else it stays on the same message. With ``keep_place`` (the
+        user changed the filter or the sort) it stays on the same message wherever that is.
+        If that message is gone the cursor keeps its position (the next message), or with
+        ``top_if_gone`` (a new filter) goes to the first row.
         """
         count = len(self.model)
-        if self._cursor != 0 and self._cursor_uid is not None:
+        if (self._cursor != 0 or keep_place) and self._cursor_uid is not None:
             index = self.model.index_of(self._cursor_uid)
             if index is not None:
                 self._cursor = index
@@ -145,6 +155,14 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
         self.virtual_size = Size(self.row_width, count)
         self._scroll_cursor_into_view()
         self.refresh()
+
+    def set_previewed(self, uid: str | None) -> None:
+        """Mark the row the preview shows, so the preview and the cursor never drift apart."""
+        old, self._previewed_uid = self._previewed_uid, uid
+        for changed in (old, uid):
+            index = self.model.index_of(changed) if changed is not None else None
+            if index is not None:
+                self.refresh_line(index)
 
     def select_uid(self, uid: str) -> bool:
         index = self.model.index_of(uid)
@@ -226,14 +244,17 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
             return Strip.blank(width, self.rich_style)
         row = self.model.row_at(index)
         is_cursor = index == self._cursor
-        key = (row, width, is_cursor, self._today, self._style_generation)
+        previewed = row.uid == self._previewed_uid
+        key = (row, width, is_cursor, previewed, self._today, self._style_generation)
         strip = self._row_cache.get(key)
         if strip is None:
-            strip = self._render_row(row, width, is_cursor)
+            strip = self._render_row(row, width, is_cursor, previewed)
             self._row_cache[key] = strip
         return strip
 
-    def _render_row(self, row: MessageSummary, width: int, is_cursor: bool) -> Strip:
+    def _render_row(
+        self, row: MessageSummary, width: int, is_cursor: bool, previewed: bool = False
+    ) -> Strip:
         """One row as segments: mail text is never parsed as markup, only measured and cut."""
         columns = column_layout(width)
         base = self.rich_style
@@ -257,8 +278,11 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
             cells = _broken_row_cells(row, columns, error)
         styles = (mark_style, row_style, meta_style, Style(), Style(), meta_style)
         segments: list[Segment] = []
+        previewed_style = self.get_component_rich_style("message-list--previewed", partial=True)
         for number, (text, extra) in enumerate(zip(cells, styles, strict=True)):
-            if number:
+            if number == 2 and previewed:  # the gap between the marks and the date
+                segments.append(Segment(PREVIEW_MARK, row_style + previewed_style + cursor))
+            elif number:
                 segments.append(Segment(" ", row_style + cursor))
             segments.append(Segment(text, row_style + extra + cursor))
         strip = Strip(segments, columns.total)

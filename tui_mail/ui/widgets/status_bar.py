@@ -20,7 +20,7 @@ from textual.widget import Widget
 from tui_mail.session.events import ConnectionState, StateChanged
 from tui_mail.ui.columns import fit_cells
 from tui_mail.ui.safe_text import one_line
-from tui_mail.wording import plural
+from tui_mail.wording import format_size, plural
 
 SEPARATOR = " │ "
 
@@ -64,13 +64,23 @@ class StatusInfo:
         return replace(self, **changes)  # type: ignore[arg-type]
 
 
+def describe_progress(task: str, done: int, total: int | None) -> str:
+    """Work in progress in few cells: ``headers 340/1000``, ``message 40% of 2.5 MiB``."""
+    if task.endswith(" bytes"):
+        name = task.removesuffix(" bytes")
+        if total:
+            return f"{name} {min(100, done * 100 // total)}% of {format_size(total)}"
+        return f"{name} {format_size(done)}"
+    return f"{task} {done}/{total}" if total is not None else f"{task} {done}"
+
+
 def status_text(info: StatusInfo, width: int, now: float) -> str:
     """The bar's text for ``width`` cells, dropping low-priority parts until it fits."""
     parts: list[tuple[int, str]] = [  # (priority: higher survives longer, text)
         (1, one_line(info.account)),
         (9, describe_state(info.state, now - info.state_since)),
         (4, plural(info.messages, "message")),
-        (3, f"{info.unread} unread"),
+        (7, f"{info.unread} unread"),  # outlives progress: it is what users look for
         (6, f"{info.to_delete} to delete"),
     ]
     parts.extend((5, one_line(item)) for item in info.activity)
