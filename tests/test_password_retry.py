@@ -98,7 +98,7 @@ async def test_esc_stays_offline_with_the_cached_list(flow: Backend, tmp_path: P
             await until(lambda: dialog_shown(app), "the dialog", pilot=pilot)
             await pilot.press("escape")
             await until(lambda: "offline" in status(app), "offline", pilot=pilot)
-            assert "5 messages" in status(app) and app.model.total == 5
+            assert app.model.total == 5  # the cached list is still there
             assert not isinstance(app.screen, PasswordPrompt)
             await pilot.pause(0.3)  # and it does not keep asking or retrying by itself
             assert not isinstance(app.screen, PasswordPrompt) and "offline" in status(app)
