@@ -340,3 +340,16 @@ def test_maildir_lists_messages_oldest_first_across_microsecond_widths(tmp_path:
     for name in reversed(names):
         (box.root / "new" / name).write_bytes(b"x")
     assert [m.key for m in box.messages()] == names
+
+
+def test_a_half_typed_address_is_still_stored_as_a_draft(tmp_path: Path) -> None:
+    from tui_mail.smtp.outbox import Outbox
+
+    outbox = Outbox(account(tmp_path), tmp_path / "Mail", None)
+    draft = Draft(from_="demo", to="bob@", subject="日本", body="本文\n")
+    with pytest.raises(ValueError):
+        build_message(draft)
+    _stored, key = outbox.save_draft(draft)
+    again = outbox.load(key)
+    assert (again.from_, again.to, again.subject, again.body) == ("demo", "bob@", "日本", "本文\n")
+    assert again.problems()

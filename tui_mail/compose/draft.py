@@ -12,6 +12,7 @@ from __future__ import annotations
 import email
 import email.policy
 from dataclasses import dataclass, field, replace
+from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
 
 from tui_mail.compose.headers import HeaderProblem, parse_address_list
@@ -135,15 +136,22 @@ def from_editor_text(draft: Draft, text: str) -> tuple[Draft, list[str]]:
     return updated, problems
 
 
-def _text(message: Message, name: str) -> str:
-    value = message.get(name)
-    return " ".join(str(value).split()) if value is not None else ""
+def _text(message: Message, name: str, raw: Message | None = None) -> str:
+    try:
+        value = message.get(name)
+        text = str(value) if value is not None else ""
+    except Exception:  # a half-typed address the strict parser cannot read
+        if raw is None or raw.get(name) is None:
+            return ""
+        text = str(make_header(decode_header(str(raw.get(name)))))
+    return " ".join(text.split())
 
 
 def draft_from_stored(data: bytes) -> Draft:
     """Read a stored draft (ours, or one mutt postponed) back for editing."""
     message = email.message_from_bytes(data, policy=email.policy.default)
     assert isinstance(message, EmailMessage)
+    raw = email.message_from_bytes(data, policy=email.policy.compat32)
     body = ""
     attachments: list[AttachedFile] = []
     body_part = message.get_body(preferencelist=("plain",))
@@ -160,12 +168,12 @@ def draft_from_stored(data: bytes) -> Draft:
         body = ""
     references = tuple(_text(message, "References").split())
     return Draft(
-        from_=_text(message, "From"),
-        to=_text(message, "To"),
-        cc=_text(message, "Cc"),
-        bcc=_text(message, "Bcc"),
-        subject=_text(message, "Subject"),
-        reply_to=_text(message, "Reply-To"),
+        from_=_text(message, "From", raw),
+        to=_text(message, "To", raw),
+        cc=_text(message, "Cc", raw),
+        bcc=_text(message, "Bcc", raw),
+        subject=_text(message, "Subject", raw),
+        reply_to=_text(message, "Reply-To", raw),
         body=body,
         in_reply_to=_text(message, "In-Reply-To") or None,
         references=references,

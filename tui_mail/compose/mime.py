@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from tui_mail.accounts.sending import Charset
 from tui_mail.compose.draft import FAILURE_HEADER, AttachedFile, Draft
 from tui_mail.compose.headers import (
+    HeaderProblem,
     address_field,
     can_encode,
     date_value,
@@ -163,24 +164,36 @@ def build_message(
     eight_bit_ok: bool = False,
     include_bcc: bool = False,
     failure: str | None = None,
+    lenient: bool = False,
 ) -> BuiltMessage:
     """The message as bytes with CRLF line ends.
 
     ``include_bcc`` only for our own stored copies (``.Drafts``, ``.Sent``); never on the
     wire. ``failure`` is recorded in a stored draft so the reason survives a restart.
-    Raises HeaderProblem for addresses that cannot be written.
+    Raises HeaderProblem for addresses that cannot be written, unless ``lenient`` (drafts:
+    a half-typed address is stored as the text it is, so nothing typed is lost).
     """
+
+    def addresses(name: str, text: str) -> str | None:
+        try:
+            pairs = parse_address_list(text)
+        except HeaderProblem:
+            if not lenient:
+                raise
+            return unstructured(name, text, "utf-8")
+        return address_field(name, pairs, used) if pairs else None
+
     used, notes = choose_charset(draft, charset)
     message_id = draft.message_id or make_message_id(_addr_of(draft.from_))
     headers: list[str] = [f"Date: {date_value()}"]
-    for name, text in (("From", draft.from_), ("To", draft.to), ("Cc", draft.cc)):
-        pairs = parse_address_list(text)
-        if pairs:
-            headers.append(address_field(name, pairs, used))
-    if include_bcc and draft.bcc.strip():
-        headers.append(address_field("Bcc", parse_address_list(draft.bcc), used))
-    if draft.reply_to.strip():
-        headers.append(address_field("Reply-To", parse_address_list(draft.reply_to), used))
+    fields = [("From", draft.from_), ("To", draft.to), ("Cc", draft.cc)]
+    if include_bcc:
+        fields.append(("Bcc", draft.bcc))
+    fields.append(("Reply-To", draft.reply_to))
+    for name, text in fields:
+        field = addresses(name, text)
+        if field is not None:
+            headers.append(field)
     headers.append(unstructured("Subject", draft.subject, used))
     headers.append(f"Message-ID: {message_id}")
     if draft.in_reply_to:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import builtins
+import itertools
 import re
 import ssl
 from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Sequence
 from contextlib import aclosing, asynccontextmanager
 from pathlib import Path
 from types import TracebackType
@@ -675,6 +676,49 @@ class POP3Client:
     async def dele(self, number: int) -> None:
         """Mark a message deleted; it goes only at a successful QUIT."""
         await self._simple("DELE", _number(number))
+
+    async def dele_many(
+        self, numbers: Sequence[int], progress: Callable[[int], None] | None = None
+    ) -> dict[int, ServerError]:
+        """DELE each number, pipelined when the server allows; the ones refused, with why.
+
+        One ``-ERR`` concerns that message only (it stays on the server) and the others go
+        on; a lost or garbled stream raises, and since nothing is QUIT nothing is deleted.
+        ``progress`` gets the count answered so far. One at a time this was a round trip per
+        message (100 at 50 ms: 5 s before QUIT).
+        """
+        commands = [(number, encode_command("DELE", _number(number))) for number in numbers]
+        refused: dict[int, ServerError] = {}
+        async with self._exclusive("DELE"):
+            window = self._window if self.pipelines else 1
+            todo = iter(commands)
+            in_flight: deque[int] = deque()
+            exhausted = False
+            answered = 0
+            while True:
+                if not exhausted and len(in_flight) <= window // 2:
+                    batch = builtins.list(itertools.islice(todo, window - len(in_flight)))
+                    exhausted = len(batch) < window - len(in_flight)
+                    if batch:
+                        self._conn.send([command for _, command in batch], Expect.SINGLE)
+                        in_flight.extend(number for number, _ in batch)
+                if not in_flight:
+                    break
+                number = in_flight.popleft()
+                what = f"DELE {number}"
+                with self._conn.deadline(self._conn.timeout):
+                    status = await self._conn.status(what)
+                    if not status.ok:
+                        try:
+                            await self._conn.raise_for(status, what)
+                        except ServerError as exc:
+                            refused[number] = exc
+                answered += 1
+                if progress is not None:
+                    progress(answered)
+            if self._conn.closed:  # a -ERR that came with EOF: the rest were never answered
+                raise ConnectionLost("connection closed by server during DELE")
+        return refused
 
     async def rset(self) -> None:
         """Unmark every message marked deleted in this session."""

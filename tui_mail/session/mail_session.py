@@ -40,7 +40,7 @@ import contextlib
 import json
 import time
 from collections import Counter, deque
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
 from tui_mail.accounts import Account, SecretError, SecretProvider
@@ -789,9 +789,14 @@ class MailSession:
             identity = await read_identity(client)  # numbers checked in *this* session
             plan = await self._verify_marks(client, identity, marks)
             found = [key for key, _ in plan.delete]
-            for done, (_, number) in enumerate(plan.delete, 1):
-                await client.dele(number)
-                self._report(Progress("deleting", done, len(plan.delete)))
+            total = len(plan.delete)
+            refused = await client.dele_many(
+                [number for _, number in plan.delete],
+                lambda done: self._report(Progress("deleting", done, total)),
+            )
+            if refused:  # that message stays (and stays marked); the others still go
+                plan.note_refused(refused)
+                found = [key for key, number in plan.delete if number not in refused]
             quit_sent = True
             await client.quit()
         except (POP3Error, OSError) as exc:
@@ -810,7 +815,7 @@ class MailSession:
             DeletionsApplied(
                 deleted=found,
                 not_found=plan.missing,
-                skipped=[*plan.changed, *plan.ambiguous],
+                skipped=[*plan.changed, *plan.ambiguous, *plan.refused],
                 skipped_why=plan.why(),
             ),
             False,
@@ -912,6 +917,13 @@ class _DeletePlan:
     missing: list[str] = field(default_factory=list)  # not on the server any more
     changed: list[str] = field(default_factory=list)  # other size or headers: other mail
     ambiguous: list[str] = field(default_factory=list)  # an identical copy is not marked
+    refused: list[str] = field(default_factory=list)  # DELE drew -ERR: kept, still marked
+    refused_text: str = ""  # the server's words for the first refusal
+
+    def note_refused(self, refused: Mapping[int, ServerError]) -> None:
+        """Record the DELEs the server answered with -ERR (those messages stay)."""
+        self.refused = [key for key, number in self.delete if number in refused]
+        self.refused_text = next(iter(refused.values())).text if refused else ""
 
     def why(self) -> str:
         reasons = []
@@ -919,6 +931,9 @@ class _DeletePlan:
             reasons.append("the server's message no longer matches what you marked; unmarked")
         if self.ambiguous:
             reasons.append("an identical copy with the same ID is not marked")
+        if self.refused:
+            said = f": {self.refused_text}" if self.refused_text else ""
+            reasons.append(f"the server refused to delete {len(self.refused)}{said}; still marked")
         return "; ".join(reasons)
 
 

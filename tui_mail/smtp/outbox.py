@@ -71,7 +71,9 @@ class Outbox:
         if draft.message_id is None:
             draft = draft.with_(message_id=make_message_id(self.account.sending.from_addr_spec))
         draft = draft.with_(failure=failure)
-        built = build_message(draft, charset="utf-8", include_bcc=True, failure=failure)
+        built = build_message(
+            draft, charset="utf-8", include_bcc=True, failure=failure, lenient=True
+        )
         if key is None:
             stored = self.drafts.add(built.data, flags="D")
         else:
@@ -85,8 +87,8 @@ class Outbox:
             try:
                 data = message.path.read_bytes()
                 draft = draft_from_stored(data)
-            except (OSError, ValueError, LookupError):
-                continue  # one unreadable file does not hide the others
+            except Exception:  # noqa: S112 - one unreadable file does not hide the others
+                continue
             found.append(StoredDraft(message.key, draft, len(data)))
         found.reverse()
         return found

@@ -76,7 +76,7 @@ def deletion_outcome(event: DeletionsApplied) -> str:
         return f"Nothing was deleted ({error}); the marks are kept for next time."
     text = f"Deleted {plural(len(event.deleted), 'message')} from the server."
     if event.skipped:
-        why = f" ({event.skipped_why})" if event.skipped_why else ""
+        why = f" ({one_line(event.skipped_why)})" if event.skipped_why else ""
         text += f" {plural(len(event.skipped), 'message')} left alone{why}."
     if event.not_found:
         text += (
