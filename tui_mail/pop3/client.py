@@ -575,22 +575,35 @@ class POP3Client:
             return written
 
     def top_many(
-        self, numbers: Iterable[int], lines: int = 0
+        self,
+        numbers: Iterable[int],
+        lines: int = 0,
+        *,
+        pause: Callable[[], bool] | None = None,
     ) -> AsyncGenerator[tuple[int, bytes], None]:
         """``TOP n lines`` for each number, pipelined when the server allows, in given order.
 
         A -ERR for one message raises its ServerError from the iterator. Leaving early is
         safe (unread answers are skipped later); use ``contextlib.aclosing`` to release the
-        session at once.
+        session at once. When ``pause()`` turns true no more commands are sent: the answers
+        already requested are still yielded, then the iterator ends early, so the session is
+        free for something more urgent without wasting what is on its way.
         """
-        return self._fetch_many("TOP", numbers, (_count(lines),), TOP_KEEP_BYTES)
+        return self._fetch_many("TOP", numbers, (_count(lines),), TOP_KEEP_BYTES, pause)
 
-    def retr_many(self, numbers: Iterable[int]) -> AsyncGenerator[tuple[int, bytes], None]:
+    def retr_many(
+        self, numbers: Iterable[int], *, pause: Callable[[], bool] | None = None
+    ) -> AsyncGenerator[tuple[int, bytes], None]:
         """Whole messages as bytes, pipelined like :meth:`top_many` (for small messages)."""
-        return self._fetch_many("RETR", numbers, (), None)
+        return self._fetch_many("RETR", numbers, (), None, pause)
 
     async def _fetch_many(
-        self, verb: str, numbers: Iterable[int], extra: tuple[str, ...], keep: int | None
+        self,
+        verb: str,
+        numbers: Iterable[int],
+        extra: tuple[str, ...],
+        keep: int | None,
+        pause: Callable[[], bool] | None = None,
     ) -> AsyncGenerator[tuple[int, bytes], None]:
         """Each answer is bounded by its message's LISTed size (LIST is asked if needed)."""
         numbers = builtins.list(numbers)
@@ -605,6 +618,8 @@ class POP3Client:
             while True:
                 size = window.size
                 refill_at = size - max(1, size // 4)  # top up in batches, one write each
+                if not exhausted and pause is not None and pause():
+                    exhausted = True  # read what is in flight, send nothing more
                 if not exhausted and len(in_flight) <= refill_at:
                     batch: builtins.list[tuple[int, Command]] = []
                     while len(in_flight) + len(batch) < size:
