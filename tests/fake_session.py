@@ -112,6 +112,12 @@ class FakeSession:
         self.confirmed = None if uids is None else set(uids)
         self._enqueue("apply", then_quit)
 
+    def cancel_body(self) -> None:
+        self.calls.append(("cancel_body",))
+
+    def provide_password(self, password: str | None) -> None:
+        self.calls.append(("provide_password", password))
+
     def shutdown(self) -> None:
         self.calls.append(("shutdown",))
         self._enqueue("shutdown", None)

@@ -1,8 +1,11 @@
-"""A loopback TCP relay for tests that watch, or cut, what the client sends to a server."""
+"""A loopback TCP relay for tests that watch, or cut, what the client sends to a server,
+or that slow the server's answers down to a given rate (a slow link, without timing anything).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import time
 from types import TracebackType
 from typing import Self
 
@@ -14,8 +17,9 @@ class LoopbackRelay:
     False to hang up both ends instead of forwarding that chunk.
     """
 
-    def __init__(self, target_port: int) -> None:
+    def __init__(self, target_port: int, *, downstream_rate: float | None = None) -> None:
         self.target_port = target_port
+        self.downstream_rate = downstream_rate  # bytes per second from the server, or unlimited
         self.port = 0
         self._server: asyncio.Server | None = None
 
@@ -58,7 +62,12 @@ class LoopbackRelay:
             client_w.close()
 
         async def downstream() -> None:
-            while data := await server_r.read(65536):
+            rate = self.downstream_rate
+            free_at = time.monotonic()
+            while data := await server_r.read(4096 if rate else 65536):
+                if rate:  # as a slow line: each chunk leaves after the ones before it
+                    free_at = max(free_at, time.monotonic()) + len(data) / rate
+                    await asyncio.sleep(max(0.0, free_at - time.monotonic()))
                 client_w.write(data)
                 await client_w.drain()
             client_w.close()

@@ -110,16 +110,21 @@ async def test_probe_says_no_to_a_server_that_loses_pipelined_commands() -> None
 
 
 def test_config_accepts_the_modes_and_round_trips(tmp_path: Path) -> None:
-    text = '[accounts.a]\nhost = "pop.example.org"\nuser = "u"\npipelining = "on"\n'
+    text = (
+        '[accounts.a]\nhost = "pop.example.org"\nuser = "u"\npipelining = "on"\nidle_minutes = 2\n'
+    )
     account = parse_config(text, tmp_path / "c.toml").account()
-    assert account.pipelining == "on"
+    assert account.pipelining == "on" and account.idle_minutes == 2
     again = parse_config(render_config([account]), tmp_path / "c.toml").account()
     assert again == account
-    plain = parse_config(text.replace('pipelining = "on"\n', ""), tmp_path / "c.toml").account()
-    assert plain.pipelining == "auto"
+    plain = parse_config(text.split("pipelining")[0], tmp_path / "c.toml").account()
+    assert plain.pipelining == "auto" and plain.idle_minutes == 5
 
 
 def test_config_refuses_a_bad_mode_with_its_line(tmp_path: Path) -> None:
     text = '[accounts.a]\nhost = "pop.example.org"\nuser = "u"\npipelining = "yes"\n'
     with pytest.raises(ConfigError, match=r"c.toml:4: accounts.a.pipelining: 'yes' is not one"):
         parse_config(text, tmp_path / "c.toml")
+    bad_idle = '[accounts.a]\nhost = "h"\nuser = "u"\nidle_minutes = -1\n'
+    with pytest.raises(ConfigError, match=r"c.toml:4: accounts.a.idle_minutes"):
+        parse_config(bad_idle, tmp_path / "c.toml")

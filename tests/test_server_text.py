@@ -121,9 +121,10 @@ async def test_the_deletion_outcome_never_carries_the_servers_escapes(tmp_path: 
             session.apply_deletions(then_quit=True)
             await asyncio.wait_for(task, 30)
     outcome = next(event for event in events if isinstance(event, DeletionsApplied))
-    assert outcome.error is not None and safe(outcome.error)
+    # A refused DELE concerns that message only (issue 14): its -ERR text is the reason given
+    assert outcome.error is None and outcome.skipped and safe(outcome.skipped_why)
     assert safe(deletion_outcome(outcome))
-    assert "␛]52;c;cHduZWQ=␇" in outcome.error
+    assert "␛]52;c;cHduZWQ=␇" in outcome.skipped_why
 
 
 # -- the reader's own terminal output ------------------------------------------------------------
@@ -199,4 +200,4 @@ def test_the_readers_terminal_output_holds_none_of_the_servers_escapes(tmp_path:
     payloads = (b"\x1b]52;", b"\x1b]0;pwned", b"\x1b[2J\xc2\x9b", b"\xc2\x9b31m")
     for payload in (*payloads, HOSTILE.encode()):
         assert payload not in output, payload
-    assert b"Nothing was deleted" in output
+    assert b"left alone" in output  # the refused DELE: that message stays

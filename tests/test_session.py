@@ -29,6 +29,7 @@ from tui_mail.session.events import (
     DeletionsApplied,
     ListReplaced,
     Notice,
+    PasswordWanted,
     SessionEvent,
     StateChanged,
     SummariesUpdated,
@@ -333,17 +334,21 @@ async def test_auth_failure_goes_offline_and_never_loops(tmp_path: Path) -> None
             async with running(session) as events:
                 await until(lambda: ConnectionState.OFFLINE in events.states(), "offline")
                 assert "login refused" in (events.state.detail if events.state else "")
-                assert events.of(Notice)[0].severity == "error"
+                wanted = events.of(PasswordWanted)
+                assert [w.prompt for w in wanted] == ["The server refused the password; try again"]
                 await asyncio.sleep(FAST.first * 30)  # a retry loop would log in again by now
                 assert len(server.sessions) == 1
                 assert ConnectionState.RETRYING not in events.states()
-                # "r" tries again, but the refused password is gone and asking for another
-                # would mean a prompt under the full-screen app: stay offline, say why.
+                # "r" tries again, but the refused password is gone: the session asks the UI
+                # for one (never a terminal prompt under the full-screen app), stays offline.
                 session.request_refresh()
                 await until(
                     lambda: events.states().count(ConnectionState.OFFLINE) == 2, "offline again"
                 )
-                assert "start tui-mail again" in (events.state.detail if events.state else "")
+                assert len(events.of(PasswordWanted)) == 2
+                assert events.of(PasswordWanted)[1].prompt.startswith("Password for ")
+                session.provide_password(None)  # Esc in the dialog: stay offline, no login
+                await until(lambda: events.states().count(ConnectionState.OFFLINE) == 3, "declined")
         assert secrets.prompts == 1
         assert len(server.sessions) == 1
 

@@ -73,6 +73,7 @@ class SessionRecord:
     sasl_initial_response: bool = False
     secrets_in_clear: bool = False
     pipelined: int = 0
+    ahead: list[str] = field(default_factory=list)  # verbs already waiting at the last answer
     deleted: list[str] = field(default_factory=list)
     committed: bool = False
     closed: bool = False
@@ -121,6 +122,9 @@ class Session(POP3Session):
                 line = await self._read_line()
                 if self._ahead:
                     self.record.pipelined += 1
+                    self.record.ahead.append(
+                        line.split(b" ", 1)[0].decode("ascii", "replace").upper()
+                    )
                 await self._command(line)
         except (Stop, ConnectionError, ssl.SSLError):
             pass

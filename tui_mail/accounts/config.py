@@ -34,6 +34,9 @@ from tui_mail.vocabulary import (
 )
 
 MAX_ACCOUNT_NAME = 64
+#: Close an idle connection (no QUIT) after this many minutes, so locking servers let others in.
+DEFAULT_IDLE_MINUTES = 5
+MAX_IDLE_MINUTES = 24 * 60
 
 
 class ConfigError(Exception):
@@ -61,6 +64,7 @@ class Account:
     default: bool = False
     prefer_html: bool = False  # show the HTML part of multipart/alternative mail, as text
     pipelining: PipeliningMode = "auto"  # auto: as the server announces (CAPA PIPELINING)
+    idle_minutes: int = DEFAULT_IDLE_MINUTES  # 0: stay connected (NOOP keepalive)
     sending: Sending = field(default_factory=Sending)  # from, smtp, maildir, charset, signature
 
     def maildir_path(self, data_dir: Path | None = None) -> Path:
@@ -199,6 +203,7 @@ _KNOWN_KEYS = (
     "default",
     "prefer_html",
     "pipelining",
+    "idle_minutes",
     *SENDING_KEYS,
 )
 
@@ -307,6 +312,7 @@ class _Checker:
         pipelining = cast(
             PipeliningMode, self.choice(where, table, "pipelining", PIPELINING_MODES, "auto")
         )
+        idle_minutes = self.idle_minutes(where, table)
         sending = check_sending(self, where, table)
 
         if tls == "none" and not allow_plaintext:
@@ -347,6 +353,7 @@ class _Checker:
             default=is_default,
             prefer_html=prefer_html,
             pipelining=pipelining,
+            idle_minutes=idle_minutes,
             sending=sending,
         )
 
@@ -413,6 +420,16 @@ class _Checker:
         value = cast(int, self.typed(where, table, "port", int))
         if not 1 <= value <= 65535:
             raise self.error((*where, "port"), "must be between 1 and 65535")
+        return value
+
+    def idle_minutes(self, where: KeyPath, table: dict[str, object]) -> int:
+        if "idle_minutes" not in table:
+            return DEFAULT_IDLE_MINUTES
+        value = cast(int, self.typed(where, table, "idle_minutes", int))
+        if not 0 <= value <= MAX_IDLE_MINUTES:
+            raise self.error(
+                (*where, "idle_minutes"), f"must be between 0 and {MAX_IDLE_MINUTES} (0: never)"
+            )
         return value
 
     def cafile(self, where: KeyPath, table: dict[str, object]) -> Path | None:

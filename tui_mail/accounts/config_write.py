@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from tui_mail.accounts.config import (
+    DEFAULT_IDLE_MINUTES,
     Account,
     Config,
     ConfigError,
@@ -71,6 +72,8 @@ def render_config(accounts: Iterable[Account]) -> str:
             lines.append("prefer_html = true")
         if account.pipelining != "auto":
             lines.append(f"pipelining = {_toml_string(account.pipelining)}")
+        if account.idle_minutes != DEFAULT_IDLE_MINUTES:
+            lines.append(f"idle_minutes = {account.idle_minutes}")
         parts.append("\n".join(lines) + "\n")
     return "".join(parts)
 

@@ -169,6 +169,15 @@ class SecretProvider:
             self._save_after_login.pop(key, None)
         return secret
 
+    def accept_retyped_password(self, account: Account, value: str) -> Secret:
+        """A password typed again after the server refused one (in the reader's dialog).
+
+        If the refused one came from the keyring, the new one replaces it there once the
+        server accepts it; otherwise it is kept in memory for this process only.
+        """
+        replace_keyring = _key(account) in self._keyring_refused
+        return self.accept_typed_password(account, value, remember=replace_keyring)
+
     # -- after the login ---------------------------------------------------------------
 
     def notify_with(self, notify: Callable[[str], None]) -> None:

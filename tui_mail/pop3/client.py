@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import builtins
+import itertools
 import re
 import ssl
 from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Sequence
 from contextlib import aclosing, asynccontextmanager
 from pathlib import Path
 from types import TracebackType
@@ -574,22 +575,35 @@ class POP3Client:
             return written
 
     def top_many(
-        self, numbers: Iterable[int], lines: int = 0
+        self,
+        numbers: Iterable[int],
+        lines: int = 0,
+        *,
+        pause: Callable[[], bool] | None = None,
     ) -> AsyncGenerator[tuple[int, bytes], None]:
         """``TOP n lines`` for each number, pipelined when the server allows, in given order.
 
         A -ERR for one message raises its ServerError from the iterator. Leaving early is
         safe (unread answers are skipped later); use ``contextlib.aclosing`` to release the
-        session at once.
+        session at once. When ``pause()`` turns true no more commands are sent: the answers
+        already requested are still yielded, then the iterator ends early, so the session is
+        free for something more urgent without wasting what is on its way.
         """
-        return self._fetch_many("TOP", numbers, (_count(lines),), TOP_KEEP_BYTES)
+        return self._fetch_many("TOP", numbers, (_count(lines),), TOP_KEEP_BYTES, pause)
 
-    def retr_many(self, numbers: Iterable[int]) -> AsyncGenerator[tuple[int, bytes], None]:
+    def retr_many(
+        self, numbers: Iterable[int], *, pause: Callable[[], bool] | None = None
+    ) -> AsyncGenerator[tuple[int, bytes], None]:
         """Whole messages as bytes, pipelined like :meth:`top_many` (for small messages)."""
-        return self._fetch_many("RETR", numbers, (), None)
+        return self._fetch_many("RETR", numbers, (), None, pause)
 
     async def _fetch_many(
-        self, verb: str, numbers: Iterable[int], extra: tuple[str, ...], keep: int | None
+        self,
+        verb: str,
+        numbers: Iterable[int],
+        extra: tuple[str, ...],
+        keep: int | None,
+        pause: Callable[[], bool] | None = None,
     ) -> AsyncGenerator[tuple[int, bytes], None]:
         """Each answer is bounded by its message's LISTed size (LIST is asked if needed)."""
         numbers = builtins.list(numbers)
@@ -604,6 +618,8 @@ class POP3Client:
             while True:
                 size = window.size
                 refill_at = size - max(1, size // 4)  # top up in batches, one write each
+                if not exhausted and pause is not None and pause():
+                    exhausted = True  # read what is in flight, send nothing more
                 if not exhausted and len(in_flight) <= refill_at:
                     batch: builtins.list[tuple[int, Command]] = []
                     while len(in_flight) + len(batch) < size:
@@ -660,6 +676,49 @@ class POP3Client:
     async def dele(self, number: int) -> None:
         """Mark a message deleted; it goes only at a successful QUIT."""
         await self._simple("DELE", _number(number))
+
+    async def dele_many(
+        self, numbers: Sequence[int], progress: Callable[[int], None] | None = None
+    ) -> dict[int, ServerError]:
+        """DELE each number, pipelined when the server allows; the ones refused, with why.
+
+        One ``-ERR`` concerns that message only (it stays on the server) and the others go
+        on; a lost or garbled stream raises, and since nothing is QUIT nothing is deleted.
+        ``progress`` gets the count answered so far. One at a time this was a round trip per
+        message (100 at 50 ms: 5 s before QUIT).
+        """
+        commands = [(number, encode_command("DELE", _number(number))) for number in numbers]
+        refused: dict[int, ServerError] = {}
+        async with self._exclusive("DELE"):
+            window = self._window if self.pipelines else 1
+            todo = iter(commands)
+            in_flight: deque[int] = deque()
+            exhausted = False
+            answered = 0
+            while True:
+                if not exhausted and len(in_flight) <= window // 2:
+                    batch = builtins.list(itertools.islice(todo, window - len(in_flight)))
+                    exhausted = len(batch) < window - len(in_flight)
+                    if batch:
+                        self._conn.send([command for _, command in batch], Expect.SINGLE)
+                        in_flight.extend(number for number, _ in batch)
+                if not in_flight:
+                    break
+                number = in_flight.popleft()
+                what = f"DELE {number}"
+                with self._conn.deadline(self._conn.timeout):
+                    status = await self._conn.status(what)
+                    if not status.ok:
+                        try:
+                            await self._conn.raise_for(status, what)
+                        except ServerError as exc:
+                            refused[number] = exc
+                answered += 1
+                if progress is not None:
+                    progress(answered)
+            if self._conn.closed:  # a -ERR that came with EOF: the rest were never answered
+                raise ConnectionLost("connection closed by server during DELE")
+        return refused
 
     async def rset(self) -> None:
         """Unmark every message marked deleted in this session."""

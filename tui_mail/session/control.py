@@ -26,6 +26,12 @@ class SessionControl(Protocol):
     def request_body(self, uid: str) -> None:
         """Make the body available: from the cache, else RETR; answers BodyReady/BodyFailed."""
 
+    def cancel_body(self) -> None:
+        """Stop the download under way (Esc): nothing is kept of it, the session reconnects.
+
+        Opening another message cancels a large download by itself.
+        """
+
     def full_headers(self, uid: str) -> list[str] | None:
         """Every header field of ``uid``, decoded, from the local header cache (no download);
         None when its headers are not cached yet."""
@@ -42,6 +48,12 @@ class SessionControl(Protocol):
         ``uids`` is the set the user confirmed ("Delete N messages?" counted it): only marks
         in it are applied. Answers DeletionsApplied. With ``then_quit=False`` the session
         reconnects afterwards (mutt's ``$``).
+        """
+
+    def provide_password(self, password: str | None) -> None:
+        """Answer a :class:`~tui_mail.session.events.PasswordWanted`: log in with it now.
+
+        None means the user declined: stay offline (cached list and bodies stay usable).
         """
 
     def shutdown(self) -> None:

@@ -21,13 +21,14 @@ class ConnectionState(StrEnum):
     ONLINE = "online"
     BUSY = "mailbox busy"
     RETRYING = "retrying"
+    IDLE = "idle"  # closed on purpose while nobody used it; reconnects on demand
 
 
 @dataclass(frozen=True)
 class StateChanged:
     state: ConnectionState
     detail: str = ""  # e.g. "TLSv1.3", or the reason for being offline
-    retry_in: float | None = None  # seconds, when state is RETRYING
+    retry_in: float | None = None  # seconds to the next try (RETRYING, BUSY) or check (IDLE)
 
 
 @dataclass(frozen=True)
@@ -91,8 +92,21 @@ class Notice:
     severity: str = "information"  # information | warning | error
 
 
+@dataclass(frozen=True)
+class PasswordWanted:
+    """The session needs a password typed: the server refused the last one, or none is known.
+
+    The UI asks in its own masked dialog and answers with ``provide_password`` (None: stay
+    offline with the cached list).
+    """
+
+    prompt: str  # "The server refused the password; try again"
+    refused: bool = True
+
+
 SessionEvent = (
     StateChanged
+    | PasswordWanted
     | ListReplaced
     | SummariesUpdated
     | Progress

@@ -9,7 +9,7 @@ identity: a hash of the header block and size (the user is told it is weak).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
 
 from tui_mail.pop3 import POP3Client
@@ -89,25 +89,26 @@ async def _weak_identity(
 
 
 async def iter_header_blocks(
-    client: POP3Client, numbers: list[int]
-) -> AsyncIterator[tuple[int, bytes, bytes | None]]:
+    client: POP3Client, numbers: list[int], *, pause: Callable[[], bool] | None = None
+) -> AsyncGenerator[tuple[int, bytes, bytes | None], None]:
     """``(number, header block, whole message or None)`` as they arrive, in ``numbers`` order.
 
     TOP n 0, pipelined; on a server without TOP, RETR (then the whole message comes along, so
-    the caller can keep it rather than fetch it twice).
+    the caller can keep it rather than fetch it twice). ``pause`` as in ``top_many``: the
+    iteration may end early, having yielded a prefix of ``numbers``.
     """
     use_top = client.capabilities.top or not client.capabilities.raw
     if use_top:
         got_any = False
         try:
-            async for number, data in client.top_many(numbers, 0):
+            async for number, data in client.top_many(numbers, 0, pause=pause):
                 got_any = True
                 yield number, header_block(data), None
             return
         except ServerError as error:
             if got_any or client.capabilities.top or error.code is not None:
                 raise  # TOP worked, was promised, or failed with a code: a real error
-    async for number, data in client.retr_many(numbers):
+    async for number, data in client.retr_many(numbers, pause=pause):
         yield number, header_block(data), data
 
 

@@ -15,9 +15,18 @@ events it reports. Safety rules live here:
   is reported in words and the session carries on, so quitting always works.
 * A QUIT whose answer is lost leaves the outcome unknown (RFC 1939): the marks are kept, and
   the next sync says which of those messages the server did delete.
+* The user's request goes first: a message opened while headers load is fetched after at most
+  one pipelining window of TOP answers; opening another message, or ``cancel_body`` (Esc),
+  cancels a large download by dropping the connection (no QUIT: nothing is committed, the
+  partial body is thrown away) and reconnecting at once.
+* After ``idle_minutes`` without a request from the user the connection is closed (no QUIT),
+  so servers that lock the mailbox (GNU Mailutils, Dovecot's ``pop3_lock_session``) let other
+  clients in; the next request reconnects, and the periodic look for new mail logs in only
+  for as long as the sync takes.
 * While offline the cached list and cached bodies stay usable.
-* The session never prompts: the terminal belongs to the UI. A password the server refused is
-  forgotten, and the session stays offline until the user restarts and types it again.
+* The session never prompts: the terminal belongs to the UI. A password the server refused
+  ([AUTH]) is forgotten and the session reports :class:`PasswordWanted`; the UI asks in its
+  own masked dialog and answers with :meth:`provide_password` (None: stay offline).
 * Every request gets its answer (BodyFailed, DeletionsApplied) even when something
   unexpected failed while serving it, so the UI never waits for one that cannot come.
 * A server that sends more than it announced for one message is cut off; that message is
@@ -30,8 +39,8 @@ import asyncio
 import contextlib
 import json
 import time
-from collections import Counter
-from collections.abc import Awaitable, Callable, Collection
+from collections import Counter, deque
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
 from tui_mail.accounts import Account, SecretError, SecretProvider
@@ -66,6 +75,7 @@ from tui_mail.session.events import (
     DeletionsApplied,
     ListReplaced,
     Notice,
+    PasswordWanted,
     Progress,
     SessionEvent,
     StateChanged,
@@ -117,14 +127,30 @@ class RetryPolicy:
 
 @dataclass(frozen=True)
 class _Command:
-    name: str  # refresh | body | apply | shutdown
+    name: str  # refresh | body | apply | password | shutdown
     uid: str = ""
+    password: str | None = None
     then_quit: bool = False
     confirmed: frozenset[str] | None = None  # apply: the marks the user confirmed
 
 
 class _Stop(Exception):
     """The user asked the session to end."""
+
+
+@dataclass(frozen=True)
+class _Download:
+    uid: str
+    large: bool  # worth cancelling when the user moves on
+    task: asyncio.Task[None]
+
+
+class _DownloadCancelled(Exception):
+    """The user cancelled the RETR under way (Esc, or opened another message)."""
+
+
+class PasswordMissing(SecretError):
+    """No password is known (refused earlier, or never typed): the user must type one."""
 
 
 class MailSession:
@@ -141,9 +167,15 @@ class MailSession:
         retry: RetryPolicy | None = None,
         opener: Opener | None = None,
         protocol_log: ProtocolLog | None = None,
+        idle_close: float | None = None,
         notices: Collection[str] = (),
     ) -> None:
         self.account = account
+        # seconds without a user request before the connection is closed (None: never)
+        if idle_close is None and account.idle_minutes > 0:
+            idle_close = account.idle_minutes * 60.0
+        self._idle_close = idle_close
+        self._last_request = 0.0  # monotonic time the user last asked for something
         self._protocol_log = protocol_log  # --log FILE / the in-app toggle; never sees secrets
         self._startup_notices = list(notices)  # e.g. "the store was damaged and rebuilt"
         self._gmail_warned = False
@@ -166,6 +198,11 @@ class MailSession:
         self._next_check = 0.0
         self._last_activity = 0.0
         self._last_failure = ""  # why the last connect failed, for "offline (...)"
+        self._wanted: deque[str] = deque()  # bodies the user asked for, oldest first
+        self._serving: list[str] = []  # taken from _wanted, answer not yet given
+        self._download: _Download | None = None  # the RETR under way
+        self._dropped_by_user = False  # a cancel dropped the connection: reconnect at once
+        self._in_sync = False  # bodies served from inside a sync must not reconnect
         self._plain_refusals = 0  # logins refused by a bare -ERR since this start
 
     # -- SessionControl: called by the UI, never blocks ----------------------------------
@@ -179,8 +216,19 @@ class MailSession:
         cached = self.store.bodies.path(uid) if self._running else None
         if cached is not None:
             self._report(BodyReady(uid, cached))
-        else:
-            self._queue.put_nowait(_Command("body", uid=uid))
+            return
+        download = self._download
+        if download is not None and download.uid != uid and download.large:
+            download.task.cancel()  # the user moved on: do not make them wait for it
+        if uid not in self._wanted:
+            self._wanted.append(uid)
+        self._queue.put_nowait(_Command("body", uid=uid))
+
+    def cancel_body(self) -> None:
+        """Esc while a message downloads: stop it (the connection is dropped, then reopened)."""
+        self._wanted.clear()
+        if self._download is not None:
+            self._download.task.cancel()
 
     def full_headers(self, uid: str) -> list[str] | None:
         raw = self.store.raw_headers(uid)
@@ -198,6 +246,9 @@ class MailSession:
     def apply_deletions(self, *, then_quit: bool, uids: Collection[str] | None = None) -> None:
         confirmed = None if uids is None else frozenset(uids)
         self._queue.put_nowait(_Command("apply", then_quit=then_quit, confirmed=confirmed))
+
+    def provide_password(self, password: str | None) -> None:
+        self._queue.put_nowait(_Command("password", password=password))
 
     def shutdown(self) -> None:
         self._queue.put_nowait(_Command("shutdown"))
@@ -218,7 +269,7 @@ class MailSession:
             report(Notice(f"The local cache could not be read: {describe_error(exc)}", "error"))
         for text in self._startup_notices:
             report(Notice(text, "warning"))
-        self._retry_at = time.monotonic()
+        self._retry_at = self._last_request = time.monotonic()
         try:
             while True:
                 try:
@@ -252,12 +303,16 @@ class MailSession:
 
     async def _do(self, command: _Command | None) -> None:
         if command is not None:
+            self._last_request = time.monotonic()
             await self._serve(command)
+            self._last_request = time.monotonic()  # a long download counts until it ends
             return
         now = time.monotonic()
         if self._client is None:
             if self._retry_at is not None and now >= self._retry_at:
                 await self._connect_and_sync()
+        elif self._idle_due(now):
+            await self._go_idle()
         elif now >= self._next_check:
             await self._refresh()
         elif now - self._last_activity >= self._keepalive:
@@ -267,7 +322,12 @@ class MailSession:
         """Something that is not the network failed: answer the request, then recover."""
         reason = describe_error(exc)
         if command is not None and command.name == "body":
-            self._report(BodyFailed(command.uid, reason))
+            # every body still wanted gets its answer: the one being served and the queue
+            failed = dict.fromkeys([command.uid, *self._serving, *self._wanted])
+            self._serving.clear()
+            self._wanted.clear()
+            for uid in failed:
+                self._report(BodyFailed(uid, reason))
         elif command is not None and command.name == "apply":
             self._report(DeletionsApplied(error=reason))
             if command.then_quit:
@@ -287,7 +347,22 @@ class MailSession:
         now = time.monotonic()
         if self._client is None:
             return None if self._retry_at is None else self._retry_at - now
-        return min(self._next_check, self._last_activity + self._keepalive) - now
+        due = min(self._next_check, self._last_activity + self._keepalive)
+        if self._idle_close is not None:
+            due = min(due, self._last_request + self._idle_close)
+        return due - now
+
+    def _idle_due(self, now: float) -> bool:
+        return self._idle_close is not None and now - self._last_request >= self._idle_close
+
+    async def _go_idle(self) -> None:
+        """Nobody used the connection for a while: close it (no QUIT) and free the lock."""
+        await self._disconnect()
+        now = time.monotonic()
+        self._retry_at = max(self._next_check, now + 1.0)  # still look for new mail
+        self._report(
+            StateChanged(ConnectionState.IDLE, "reconnects when needed", self._retry_at - now)
+        )
 
     async def _serve(self, command: _Command) -> None:
         if command.name == "shutdown":
@@ -295,9 +370,11 @@ class MailSession:
         if command.name == "refresh":
             await self._refresh()
         elif command.name == "body":
-            await self._serve_body(command.uid)
+            await self._serve_wanted()
         elif command.name == "apply":
             await self._apply_deletions(then_quit=command.then_quit, confirmed=command.confirmed)
+        elif command.name == "password":
+            await self._password_typed(command.password)
 
     # -- connecting ----------------------------------------------------------------------
 
@@ -324,6 +401,7 @@ class MailSession:
         self._client = client
         self._backoff = self._retry.first
         self._last_failure = ""
+        self._dropped_by_user = False
         self._touch()
         self._report(StateChanged(ConnectionState.ONLINE, self._tls_words(client)))
         self._warn_about_server(client)
@@ -340,10 +418,7 @@ class MailSession:
         if not account.uses_oauth:
             known = await asyncio.to_thread(self._secrets.lookup_password, account)
             if known is None:
-                raise SecretError(
-                    "no usable password (it was refused or never typed); quit "
-                    "and start tui-mail again to type it"
-                )
+                raise PasswordMissing("no password for this account yet")
         return await open_session(
             account,
             self._secrets,
@@ -351,12 +426,42 @@ class MailSession:
             refusal_is_final=self._plain_refusals >= MAX_PLAIN_REFUSALS - 1,
         )
 
+    async def _password_typed(self, password: str | None) -> None:
+        """The user's answer to PasswordWanted: log in with it, or stay offline."""
+        if password is None:
+            self._report(StateChanged(ConnectionState.OFFLINE, "no password; press c to try again"))
+            return
+        try:
+            self._secrets.accept_retyped_password(self.account, password)
+        except SecretError as problem:
+            self._report(PasswordWanted(f"{problem}; type it again", refused=False))
+            return
+        if self._client is None:
+            await self._connect_and_sync()
+
+    def _wants_password(self, exc: Exception) -> bool:
+        """Whether typing a password could fix this failure (never for OAuth tokens)."""
+        if self.account.uses_oauth:
+            return False
+        return isinstance(exc, PasswordMissing | AuthFailed)
+
     def _connect_failed(self, exc: Exception) -> None:
         reason = _describe(exc)
         self._last_failure = reason
         if isinstance(exc, LoginRefused):  # the next refusal counts as a wrong password
             self._plain_refusals += 1
-        if isinstance(exc, MailboxInUse):
+        if self._wants_password(exc):
+            refused = isinstance(exc, AuthFailed)
+            self._report(StateChanged(ConnectionState.OFFLINE, reason))
+            self._report(
+                PasswordWanted(
+                    "The server refused the password; try again"
+                    if refused
+                    else f"Password for {self.account.user}@{self.account.host}",
+                    refused=refused,
+                )
+            )
+        elif isinstance(exc, MailboxInUse):
             self._schedule_retry(ConnectionState.BUSY, reason, minimum=self._retry.busy)
         elif isinstance(exc, LoginDelayed):
             delay = float(self.store.get_meta("login_delay") or self._retry.login_delay)
@@ -388,6 +493,9 @@ class MailSession:
             await action()
         except (POP3Error, OSError) as exc:
             await self._disconnect()
+            if self._dropped_by_user:  # we hung up ourselves (a cancelled download)
+                self._reconnect_now()
+                return False
             self._schedule_retry(ConnectionState.RETRYING, describe_error(exc))
             return False
         except StoreError as exc:  # a full disk in the middle of a sync: say so, not a drop
@@ -401,6 +509,11 @@ class MailSession:
 
     def _touch(self) -> None:
         self._last_activity = time.monotonic()
+
+    def _reconnect_now(self) -> None:
+        self._dropped_by_user = False
+        self._retry_at = time.monotonic()
+        self._report(StateChanged(ConnectionState.CONNECTING, "reconnecting after a cancel"))
 
     @staticmethod
     def _tls_words(client: POP3Client) -> str:
@@ -453,7 +566,13 @@ class MailSession:
             if done == total or done % PROGRESS_EVERY == 0:  # spare the UI 1,000 repaints
                 self._report(Progress("headers", done, total))
 
-        result = await sync_mailbox(self._client, self.store, on_rows=rows, on_progress=progress)
+        self._in_sync = True
+        try:
+            result = await sync_mailbox(
+                self._client, self.store, on_rows=rows, on_progress=progress, urgent=self
+            )
+        finally:
+            self._in_sync = False
         if result.mass_change is not None:
             self._report(
                 Notice(
@@ -480,6 +599,25 @@ class MailSession:
         self._report(Progress("headers", result.headers_fetched, result.headers_fetched))
 
     # -- bodies --------------------------------------------------------------------------
+
+    def pending(self) -> bool:
+        """UrgentWork: the user waits for a body (the sync lets it go first)."""
+        return bool(self._wanted)
+
+    async def serve(self, identity: MailboxIdentity) -> None:
+        """UrgentWork: serve wanted bodies in the middle of a sync, on its connection."""
+        self._identity = identity
+        await self._serve_wanted()
+
+    async def _serve_wanted(self) -> None:
+        """Every body the user asked for, in order; each answers BodyReady or BodyFailed."""
+        while self._wanted:
+            if self._in_sync and self._client is None:
+                return  # the sync's connection is gone: the sync ends, the reconnect serves
+            uid = self._wanted.popleft()
+            self._serving.append(uid)  # if serving fails unexpectedly it is answered anyway
+            await self._serve_body(uid)
+            self._serving.remove(uid)
 
     async def _online(self) -> bool:
         """Connect now if there is no session: the user is waiting, not the backoff timer."""
@@ -511,7 +649,15 @@ class MailSession:
                 return
             size = self._identity_size(uid)
             try:
-                await self._retrieve(uid, number)
+                await self._cancellable_retrieve(uid, number)
+            except _DownloadCancelled:
+                await self._disconnect()  # mid-RETR: the stream is out of step anyway
+                self._report(BodyFailed(uid, "download cancelled"))
+                if self._in_sync:
+                    self._dropped_by_user = True  # the sync fails next, then reconnects
+                else:
+                    self._reconnect_now()
+                return
             except _GONE as exc:
                 await self._disconnect()
                 if attempt == 1:
@@ -546,6 +692,25 @@ class MailSession:
             self._report(BodyFailed(uid, "the body cache could not keep the message"))
         else:
             self._report(BodyReady(uid, path))
+
+    async def _cancellable_retrieve(self, uid: str, number: int) -> None:
+        """RETR as a task that :meth:`request_body` and :meth:`cancel_body` may cancel."""
+        assert self._identity is not None
+        large = self._identity.listing[uid][1] >= PROGRESS_MIN_BYTES
+        task = asyncio.ensure_future(self._retrieve(uid, number))
+        self._download = _Download(uid, large, task)
+        try:
+            await asyncio.wait({task})
+        except asyncio.CancelledError:  # the session itself is stopping
+            task.cancel()
+            raise
+        finally:
+            self._download = None
+        if task.cancelled():
+            if large:
+                self._report(Progress("message bytes", 1, 1))  # clear the progress display
+            raise _DownloadCancelled
+        task.result()
 
     def _message_too_long(self, uid: str, size: int) -> None:
         """The server sent more than it LISTed for ``uid``: mark the message, say so."""
@@ -624,9 +789,14 @@ class MailSession:
             identity = await read_identity(client)  # numbers checked in *this* session
             plan = await self._verify_marks(client, identity, marks)
             found = [key for key, _ in plan.delete]
-            for done, (_, number) in enumerate(plan.delete, 1):
-                await client.dele(number)
-                self._report(Progress("deleting", done, len(plan.delete)))
+            total = len(plan.delete)
+            refused = await client.dele_many(
+                [number for _, number in plan.delete],
+                lambda done: self._report(Progress("deleting", done, total)),
+            )
+            if refused:  # that message stays (and stays marked); the others still go
+                plan.note_refused(refused)
+                found = [key for key, number in plan.delete if number not in refused]
             quit_sent = True
             await client.quit()
         except (POP3Error, OSError) as exc:
@@ -645,7 +815,7 @@ class MailSession:
             DeletionsApplied(
                 deleted=found,
                 not_found=plan.missing,
-                skipped=[*plan.changed, *plan.ambiguous],
+                skipped=[*plan.changed, *plan.ambiguous, *plan.refused],
                 skipped_why=plan.why(),
             ),
             False,
@@ -747,6 +917,13 @@ class _DeletePlan:
     missing: list[str] = field(default_factory=list)  # not on the server any more
     changed: list[str] = field(default_factory=list)  # other size or headers: other mail
     ambiguous: list[str] = field(default_factory=list)  # an identical copy is not marked
+    refused: list[str] = field(default_factory=list)  # DELE drew -ERR: kept, still marked
+    refused_text: str = ""  # the server's words for the first refusal
+
+    def note_refused(self, refused: Mapping[int, ServerError]) -> None:
+        """Record the DELEs the server answered with -ERR (those messages stay)."""
+        self.refused = [key for key, number in self.delete if number in refused]
+        self.refused_text = next(iter(refused.values())).text if refused else ""
 
     def why(self) -> str:
         reasons = []
@@ -754,6 +931,9 @@ class _DeletePlan:
             reasons.append("the server's message no longer matches what you marked; unmarked")
         if self.ambiguous:
             reasons.append("an identical copy with the same ID is not marked")
+        if self.refused:
+            said = f": {self.refused_text}" if self.refused_text else ""
+            reasons.append(f"the server refused to delete {len(self.refused)}{said}; still marked")
         return "; ".join(reasons)
 
 

@@ -55,6 +55,12 @@ class ReadOnlySession:
         else:
             self._report(BodyFailed(uid, f"not in the local cache (read-only: {self.reason})"))
 
+    def cancel_body(self) -> None:
+        """Bodies come from the cache at once: there is never a download to cancel."""
+
+    def provide_password(self, password: str | None) -> None:
+        """Never asks (it never logs in)."""
+
     def full_headers(self, uid: str) -> list[str] | None:
         raw = self._cache.raw_headers(uid)
         return None if raw is None else full_header_lines(raw)

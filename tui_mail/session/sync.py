@@ -7,8 +7,10 @@ leaves a store that the next sync simply continues. Nothing here deletes or mark
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from tui_mail.pop3 import POP3Client
 from tui_mail.pop3.errors import AnswerTooLong
@@ -23,6 +25,19 @@ from tui_mail.store.headers import header_fingerprint
 
 HEADER_BATCH = 100
 OVERSIZED_HEADERS = "the server sent more than it announced for the headers; they were cut off"
+
+
+class UrgentWork(Protocol):
+    """What the user is waiting for (a message they opened) goes ahead of the header fetch.
+
+    Before each pipelined batch the sync asks :meth:`pending`; if so, it stops sending TOPs
+    (what is already in flight, at most one pipelining window, is read and kept first), lets
+    :meth:`serve` use the session, then goes on with the headers still missing.
+    """
+
+    def pending(self) -> bool: ...
+
+    async def serve(self, identity: MailboxIdentity) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -54,6 +69,7 @@ async def sync_mailbox(
     on_rows: Callable[[list[MessageSummary]], None] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
     batch_size: int = HEADER_BATCH,
+    urgent: UrgentWork | None = None,
 ) -> SyncResult:
     """Reconcile ``store`` with the logged-in ``client``'s maildrop; see the module doc."""
     identity = await read_identity(client, progress=on_progress)
@@ -95,7 +111,7 @@ async def sync_mailbox(
         fetched = len(need)
     elif need:
         fetched, used_retr = await _fetch_new_headers(
-            client, store, identity, need, on_rows, on_progress, batch_size
+            client, store, identity, need, on_rows, on_progress, batch_size, urgent
         )
     store.record_sync()
     return SyncResult(
@@ -120,28 +136,43 @@ async def _fetch_new_headers(
     on_rows: Callable[[list[MessageSummary]], None] | None,
     on_progress: Callable[[int, int], None] | None,
     batch_size: int,
+    urgent: UrgentWork | None = None,
 ) -> tuple[int, bool]:
     """Fetch header blocks for ``need`` (newest first), committing every ``batch_size``.
 
     Returns how many arrived and whether RETR stood in for TOP.
     """
     uid_of = {identity.listing[uid][0]: uid for uid in need}
+    remaining = list(uid_of)
     pending: list[tuple[str, bytes]] = []
     done = 0
     used_retr = False
     try:
-        async for number, block, whole in iter_header_blocks(client, list(uid_of)):
-            uid = uid_of[number]
-            if whole is not None:  # RETR fallback: keep the body we got anyway
-                store.bodies.store(uid, whole)
-                used_retr = True
-            pending.append((uid, block))
-            done += 1
-            if len(pending) >= batch_size:
-                _commit(store, pending, on_rows)
-                pending = []
-            if on_progress is not None:
-                on_progress(done, len(need))
+        while remaining:
+            taken = 0  # of ``remaining``, in this round
+            blocks = iter_header_blocks(
+                client, remaining, pause=urgent.pending if urgent is not None else None
+            )
+            async with contextlib.aclosing(blocks):
+                async for number, block, whole in blocks:
+                    uid = uid_of[number]
+                    if whole is not None:  # RETR fallback: keep the body we got anyway
+                        store.bodies.store(uid, whole)
+                        used_retr = True
+                    pending.append((uid, block))
+                    done += 1
+                    taken += 1
+                    if len(pending) >= batch_size:
+                        _commit(store, pending, on_rows)
+                        pending = []
+                    if on_progress is not None:
+                        on_progress(done, len(need))
+            remaining = remaining[taken:]
+            if remaining and urgent is not None and urgent.pending():
+                if pending:  # what the user opened may be among them: show them first
+                    _commit(store, pending, on_rows)
+                    pending = []
+                await urgent.serve(identity)
     except AnswerTooLong as error:
         # The connection is gone; keep what arrived and mark the one message that flooded,
         # so the next session (which the caller opens) goes on past it.

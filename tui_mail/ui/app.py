@@ -30,6 +30,7 @@ from tui_mail.session.events import (
     DeletionsApplied,
     ListReplaced,
     Notice,
+    PasswordWanted,
     Progress,
     SessionEvent,
     StateChanged,
@@ -48,6 +49,7 @@ from tui_mail.ui.save_actions import DisplayedMessage
 from tui_mail.ui.screens.confirm_quit import ConfirmQuit, QuitChoice
 from tui_mail.ui.screens.help import HelpScreen, help_text
 from tui_mail.ui.screens.main import MailScreen
+from tui_mail.ui.screens.password import PasswordPrompt
 from tui_mail.ui.terminal_theme import apply_theme
 from tui_mail.ui.widgets.key_line import key_word
 from tui_mail.ui.widgets.message_list import Clock, local_now
@@ -74,7 +76,7 @@ def deletion_outcome(event: DeletionsApplied) -> str:
         return f"Nothing was deleted ({error}); the marks are kept for next time."
     text = f"Deleted {plural(len(event.deleted), 'message')} from the server."
     if event.skipped:
-        why = f" ({event.skipped_why})" if event.skipped_why else ""
+        why = f" ({one_line(event.skipped_why)})" if event.skipped_why else ""
         text += f" {plural(len(event.skipped), 'message')} left alone{why}."
     if event.not_found:
         text += (
@@ -126,6 +128,7 @@ class TuiMailApp(AttachmentViewActions, ComposeActions):
         self._note = ""
         self._note_timer: Timer | None = None
         self._wanted_uid: str | None = None
+        self._loading_uid: str | None = None  # asked for, not yet ready: Esc cancels it
         self._headers_uid: str | None = None  # the preview shows this message's full headers
         self.displayed: DisplayedMessage | None = None
         self._session_worker: Worker[None] | None = None
@@ -214,10 +217,15 @@ class TuiMailApp(AttachmentViewActions, ComposeActions):
         self._refresh_status()
 
     def on_session_body_ready(self, message: msg.SessionMessage[BodyReady]) -> None:
+        if message.event.uid == self._loading_uid:
+            self._loading_uid = None
         if message.event.uid == self._wanted_uid:
-            self._render_body(message.event.uid, message.event.path)
+            row = self.model.get(message.event.uid)
+            self._render_body(message.event.uid, message.event.path, row.problem if row else "")
 
     def on_session_body_failed(self, message: msg.SessionMessage[BodyFailed]) -> None:
+        if message.event.uid == self._loading_uid:
+            self._loading_uid = None
         if message.event.uid == self._wanted_uid:
             self._wanted_uid = None
             reason = one_line(message.event.reason)
@@ -248,6 +256,16 @@ class TuiMailApp(AttachmentViewActions, ComposeActions):
         self._note_timer = None
         self._refresh_status()
 
+    def on_session_password_wanted(self, message: msg.SessionMessage[PasswordWanted]) -> None:
+        """Ask again at once, in the app (masked); Esc stays offline with the cached list."""
+        if self._quitting:
+            return
+        prompt = message.event.prompt
+        if isinstance(self.screen, PasswordPrompt):
+            self.screen.update_prompt(prompt)
+            return
+        self.push_screen(PasswordPrompt(prompt, self._account_name), self._session.provide_password)
+
     def key_name(self, key: str) -> str:
         """A key as the key line, the help and the prompts show it (``Enter``, ``^f``, ``$``)."""
         return key_word(key, self.get_key_display(Binding(key, "")))
@@ -273,12 +291,19 @@ class TuiMailApp(AttachmentViewActions, ComposeActions):
     # -- showing a message -------------------------------------------------------------------
 
     @work(thread=True, group="render", exclusive=True, exit_on_error=False)
-    def _render_body(self, uid: str, path: Path) -> None:
-        """Read and render off the event loop; a broken message must not stall or crash."""
+    def _render_body(self, uid: str, path: Path, problem: str = "") -> None:
+        """Read and render off the event loop; a broken message must not stall or crash.
+
+        ``problem`` is what the list could not read of this message (its ``!``): said at the
+        end of the preview too, so the mark is never left unexplained.
+        """
         worker = get_current_worker()
         try:
             rendered = self._renderer.render(path)
-            text = preview_text(rendered.as_text())
+            shown = rendered.as_text()
+            if problem:
+                shown += f"\n[In the message list: {problem}]\n"
+            text = preview_text(shown)
         except Exception as error:
             if not worker.is_cancelled:
                 reason = f"could not render it ({type(error).__name__})"
@@ -318,10 +343,10 @@ class TuiMailApp(AttachmentViewActions, ComposeActions):
         if self._wanted_uid == row.uid:
             return  # already shown, or on its way
         self._after_open = None  # a save waiting for another message is dropped
-        self._wanted_uid = row.uid
+        self._wanted_uid = self._loading_uid = row.uid
         self.mail_screen.message_list.set_previewed(row.uid)
-        self.mail_screen.preview.show_status("Loading message…")
-        self._session.request_body(row.uid)
+        self.mail_screen.preview.show_status("Loading message… (Esc cancels)")
+        self._session.request_body(row.uid)  # a large download of another one is cancelled
 
     def _highlighted_not_open(self) -> MessageSummary | None:
         """The highlighted row when it is not the one in (or on its way to) the preview."""
@@ -427,6 +452,12 @@ class TuiMailApp(AttachmentViewActions, ComposeActions):
         field.focus()
 
     def action_clear_filter(self) -> None:
+        """Esc: cancel a message download under way, else clear the filter."""
+        if self._loading_uid is not None:
+            self._loading_uid = self._wanted_uid = None
+            self._session.cancel_body()
+            self.mail_screen.preview.show_status("Download cancelled.")
+            return
         field = self.mail_screen.filter_input
         if not field.has_class("-shown") and not self.model.filter_text:
             return

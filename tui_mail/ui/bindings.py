@@ -57,7 +57,12 @@ SCREEN_BINDINGS: list[Binding] = [
         "Filter by sender name or address, or subject",
         id="mail.filter",
     ),
-    Binding("escape", "app.clear_filter", "Clear the filter", id="mail.clear_filter"),
+    Binding(
+        "escape",
+        "app.clear_filter",
+        "Cancel a download, or clear the filter",
+        id="mail.clear_filter",
+    ),
     Binding("o", "app.cycle_sort", "Sort: date, sender, size, server order", id="mail.sort"),
     Binding("z", "app.toggle_full_preview", "Preview full screen on/off", id="mail.zoom"),
     Binding("h", "app.toggle_headers", "All header fields on/off (no download)", id="mail.headers"),

@@ -1,7 +1,8 @@
 """The one-line status bar: account, connection state, counts and work in progress.
 
 Users read the connection state here and so do tests, so the words are fixed: ``connecting``,
-``online TLSv1.3``, ``offline, retrying in N s``, ``mailbox busy``, ``N messages``,
+``online TLSv1.3``, ``offline, retrying in N s``, ``mailbox busy, next try in N s``,
+``idle, disconnected``, ``N messages``,
 ``U unread``, ``D to delete``. When the line is too narrow the least useful parts go first.
 """
 
@@ -34,6 +35,13 @@ def describe_state(state: StateChanged, elapsed: float = 0.0) -> str:
             return "offline, retrying"
         seconds = max(0, math.ceil(state.retry_in - elapsed))
         return f"offline, retrying in {seconds} s"
+    if state.state is ConnectionState.BUSY:
+        if state.retry_in is None:
+            return "mailbox busy"
+        seconds = max(0, math.ceil(state.retry_in - elapsed))
+        return f"mailbox busy, next try in {seconds} s"
+    if state.state is ConnectionState.IDLE:
+        return "idle, disconnected"
     if state.state is ConnectionState.OFFLINE and detail:
         return f"offline ({detail})"
     return state.state.value
@@ -110,7 +118,10 @@ class StatusBar(Widget):
         if info == self.info:
             return
         self.info = info
-        counting = info.state.state is ConnectionState.RETRYING and info.state.retry_in is not None
+        counting = (
+            info.state.state in (ConnectionState.RETRYING, ConnectionState.BUSY)
+            and info.state.retry_in is not None
+        )
         if counting and self._ticker is None:
             self._ticker = self.set_interval(1.0, self.refresh)
         elif not counting and self._ticker is not None:
