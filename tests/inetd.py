@@ -58,6 +58,20 @@ class InetdLauncher:
             self._children.append(child)  # the child holds the socket; ours is closed
             self._children = [c for c in self._children if c.poll() is None]
 
+    def wait_idle(self, timeout: float = 15.0) -> None:
+        """Wait until every server process has ended (killing any left after ``timeout``).
+
+        A server process can outlive its client: popa3d rewrites its mbox after QUIT, so a
+        mailbox reset while one still runs would be overwritten by that older session.
+        """
+        for child in list(self._children):
+            try:
+                child.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait(timeout=10)
+        self._children = [c for c in self._children if c.poll() is None]
+
     def stop(self) -> None:
         self._stopping.set()
         self._listener.close()

@@ -17,7 +17,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import count
 from pathlib import Path
 
@@ -101,6 +101,8 @@ class Mailutils:
         return self
 
     def reset_mailbox(self) -> None:
+        if self.launcher is not None:
+            self.launcher.wait_idle()  # no session of an earlier test may write after this
         shutil.rmtree(self.directory / "mail", ignore_errors=True)
         _deliver_maildir(self.maildir, [], (NOBODY_UID, NOBODY_UID))
         os.chown(self.directory / "mail", NOBODY_UID, NOBODY_UID)
@@ -130,11 +132,12 @@ class Popa3d:
     """popa3d from the inetd launcher; its user is a system account with an mbox spool.
 
     popa3d reads system accounts (``/etc/shadow``) and ``/var/mail/USER``; the test user is
-    created once (as root) and its spool emptied for each test.
+    created for this test run (as root; its name carries the PID, so two runs on one machine
+    never share a spool), its spool emptied for each test, and removed when the run ends.
     """
 
     directory: Path
-    user: str = "tuimailpop"
+    user: str = field(default_factory=lambda: f"tuimailpop{os.getpid()}")
     password: str = "popa3d-pw"
     launcher: InetdLauncher | None = None
 
@@ -178,6 +181,8 @@ class Popa3d:
         return self
 
     def reset_mailbox(self) -> None:
+        if self.launcher is not None:
+            self.launcher.wait_idle()  # popa3d rewrites the spool after QUIT: let it finish
         self.spool.parent.mkdir(parents=True, exist_ok=True)
         self.spool.write_bytes(b"")
         shutil.chown(self.spool, self.user)
@@ -197,3 +202,5 @@ class Popa3d:
     def stop(self) -> None:
         if self.launcher is not None:
             self.launcher.stop()
+        subprocess.run(["userdel", self.user], check=False, stderr=subprocess.DEVNULL)
+        self.spool.unlink(missing_ok=True)

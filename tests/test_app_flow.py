@@ -246,15 +246,18 @@ def status(app: TuiMailApp) -> str:
 
 
 async def online_with_list(pilot: Pilot[None], app: TuiMailApp, count: int = 5) -> None:
-    await until(
-        lambda: (
-            "online" in status(app)
-            and f"{count} messages" in status(app)
-            and app.mail_screen.message_list.size.height
-        ),
-        "the list from the server",
-        pilot=pilot,
-    )
+    try:
+        await until(
+            lambda: (
+                "online" in status(app)
+                and f"{count} messages" in status(app)
+                and app.mail_screen.message_list.size.height
+            ),
+            "the list from the server",
+            pilot=pilot,
+        )
+    except AssertionError as error:
+        raise AssertionError(f"{error}; the status bar says: {status(app)!r}") from None
     await pilot.pause()
 
 

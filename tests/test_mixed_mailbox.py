@@ -105,6 +105,8 @@ async def test_the_reader_lists_and_opens_the_normal_mail_and_degrades_the_bad(
                     ("normal one", "first normal body"),
                     ("normal two", "second normal body"),
                     ("nested from", "could not be shown normally"),
+                    ("nested from", "[In the message list: From: nested too deeply to parse"),
+                    ("huge header", "[In the message list: header block longer than 256 KiB"),
                 ]:
                     uid = next(row.uid for row in store.summaries() if row.subject == subject)
                     assert app.mail_screen.message_list.select_uid(uid)

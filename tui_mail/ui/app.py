@@ -220,7 +220,8 @@ class TuiMailApp(AttachmentViewActions, ComposeActions):
         if message.event.uid == self._loading_uid:
             self._loading_uid = None
         if message.event.uid == self._wanted_uid:
-            self._render_body(message.event.uid, message.event.path)
+            row = self.model.get(message.event.uid)
+            self._render_body(message.event.uid, message.event.path, row.problem if row else "")
 
     def on_session_body_failed(self, message: msg.SessionMessage[BodyFailed]) -> None:
         if message.event.uid == self._loading_uid:
@@ -290,12 +291,19 @@ class TuiMailApp(AttachmentViewActions, ComposeActions):
     # -- showing a message -------------------------------------------------------------------
 
     @work(thread=True, group="render", exclusive=True, exit_on_error=False)
-    def _render_body(self, uid: str, path: Path) -> None:
-        """Read and render off the event loop; a broken message must not stall or crash."""
+    def _render_body(self, uid: str, path: Path, problem: str = "") -> None:
+        """Read and render off the event loop; a broken message must not stall or crash.
+
+        ``problem`` is what the list could not read of this message (its ``!``): said at the
+        end of the preview too, so the mark is never left unexplained.
+        """
         worker = get_current_worker()
         try:
             rendered = self._renderer.render(path)
-            text = preview_text(rendered.as_text())
+            shown = rendered.as_text()
+            if problem:
+                shown += f"\n[In the message list: {problem}]\n"
+            text = preview_text(shown)
         except Exception as error:
             if not worker.is_cancelled:
                 reason = f"could not render it ({type(error).__name__})"

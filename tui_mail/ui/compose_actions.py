@@ -28,7 +28,6 @@ from tui_mail.accounts.secrets import SecretProvider
 from tui_mail.compose.draft import AttachedFile, Draft, editor_text, from_editor_text
 from tui_mail.compose.headers import HeaderProblem
 from tui_mail.compose.mime import build_message, guess_type
-from tui_mail.compose.reply import forward_draft, new_draft, read_original, reply_draft
 from tui_mail.smtp.outbox import Outbox, SendOutcome, StoredDraft
 from tui_mail.store.maildir import MaildirError
 from tui_mail.ui.save_actions import SaveActions
@@ -104,6 +103,8 @@ def recover_interrupted_edits(composer: Composer) -> int:
         except (OSError, ValueError):
             base = None
         if base is None:
+            from tui_mail.compose.reply import new_draft
+
             base = new_draft(composer.account)
             key = None
         edited, _problems = from_editor_text(base, text)
@@ -168,6 +169,8 @@ class ComposeActions(SaveActions):
     def action_compose(self) -> None:
         composer = self._composer_or_say()
         if composer is not None:
+            from tui_mail.compose.reply import new_draft
+
             self._edit(new_draft(composer.account), None, fresh=True)
 
     def _composer_or_say(self) -> Composer | None:
@@ -200,6 +203,9 @@ class ComposeActions(SaveActions):
         composer = self._composer
         assert composer is not None
         account = composer.account
+        # Quoting needs the MIME renderer (lxml for HTML): loaded here, not for the first frame.
+        from tui_mail.compose.reply import forward_draft, read_original, reply_draft
+
         try:
             original = read_original(path, prefer_html=account.prefer_html)
             if kind in ("reply", "group_reply"):

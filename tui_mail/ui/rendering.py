@@ -12,9 +12,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from tui_mail.mail import render_attachment, save_attachment
-from tui_mail.mail.degraded import render_message_safely
-
 
 class AttachmentView(Protocol):
     """What the UI needs to list and save one attachment."""
@@ -61,7 +58,12 @@ class MailRenderer:
     def __init__(self, *, prefer_html: bool = False) -> None:
         self.prefer_html = prefer_html
 
+    # The MIME renderer (and lxml under it) is imported on first use, not for the first
+    # frame: the list does not need it, and a cached mailbox opens that much sooner.
+
     def render(self, message: Path) -> RenderedView:
+        from tui_mail.mail.degraded import render_message_safely
+
         with message.open("rb") as stream:  # a message that defeats the decoder degrades
             return render_message_safely(stream, prefer_html=self.prefer_html)
 
@@ -70,6 +72,8 @@ class MailRenderer:
 
         Without ``overwrite`` an existing file is kept and ``name (1).ext`` is used instead.
         """
+        from tui_mail.mail.attachments import save_attachment
+
         with message.open("rb") as stream:
             return save_attachment(
                 stream, index, target.parent, filename=target.name, overwrite=overwrite
@@ -77,5 +81,7 @@ class MailRenderer:
 
     def render_attachment(self, message: Path, index: int) -> RenderedView:
         """The message's headers over attachment ``index`` shown as text (display-limited)."""
+        from tui_mail.mail.render import render_attachment
+
         with message.open("rb") as stream:
             return render_attachment(stream, index)
