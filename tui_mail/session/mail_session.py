@@ -453,6 +453,8 @@ class MailSession:
         if self._wants_password(exc):
             refused = isinstance(exc, AuthFailed)
             self._report(StateChanged(ConnectionState.OFFLINE, reason))
+            # in words too: the refusal, or that the refused password is not sent again
+            self._report(Notice(reason, "error" if refused else "warning"))
             self._report(
                 PasswordWanted(
                     "The server refused the password; try again"
