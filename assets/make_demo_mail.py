@@ -88,7 +88,7 @@ This mailbox is served by a POP3 test server on your own machine.
   j / k, arrows   move            Enter   open the message (marks it read)
   d / u           mark / unmark   q       quit (asks before deleting)
   /               filter          o       change the sort
-  r               look for mail   ?       all keys
+  c               look for mail   ?       all keys
 
 Nothing is deleted until you quit and answer y. Try marking this message with d.
 """
