@@ -3,7 +3,8 @@
 Over TLS ``auto`` prefers SCRAM, then PLAIN or USER/PASS; APOP and CRAM-MD5 only without TLS
 or by name. After STLS nothing from the cleartext greeting counts (an injected APOP timestamp
 is ignored). Only offered methods are sent. A bare ``-ERR`` refusal counts as a wrong password
-after two tries per start, so no background loop can lock the account.
+after two tries per start, so no background loop can lock the account, unless its words say
+the maildrop is busy (popa3d): then the session waits, as for ``[IN-USE]``.
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ import pytest
 
 from tests.certs import CertFiles
 from tests.other_servers import Mailutils, Popa3d
-from tests.pop3server import ErrorFault, Faults, POP3TestServer
+from tests.pop3server import DropFault, ErrorFault, Faults, POP3TestServer
 from tests.test_session import MESSAGES, account_for, open_store, running, secrets_for, synced
 from tests.waiting import until
 from tui_mail.accounts import Account, SecretProvider
 from tui_mail.pop3 import POP3Client
-from tui_mail.pop3.errors import LoginRefused, NotSupported
+from tui_mail.pop3.errors import LoginRefused, MailboxInUse, NotSupported
 from tui_mail.pop3.sasl import choose_auto
 from tui_mail.session.events import ConnectionState, Notice, PasswordWanted, StateChanged
 from tui_mail.session.mail_session import MailSession, RetryPolicy
@@ -194,3 +195,50 @@ async def test_popa3d_refusing_a_wrong_password_is_tried_twice_then_stops(
                 limit=60,
             )
     assert popa3d.launcher.connections - before == 2
+
+
+# popa3d 1.0.3's words (from its binary) for a maildrop another program holds; a real
+# popa3d waits on the lock for minutes before it says them, too long for a test.
+BUSY_TEXT = "Another MUA active, giving up"
+
+
+@pytest.mark.parametrize("hangs_up", [False, True], ids=["answers", "hangs-up"])
+async def test_a_bare_err_that_says_busy_is_a_busy_mailbox_not_a_password(hangs_up: bool) -> None:
+    """popa3d says a locked maildrop with a bare -ERR and hangs up, as for a wrong password."""
+    other_words = ErrorFault("PASS", code=None, text="Bad login", session=2)
+    faults = (
+        Faults(drops=(DropFault("PASS", server_text=BUSY_TEXT, session=1),), errors=(other_words,))
+        if hangs_up
+        else Faults(errors=(ErrorFault("PASS", code=None, text=BUSY_TEXT, session=1), other_words))
+    )
+    async with POP3TestServer(MESSAGES, faults=faults, sasl=()) as server:
+        client = await POP3Client.connect(
+            server.host, server.port, tls="none", allow_plaintext=True, timeout=10
+        )
+        with pytest.raises(MailboxInUse, match="Another MUA active"):
+            await client.login(server.user, server.password, mechanism="user")
+        await client.abort()
+        client = await POP3Client.connect(
+            server.host, server.port, tls="none", allow_plaintext=True, timeout=10
+        )
+        with pytest.raises(LoginRefused):  # other words: still maybe the password
+            await client.login(server.user, server.password, mechanism="user")
+        await client.abort()
+
+
+async def test_a_busy_mailbox_is_waited_for_and_the_password_kept(tmp_path: Path) -> None:
+    """Three busy answers in a row: the session waits and retries, never forgets the password."""
+    drops = tuple(DropFault("PASS", server_text=BUSY_TEXT, session=n) for n in (1, 2, 3))
+    async with POP3TestServer(MESSAGES, faults=Faults(drops=drops), sasl=()) as server:
+        with open_store(server, tmp_path) as store:
+            account = account_for(server)
+            secrets = secrets_for(server, account)
+            session = MailSession(account, store, secrets, retry=QUICK)
+            async with running(session) as events:
+                await until(synced(events, len(MESSAGES)), "in after the lock went away")
+                states = [e.state for e in events.of(StateChanged)]
+                assert ConnectionState.BUSY in states
+                assert not events.of(PasswordWanted)
+            kept = secrets.lookup_password(account)
+            assert kept is not None and kept.value == server.password
+    assert len([s for s in server.sessions if "PASS" in s.verbs]) == 4

@@ -44,6 +44,7 @@ from tui_mail.pop3.errors import (
     ProtocolError,
     ServerError,
     TemporaryFailure,
+    looks_busy,
     server_error,
     server_words,
 )
@@ -289,14 +290,15 @@ class POP3Client:
                     chosen = await self._login_with(chosen, user, secret, automatic, offered)
                 except ServerError as exc:
                     if type(exc) is ServerError:  # no response code: not necessarily the password
-                        raise LoginRefused(exc.text, exc.code) from None
+                        raise _refusal(exc.text) from None
                     raise
                 except ConnectionLost as lost:
                     # popa3d answers a wrong password with -ERR and hangs up: still a refusal
-                    # (else it would look like a drop, retried as long as the reader runs).
+                    # (else it would look like a drop, retried as long as the reader runs);
+                    # its busy mailbox looks the same but for the words, which decide.
                     text = lost.server_text
                     if text and not text.startswith("["):
-                        raise LoginRefused(text) from None
+                        raise _refusal(text) from None
                     raise
             finally:
                 self._conn.redactions.clear()
@@ -801,3 +803,8 @@ def _uid(raw: bytes, what: str) -> str:
     # NUL separates the parts of the store's keys: a UID never holds one (U+FFFD stands in,
     # which latin-1 never yields, so two UIDs stay two).
     return uid.decode("latin-1").replace("\0", "\ufffd")
+
+
+def _refusal(text: str) -> ServerError:
+    """A code-less -ERR at login: a busy maildrop by its words, else maybe the password."""
+    return MailboxInUse(text) if looks_busy(text) else LoginRefused(text)

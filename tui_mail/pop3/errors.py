@@ -120,6 +120,17 @@ class MailboxInUse(ServerError):
     code = "IN-USE"
 
 
+# Words of servers that say "busy" without the [IN-USE] code (popa3d: "Another MUA active,
+# giving up", then it hangs up). Matched on the lower-cased text.
+_BUSY_WORDS = ("in use", "another mua", "another session", "locked", "lock ", "busy")
+
+
+def looks_busy(text: str) -> bool:
+    """Whether a code-less -ERR at login says the maildrop is busy rather than the password bad."""
+    lowered = text.lower()
+    return any(words in lowered for words in _BUSY_WORDS)
+
+
 class LoginDelayed(ServerError):
     """[LOGIN-DELAY]: logged in too soon after the last session."""
 
