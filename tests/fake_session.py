@@ -25,6 +25,7 @@ from tui_mail.session.events import (
     BodyReady,
     ConnectionState,
     DeletionsApplied,
+    ListChanged,
     ListReplaced,
     Progress,
     SessionEvent,
@@ -152,10 +153,13 @@ class FakeSession:
         """Handle one command; True when the session should end."""
         if name == "refresh":
             report(StateChanged(ConnectionState.CONNECTING))
+            added = [row for row in self.incoming if row.uid not in self._rows]
+            updated = [row for row in self.incoming if row.uid in self._rows]
             for row in self.incoming:
                 self._rows[row.uid] = row
             self.incoming = []
-            report(ListReplaced(list(self._rows.values())))
+            if added or updated:  # as the real session: only what changed (ListChanged)
+                report(ListChanged(added=added, updated=updated))
             report(StateChanged(ConnectionState.ONLINE, self.tls_version))
         elif name == "body":
             assert isinstance(argument, str)
@@ -173,7 +177,6 @@ class FakeSession:
             report(DeletionsApplied(deleted=deleted, not_found=not_found))
             if argument:  # then_quit
                 return True
-            report(ListReplaced(list(self._rows.values())))
         await asyncio.sleep(0)
         return False
 

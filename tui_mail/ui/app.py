@@ -28,6 +28,7 @@ from tui_mail.session.events import (
     BodyReady,
     ConnectionState,
     DeletionsApplied,
+    ListChanged,
     ListReplaced,
     Notice,
     PasswordWanted,
@@ -201,6 +202,12 @@ class TuiMailApp(AttachmentViewActions, ComposeActions):
 
     def on_session_list_replaced(self, message: msg.SessionMessage[ListReplaced]) -> None:
         self.model.replace_all(message.event.summaries)
+        self._refresh_view()
+
+    def on_session_list_changed(self, message: msg.SessionMessage[ListChanged]) -> None:
+        """A sync's difference, applied in place: the cursor, the filter and marks stay."""
+        event = message.event
+        self.model.apply([*event.added, *event.updated], event.removed)
         self._refresh_view()
 
     def on_session_summaries_updated(self, message: msg.SessionMessage[SummariesUpdated]) -> None:
