@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-import threading
 from collections.abc import Iterable
 from pathlib import Path
 
-from tui_mail.demo.server import StoredMessage, byte_stuff, make_uid, to_crlf, top_of
+from tui_mail.demo.server import MemoryMailbox, StoredMessage, byte_stuff, to_crlf, top_of
 
 __all__ = ["Mailbox", "StoredMessage", "byte_stuff", "to_crlf", "top_of"]
 
@@ -27,7 +26,7 @@ def _uid_from_filename(name: str) -> str:
     return cleaned or hashlib.sha256(base).hexdigest()[:16]
 
 
-class Mailbox:
+class Mailbox(MemoryMailbox):
     """Messages in memory, or a Maildir directory rescanned at every login.
 
     With a Maildir, mail dropped into ``new/`` or ``cur/`` appears at the next login. Committed
@@ -42,36 +41,16 @@ class Mailbox:
         maildir: str | Path | None = None,
         delete_files: bool = False,
     ) -> None:
-        self._guard = threading.Lock()
-        self._messages: list[StoredMessage] = []
-        self._next_uid = 1
         self._maildir = Path(maildir) if maildir is not None else None
         self._delete_files = delete_files
         self._maildir_paths: dict[str, Path] = {}
-        self._deleted: list[str] = []
         self._holder: object | None = None
-        for data in messages:
-            self.add(data)
+        super().__init__(messages)
 
     @property
     def maildir(self) -> Path | None:
         """The Maildir served, if any."""
         return self._maildir
-
-    def add(self, data: bytes, uid: str | None = None) -> str:
-        """Append a message (visible from the next login on); returns its UID."""
-        with self._guard:
-            if uid is None:
-                uid = make_uid(self._next_uid)
-            self._next_uid += 1
-            self._messages.append(StoredMessage(uid, to_crlf(data)))
-            return uid
-
-    @property
-    def deleted_uids(self) -> list[str]:
-        """UIDs removed by committed QUITs, oldest first (a copy)."""
-        with self._guard:
-            return list(self._deleted)
 
     def uids(self) -> list[str]:
         """UIDs currently in the maildrop, in message-number order."""

@@ -17,20 +17,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import signal
 import ssl
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 from tests.pop3server.auth import MECHANISMS, Credentials
 from tests.pop3server.faults import CONNECT, At, DropFault, ErrorFault, Faults, FloodFault
 from tests.pop3server.mailbox import Mailbox, StoredMessage
 from tests.pop3server.session import ServerSettings, Session, SessionRecord
-from tui_mail.demo.server import LOOPBACK, serve_in_thread
+from tui_mail.demo.listener import LoopbackListener
 from tui_mail.vocabulary import TLS_MODES
 
 __all__ = [
@@ -48,7 +45,7 @@ __all__ = [
 ]
 
 
-class POP3TestServer:
+class POP3TestServer(LoopbackListener):
     """One listening port serving one account; see the module docstring for the shape of use.
 
     ``tls`` is ``"none"`` (plain, no STLS), ``"starttls"`` (plain, STLS offered) or
@@ -56,7 +53,7 @@ class POP3TestServer:
     ``faults`` may be replaced between connections; each session uses the value it met.
     """
 
-    host = LOOPBACK
+    thread_name = "pop3-testserver"
 
     def __init__(
         self,
@@ -93,7 +90,7 @@ class POP3TestServer:
         self.tls = tls
         self.faults = faults if faults is not None else Faults()
         self.sessions: list[SessionRecord] = []
-        self.port = port
+        super().__init__(port)
         self._settings = ServerSettings(
             credentials=Credentials(user, password, token),
             mailbox=mailbox,
@@ -105,8 +102,6 @@ class POP3TestServer:
             starttls_context=ssl_context if tls == "starttls" else None,
         )
         self._ssl_context = ssl_context
-        self._server: asyncio.Server | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
 
     # Observations for tests
 
@@ -140,63 +135,19 @@ class POP3TestServer:
             raise LookupError("no session yet")
         return self.sessions[-1]
 
-    # Life cycle on the caller's event loop
+    # The listener's hooks
 
-    async def start(self) -> Self:
-        """Listen on 127.0.0.1 (port 0 picks a free one, stored in ``.port``)."""
-        implicit = self._ssl_context if self.tls == "implicit" else None
-        self._server = await asyncio.start_server(self._accept, LOOPBACK, self.port, ssl=implicit)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
+    def listening_tls(self) -> ssl.SSLContext | None:
+        """TLS from the first byte only for ``tls="implicit"`` (STLS upgrades in the session)."""
+        return self._ssl_context if self.tls == "implicit" else None
 
-    async def stop(self) -> None:
-        """Stop listening and end every open session (nothing they marked is committed)."""
-        if self._server is not None:
-            self._server.close()
-        sessions = list(self._tasks)
-        for task in sessions:
-            task.cancel()
-        await asyncio.gather(*sessions, return_exceptions=True)
-        await asyncio.sleep(0)  # let the connection handlers see their sessions end
-        if self._server is not None:
-            await self._server.wait_closed()
-            self._server = None
-
-    async def __aenter__(self) -> Self:
-        return await self.start()
-
-    async def __aexit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
+    async def serve_connection(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
-        await self.stop()
-
-    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """One session with the faults of the moment, recorded in ``sessions``."""
         record = SessionRecord(number=len(self.sessions) + 1, encrypted=self.tls == "implicit")
         self.sessions.append(record)
-        # The session runs in a task of its own that stop() may cancel; cancelling the task
-        # asyncio.start_server created instead makes Python 3.11 log a spurious traceback.
-        task = asyncio.create_task(
-            Session(self._settings, self.faults, reader, writer, record).run()
-        )
-        self._tasks.add(task)
-        try:
-            await task
-        except asyncio.CancelledError:
-            if not task.cancelled():
-                raise
-        finally:
-            self._tasks.discard(task)
-
-    # Life cycle in a background thread, for synchronous callers
-
-    @contextlib.contextmanager
-    def background(self) -> Iterator[Self]:
-        """Run the server on its own event loop in a daemon thread while the block runs."""
-        with serve_in_thread(self.start, self.stop, name=f"pop3-testserver-{id(self):x}"):
-            yield self
+        await Session(self._settings, self.faults, reader, writer, record).run()
 
 
 # Command line: `python -m tests.pop3server --maildir DIR [--port N] ...`

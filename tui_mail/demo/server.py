@@ -9,19 +9,17 @@ QUIT (the UPDATE state). The fault-injecting test server (``tests/pop3server``) 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hmac
 import ssl
 import threading
-from collections.abc import Callable, Coroutine, Iterable, Iterator
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from enum import Enum
-from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Protocol
 
+from tui_mail.demo.listener import LoopbackListener
 from tui_mail.vocabulary import MAX_COMMAND_OCTETS
 
-LOOPBACK = "127.0.0.1"
 MAX_LINE = 64 * 1024
 """Longest line read at all: SASL continuation lines carry OAuth tokens, far over 255 octets."""
 AUTH_FAILED = "-ERR [AUTH] Authentication failed."
@@ -407,10 +405,10 @@ class POP3Session:
         return f"+OK {len(self._entries)} messages."
 
 
-class DemoServer:
+class DemoServer(LoopbackListener):
     """One listening loopback port serving one account from a :class:`MemoryMailbox`."""
 
-    host = LOOPBACK
+    thread_name = "pop3-demo"
 
     def __init__(
         self,
@@ -420,95 +418,13 @@ class DemoServer:
         password: str = "demo",  # noqa: S107 - the demo account, never a real secret
         port: int = 0,
     ) -> None:
+        super().__init__(port)
         self.mailbox = MemoryMailbox(messages)
         self.user = user
         self.password = password
-        self.port = port
-        self._server: asyncio.Server | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
 
-    async def start(self) -> Self:
-        """Listen on 127.0.0.1 (port 0 picks a free one, stored in ``.port``)."""
-        self._server = await asyncio.start_server(self._accept, LOOPBACK, self.port)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    async def stop(self) -> None:
-        """Stop listening and end every open session (nothing they marked is committed)."""
-        if self._server is not None:
-            self._server.close()
-        sessions = list(self._tasks)
-        for task in sessions:
-            task.cancel()
-        await asyncio.gather(*sessions, return_exceptions=True)
-        if self._server is not None:
-            await self._server.wait_closed()
-            self._server = None
-
-    async def __aenter__(self) -> Self:
-        return await self.start()
-
-    async def __aexit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
+    async def serve_connection(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
-        await self.stop()
-
-    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        session = POP3Session(self.mailbox, self.user, self.password, reader, writer)
-        task = asyncio.create_task(session.run())
-        self._tasks.add(task)
-        try:
-            await task
-        except asyncio.CancelledError:
-            if not task.cancelled():
-                raise
-        finally:
-            self._tasks.discard(task)
-
-    @contextlib.contextmanager
-    def background(self) -> Iterator[Self]:
-        """Run the server on its own event loop in a daemon thread while the block runs."""
-        with serve_in_thread(self.start, self.stop, name=f"pop3-demo-{id(self):x}"):
-            yield self
-
-
-@contextlib.contextmanager
-def serve_in_thread(
-    start: Callable[[], Coroutine[Any, Any, object]],
-    stop: Callable[[], Coroutine[Any, Any, None]],
-    *,
-    name: str,
-) -> Iterator[None]:
-    """Run ``start()`` on a new event loop in a daemon thread; ``stop()`` there on exit."""
-    started = threading.Event()
-    failure: list[BaseException] = []
-    control: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
-
-    async def serve() -> None:
-        stop_requested = asyncio.Event()
-        try:
-            await start()
-        except BaseException as error:
-            failure.append(error)
-            started.set()
-            return
-        control.append((asyncio.get_running_loop(), stop_requested))
-        started.set()
-        await stop_requested.wait()
-        await stop()
-
-    thread = threading.Thread(target=asyncio.run, args=(serve(),), daemon=True, name=name)
-    thread.start()
-    started.wait()
-    if failure:
-        thread.join()
-        raise failure[0]
-    loop, stop_requested = control[0]
-    try:
-        yield
-    finally:
-        loop.call_soon_threadsafe(stop_requested.set)
-        thread.join(timeout=10)
+        """One RFC 1939 session over the shared mailbox."""
+        await POP3Session(self.mailbox, self.user, self.password, reader, writer).run()
