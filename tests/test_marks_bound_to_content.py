@@ -279,7 +279,7 @@ async def test_a_message_the_server_rewrote_is_still_the_same_message(tmp_path: 
                 server.mailbox.replace_all([("5", rewritten), ("6", mail(2))])
                 session.request_refresh()
                 await until(lambda: len(server.sessions) == 2, "a new session")
-                await until(synced(events, 2), "the sync")
+                await until(lambda: events.syncs() == 2 and synced(events, 2)(), "the sync")
                 row = store.summary("5")
                 assert row is not None and not row.unread and row.marked_delete
                 assert row.size == len(rewritten.replace(b"\n", b"\r\n").replace(b"\r\r", b"\r"))

@@ -180,3 +180,27 @@ async def test_an_error_in_the_session_reaches_the_caller() -> None:
         assert str(error) == "the store is gone"
     else:
         raise AssertionError("the error was lost")
+
+
+async def test_marks_and_read_state_are_echoed_after_a_stale_list_change(
+    tmp_path: Path,
+) -> None:
+    """A sync's change computed before a ``d`` must not leave the row unmarked in the UI: the
+    session echoes each edit after writing it, so the UI's last word is the edit."""
+    from tests.test_session import new_session, running, synced
+    from tui_mail.session.events import ListChanged, SummariesUpdated
+
+    async with POP3TestServer(MESSAGES) as server:
+        with Store.for_account(account_for(server), data_dir=tmp_path) as store:
+            session = new_session(server, store)
+            async with running(session) as events:
+                await until(synced(events, 5), "the sync")
+                uid = server.uids()[1]
+                stale = events.rows()[uid]
+                events(ListChanged(updated=[stale]))  # as if computed just before the edit
+                session.set_marked(uid, True)
+                session.set_read(uid, True)
+                rows = events.rows()
+                assert rows[uid].marked_delete and not rows[uid].unread
+                echoes = events.of(SummariesUpdated)[-2:]
+                assert [echo.summaries[0].uid for echo in echoes] == [uid, uid]

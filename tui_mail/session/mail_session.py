@@ -248,14 +248,20 @@ class MailSession:
 
     def set_read(self, uid: str, read: bool) -> None:
         self.store.mark_read([uid], read)
-        self._shown.edit(uid, unread=not read)
+        self._echo(self._shown.edit(uid, unread=not read))
 
     def set_marked(self, uid: str, marked: bool) -> None:
         if marked:
             self.store.mark_for_deletion([uid])
         else:
             self.store.unmark_for_deletion([uid])
-        self._shown.edit(uid, marked_delete=marked)
+        self._echo(self._shown.edit(uid, marked_delete=marked))
+
+    def _echo(self, row: MessageSummary | None) -> None:
+        """The UI changed this row itself; echo it, in case a change it has yet to apply was
+        computed before the edit and carries the older copy."""
+        if row is not None and self._running:
+            self._report(SummariesUpdated([row]))
 
     def apply_deletions(self, *, then_quit: bool, uids: Collection[str] | None = None) -> None:
         confirmed = None if uids is None else frozenset(uids)

@@ -37,11 +37,12 @@ class ShownRows:
         for uid in uids:
             self._rows.pop(uid, None)
 
-    def edit(self, uid: str, **changes: object) -> None:
+    def edit(self, uid: str, **changes: object) -> MessageSummary | None:
         """The UI changed a row itself (read, marked): the next diff must not undo it."""
         row = self._rows.get(uid)
         if row is not None:
-            self._rows[uid] = row.with_(**changes)
+            row = self._rows[uid] = row.with_(**changes)
+        return row
 
     def diff(self, fresh: Iterable[MessageSummary]) -> ListChanged:
         """What turns the shown rows into ``fresh`` (the store's rows now); remembers them."""

@@ -47,6 +47,7 @@ from tui_mail.ui.attachment_view import AttachmentViewActions
 from tui_mail.ui.bindings import COMPOSE_BINDINGS, SCREEN_BINDINGS, binding_keys, help_entries
 from tui_mail.ui.compose_actions import ComposeActions, Composer
 from tui_mail.ui.list_model import MessageListModel
+from tui_mail.ui.model_feed import ModelFeed
 from tui_mail.ui.rendering import MailRenderer, MessageRenderer
 from tui_mail.ui.safe_text import one_line
 from tui_mail.ui.save_actions import DisplayedMessage
@@ -126,6 +127,8 @@ class TuiMailApp(AttachmentViewActions, ComposeActions):
         self._outcome_delay = outcome_delay
         self.model = MessageListModel()
         self.mail_screen = MailScreen(self.model, clock=clock)
+        # the session's row events, in order and in slices, so keys never wait for a sync
+        self._feed = ModelFeed(self.model, changed=self._refresh_view, schedule=self._after_a_turn)
         self._state = StateChanged(ConnectionState.CONNECTING)
         self._state_since = time.monotonic()
         self._activity: dict[str, str] = {}
@@ -161,6 +164,14 @@ class TuiMailApp(AttachmentViewActions, ComposeActions):
             self._run_session(), name="session", group="session", exit_on_error=False
         )
         self.offer_unsent_drafts()
+
+    def _after_a_turn(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once every other task had a turn (keys, widgets, the screen).
+
+        ``call_later`` alone would not do: the app takes queued messages one after another
+        without yielding, so a drain that queues the next would starve the focused widget.
+        """
+        asyncio.get_running_loop().call_soon(self.call_later, callback)
 
     def on_mail_screen_ready(self, message: MailScreen.Ready) -> None:
         self._refresh_view()
@@ -204,18 +215,15 @@ class TuiMailApp(AttachmentViewActions, ComposeActions):
         self._refresh_status()
 
     def on_session_list_replaced(self, message: msg.SessionMessage[ListReplaced]) -> None:
-        self.model.replace_all(message.event.summaries)
-        self._refresh_view()
+        self._feed.replace(message.event.summaries)
 
     def on_session_list_changed(self, message: msg.SessionMessage[ListChanged]) -> None:
         """A sync's difference, applied in place: the cursor, the filter and marks stay."""
         event = message.event
-        self.model.apply([*event.added, *event.updated], event.removed)
-        self._refresh_view()
+        self._feed.change([*event.added, *event.updated], event.removed)
 
     def on_session_summaries_updated(self, message: msg.SessionMessage[SummariesUpdated]) -> None:
-        self.model.update(list(message.event.summaries))
-        self._refresh_view()
+        self._feed.change(list(message.event.summaries))
 
     def on_session_progress(self, message: msg.SessionMessage[Progress]) -> None:
         event = message.event
@@ -244,7 +252,7 @@ class TuiMailApp(AttachmentViewActions, ComposeActions):
     def on_session_deletions_applied(self, message: msg.SessionMessage[DeletionsApplied]) -> None:
         outcome = deletion_outcome(message.event)
         self._activity.pop("deleting", None)
-        self.model.remove(message.event.deleted)
+        self._feed.change([], message.event.deleted)
         self._say(outcome)
         self._refresh_view()
         if self._quit_after_deletion:

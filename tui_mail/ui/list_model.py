@@ -49,8 +49,10 @@ def sort_key(row: MessageSummary, order: SortOrder) -> SortKey:
 class MessageListModel:
     """Sorted, filtered rows with O(log n) lookup of a UID's position."""
 
-    # A batch larger than this share of the list is cheaper to apply by re-sorting everything.
-    BULK_FRACTION = 16
+    # One row at a time costs two memmoves of the key list per row, a merge one pass over it:
+    # batches larger than 1/BULK_FRACTION of the list merge (crossover measured at ~200 rows
+    # of 100,000).
+    BULK_FRACTION = 500
 
     def __init__(self, order: SortOrder = SortOrder.DATE) -> None:
         self._order = order

@@ -40,6 +40,9 @@ from tui_mail.wording import format_size
 Clock = Callable[[], datetime]
 
 _RowCacheKey = tuple[MessageSummary, int, bool, bool, date, int]
+# Drawn rows kept: a few screens up and down. Each is ~3-4 KB of segments and styles; 1,024
+# of them cost ~4 MB once the list had been paged through (benchmarks/memory.py).
+ROW_CACHE_SIZE = 256
 
 
 def local_now() -> datetime:
@@ -105,7 +108,7 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
         self._cursor = 0
         self._cursor_uid: str | None = None
         self._previewed_uid: str | None = None
-        self._row_cache: LRUCache[_RowCacheKey, Strip] = LRUCache(1024)
+        self._row_cache: LRUCache[_RowCacheKey, Strip] = LRUCache(ROW_CACHE_SIZE)
         self._style_generation = 0
         self._today = clock().date()
 
