@@ -17,7 +17,7 @@ from tests.pop3server import POP3TestServer
 from tests.test_session import MESSAGES, account_for
 from tui_mail.pop3 import POP3Client
 from tui_mail.session.fetcher import DAY, FetchResult, Retention, fetch_mailbox
-from tui_mail.store import Store, local_copy
+from tui_mail.store import Store
 from tui_mail.store.local_copy import LocalCopies, mailbox_name
 
 T0 = 1_800_000_000.0
@@ -92,7 +92,7 @@ async def test_a_failed_local_write_deletes_nothing(
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     async with POP3TestServer(MESSAGES) as server:
-        monkeypatch.setattr(local_copy.os, "fsync", disk_full)
+        monkeypatch.setattr(os, "fsync", disk_full)  # every fsync: the disk is full
         done = await run_fetch(server, tmp_path, Clock(), Retention(leave_on_server=False))
         monkeypatch.undo()
         assert done.deleted == 0 and done.new == 0
