@@ -133,7 +133,6 @@ async def _fetch(
     from tui_mail.accounts import SecretProvider
     from tui_mail.session.connect import open_session
     from tui_mail.session.fetcher import Retention, fetch_mailbox
-    from tui_mail.store.local_copy import LocalCopies, mailbox_name
     from tui_mail.store.repair import open_repairing
 
     secrets = SecretProvider(prompt=None, notify=lambda text: print(text, file=sys.stderr))
@@ -143,19 +142,14 @@ async def _fetch(
         if repaired:
             print(f"tui-mail: {repaired}", file=sys.stderr)
         with store:
-            local = LocalCopies(
-                account.maildir_path(), mailbox_name(account.host, account.port, account.user)
+            assert store.local is not None  # a configured account always has its Maildir
+            result = await fetch_mailbox(
+                client,
+                store,
+                store.local,
+                retention=Retention(account.leave_on_server, account.delete_after_days),
+                accept_mass_change=accept_mass_change,
             )
-            try:
-                result = await fetch_mailbox(
-                    client,
-                    store,
-                    local,
-                    retention=Retention(account.leave_on_server, account.delete_after_days),
-                    accept_mass_change=accept_mass_change,
-                )
-            finally:
-                local.close()
     finally:
         await client.abort()
     if result.sync.mass_change is not None:

@@ -86,7 +86,7 @@ async def fetch_mailbox(
                 result.problems.append(f"the server kept message {number}: {error.text}")
             committed = [key for number, key in numbers.items() if number not in refused]
             await client.quit()  # the server deletes now, and only now
-            store.deletions_done(committed)
+            store.deletions_done(committed, keep_local=True)
             result.deleted = len(committed)
             result.on_server -= len(committed)
             return result

@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS copies (
     mailbox   TEXT NOT NULL,   -- host, port and user of the server the message came from
     uid       TEXT NOT NULL,   -- the store's key for it (server UID, or UID + copy number)
     name      TEXT NOT NULL,   -- file name in new/ or cur/ without the ":2,FLAGS" part
+    file      TEXT NOT NULL,   -- where it was last seen: "new/NAME" or "cur/NAME:2,FLAGS"
     size      INTEGER NOT NULL,
     sha256    TEXT NOT NULL,
     stored_at REAL NOT NULL,
@@ -135,17 +136,21 @@ class LocalCopies:
     def lookup(self, uid: str) -> LocalCopy | None:
         """The copy of ``uid`` if its file is still there (wherever a reader moved it)."""
         row = self._db.execute(
-            "SELECT name, size, sha256, stored_at FROM copies WHERE mailbox = ? AND uid = ?",
+            "SELECT name, file, size, sha256, stored_at FROM copies WHERE mailbox = ? AND uid = ?",
             (self.mailbox, uid),
         ).fetchone()
         if row is None:
             return None
-        name, size, sha256, stored_at = row
-        found = self._find(str(name))
-        if found is None:
-            return None
-        path, flags = found
-        return LocalCopy(uid, path, int(size), str(sha256), float(stored_at), "S" in flags)
+        name, file = str(row[0]), str(row[1])
+        path = self.maildir.root / file
+        if not path.exists():  # another mail reader renamed it (flags) or moved it
+            found = self._find(name)
+            if found is None:
+                return None
+            path = found
+            self._moved(uid, path)
+        flags = path.name.partition(":2,")[2]
+        return LocalCopy(uid, path, int(row[2]), str(row[3]), float(row[4]), "S" in flags)
 
     def copies(self) -> list[LocalCopy]:
         """Every copy whose file is there, for retention and export."""
@@ -178,22 +183,26 @@ class LocalCopies:
         except OSError:
             return False
 
-    def _find(self, name: str) -> tuple[Path, str] | None:
+    def _find(self, name: str) -> Path | None:
         new = self.maildir.root / "new" / name
         if new.exists():
-            return new, ""
+            return new
         cur = self.maildir.root / "cur"
-        exact = cur / name
-        if exact.exists():
-            return exact, ""
         try:
             for entry in os.scandir(cur):
-                if entry.name.startswith(name + ":"):
-                    info = entry.name[len(name) + 1 :]
-                    return Path(entry.path), info[2:] if info.startswith("2,") else ""
+                if entry.name == name or entry.name.startswith(name + ":"):
+                    return Path(entry.path)
         except FileNotFoundError:
             pass
         return None
+
+    def _moved(self, uid: str, path: Path) -> None:
+        file = f"{path.parent.name}/{path.name}"
+        with contextlib.suppress(LocalCopyError), self._write() as db:
+            db.execute(
+                "UPDATE copies SET file = ? WHERE mailbox = ? AND uid = ?",
+                (file, self.mailbox, uid),
+            )
 
     # -- writing -------------------------------------------------------------------------
 
@@ -238,6 +247,7 @@ class LocalCopies:
             if orphan is not None:
                 temp.unlink()
                 name = orphan.name.split(":", 1)[0]
+                target = orphan
             else:
                 target = (
                     self.maildir.root / "cur" / f"{name}:2,S"
@@ -255,9 +265,17 @@ class LocalCopies:
             raise
         with self._write() as db:
             db.execute(
-                "INSERT INTO copies (mailbox, uid, name, size, sha256, stored_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (self.mailbox, uid, name, sink.size, sha256, self._clock()),
+                "INSERT INTO copies (mailbox, uid, name, file, size, sha256, stored_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    self.mailbox,
+                    uid,
+                    name,
+                    f"{target.parent.name}/{target.name}",
+                    sink.size,
+                    sha256,
+                    self._clock(),
+                ),
             )
         if self._orphans is not None:
             self._orphans.pop(sha256, None)
@@ -276,7 +294,8 @@ class LocalCopies:
             os.rename(copy.path, target)
             fsync_dir(target.parent)
         except OSError:
-            pass  # a reader moved it meanwhile: its flags are the user's word
+            return  # a reader moved it meanwhile: its flags are the user's word
+        self._moved(uid, target)
 
     def remove(self, uid: str) -> bool:
         """The user deleted the message: the file goes, then its row."""
