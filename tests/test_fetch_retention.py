@@ -96,7 +96,7 @@ async def test_a_failed_local_write_deletes_nothing(
         done = await run_fetch(server, tmp_path, Clock(), Retention(leave_on_server=False))
         monkeypatch.undo()
         assert done.deleted == 0 and done.new == 0
-        assert any("No space left on device" in problem for problem in done.problems)
+        assert any("disk full: cannot write to" in problem for problem in done.problems)
         assert any("nothing was deleted" in problem for problem in done.problems)
         assert len(server.uids()) == len(MESSAGES)
         assert not list((tmp_path / "Mail" / "tmp").iterdir())  # nothing half-written left

@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from tui_mail.accounts.paths import PRIVATE_FILE_MODE, ensure_private_file, fsync_dir
-from tui_mail.store.maildir import Maildir, MaildirError, unique_name
+from tui_mail.store.maildir import Maildir, unique_name
+from tui_mail.store.schema import StoreError, classify_store_error
 
 LEDGER_NAME = ".tui-mail-local.sqlite"
 _SCHEMA = """
@@ -42,7 +43,7 @@ CREATE INDEX IF NOT EXISTS copies_by_hash ON copies (sha256);
 """
 
 
-class LocalCopyError(MaildirError):
+class LocalCopyError(StoreError):
     """The local copy could not be written or read (full disk, permissions); says where."""
 
 
@@ -227,11 +228,7 @@ class LocalCopies:
         name = unique_name()
         temp = self.maildir.root / "tmp" / name
         try:
-            fd = os.open(
-                temp,
-                os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
-                PRIVATE_FILE_MODE,
-            )
+            fd = create_private(temp)
         except OSError as error:
             raise self._error(error) from None
         try:
@@ -260,7 +257,7 @@ class LocalCopies:
         except BaseException as error:
             with contextlib.suppress(OSError):
                 temp.unlink()
-            if isinstance(error, OSError) and not isinstance(error, MaildirError):
+            if isinstance(error, OSError):
                 raise self._error(error) from None
             raise
         with self._write() as db:
@@ -347,9 +344,15 @@ class LocalCopies:
         return orphans
 
     def _error(self, error: OSError) -> LocalCopyError:
-        return LocalCopyError(
-            f"cannot store mail in {self.maildir.root}: {error.strerror or error}"
-        )
+        """In words: "disk full: cannot write to DIR", as the rest of the store says it."""
+        return LocalCopyError(str(classify_store_error(error, self.maildir.root)))
+
+
+def create_private(path: Path) -> int:
+    """A new file, 0600, never through a symlink (a test puts /dev/full here)."""
+    return os.open(
+        path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, PRIVATE_FILE_MODE
+    )
 
 
 def checkpoint(step: str) -> None:
