@@ -25,6 +25,7 @@ from tui_mail.session.events import (
     BodyReady,
     ConnectionState,
     DeletionsApplied,
+    HeadersReady,
     ListChanged,
     ListReplaced,
     Progress,
@@ -93,10 +94,11 @@ class FakeSession:
         self.calls.append(("request_body", uid))
         self._enqueue("body", uid)
 
-    def full_headers(self, uid: str) -> list[str] | None:
-        self.calls.append(("full_headers", uid))
+    def request_headers(self, uid: str) -> None:
+        self.calls.append(("request_headers", uid))
         raw = self.bodies.get(uid)
-        return None if raw is None else full_header_lines(raw)
+        if self._report is not None:
+            self._report(HeadersReady(uid, None if raw is None else full_header_lines(raw)))
 
     def set_read(self, uid: str, read: bool) -> None:
         self.calls.append(("set_read", uid, read))

@@ -102,6 +102,14 @@ class DeletionsApplied:
 
 
 @dataclass(frozen=True)
+class HeadersReady:
+    """Every header field of ``uid``, decoded, from the header cache (None: not cached yet)."""
+
+    uid: str
+    lines: list[str] | None
+
+
+@dataclass(frozen=True)
 class Notice:
     """Something the user should read once (e.g. no keyring, weak identity)."""
 
@@ -131,5 +139,6 @@ SessionEvent = (
     | BodyReady
     | BodyFailed
     | DeletionsApplied
+    | HeadersReady
     | Notice
 )

@@ -1,6 +1,7 @@
 """The background session: owns the only POP3 connection and serves the UI's requests.
 
-One asyncio task runs :meth:`MailSession.run`; the UI only enqueues commands and reads the
+One asyncio task runs :meth:`MailSession.run` (in the reader on a thread of its own, see
+:mod:`tui_mail.session.threaded`); the UI only enqueues commands and reads the
 events it reports. Safety rules live here:
 
 * Deletions are marks in the store until :meth:`apply_deletions`; then UIDL is read again in
@@ -73,6 +74,7 @@ from tui_mail.session.events import (
     BodyReady,
     ConnectionState,
     DeletionsApplied,
+    HeadersReady,
     ListReplaced,
     Notice,
     PasswordWanted,
@@ -235,6 +237,14 @@ class MailSession:
     def full_headers(self, uid: str) -> list[str] | None:
         raw = self.store.raw_headers(uid)
         return None if raw is None else full_header_lines(raw)
+
+    def request_headers(self, uid: str) -> None:
+        try:
+            lines = self.full_headers(uid)
+        except StoreError as exc:  # a damaged cache: said, the list stays usable
+            self._report(Notice(describe_error(exc), "error"))
+            lines = None
+        self._report(HeadersReady(uid, lines))
 
     def set_read(self, uid: str, read: bool) -> None:
         self.store.mark_read([uid], read)
