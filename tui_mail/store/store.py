@@ -495,6 +495,15 @@ class Store:
             ).fetchone()
         return int(row[0])
 
+    def problem_count(self) -> int:
+        """Present messages whose headers could not be read fully (``!`` in the list)."""
+        with self._db.lock:
+            row = self._db.connection.execute(
+                "SELECT COUNT(*) FROM ledger l JOIN headers h ON h.uid = l.uid "
+                "WHERE l.gone_since IS NULL AND h.problem != ''"
+            ).fetchone()
+        return int(row[0])
+
     def unread_count(self) -> int:
         """Messages on the server at the last reconcile that were never read."""
         with self._db.lock:
@@ -502,12 +511,15 @@ class Store:
 
     # -- header cache ------------------------------------------------------------------
 
-    def add_headers(self, batch: Iterable[tuple[str, bytes]]) -> list[MessageSummary]:
+    def add_headers(
+        self, batch: Iterable[tuple[str, bytes]], *, rows: bool = True
+    ) -> list[MessageSummary]:
         """Cache the raw header blocks of a batch of UIDs in one transaction.
 
         Every UID must be in the ledger (reconcile first: a :class:`StoreError` rolls the
         whole batch back); UIDs that have meanwhile gone from the server are skipped.
-        Returns the updated rows, for the list to show.
+        Returns the updated rows, for the list to show (none with ``rows=False``: a caller
+        with no list, like ``tui-mail check``, does not pay for reading them back).
         """
         decoded = [(uid, bounded_header_block(raw)[0], header_fields(raw)) for uid, raw in batch]
         if not decoded:
@@ -516,12 +528,14 @@ class Store:
         uids = [uid for uid, _, _ in decoded]
         body_files: list[str] = []
         with self._db.write() as db:
-            status = self._presence(db, uids)
-            unknown = [uid for uid in uids if uid not in status]
+            known = self._ledger_of(db, uids)
+            unknown = [uid for uid in uids if uid not in known]
             if unknown:
                 raise StoreError(f"no ledger row for UID {unknown[0]!r}: reconcile first")
-            rows = [(uid, raw, fields) for uid, raw, fields in decoded if status[uid]]
-            body_files = self._bind_fingerprints(db, [(uid, raw) for uid, raw, _ in rows])
+            kept = [(uid, raw, fields) for uid, raw, fields in decoded if known[uid][0]]
+            body_files = self._bind_fingerprints(
+                db, [(uid, raw, known[uid]) for uid, raw, _ in kept]
+            )
             db.executemany(
                 "INSERT INTO headers "
                 "(uid, date_epoch, tz_offset, sender, subject, problem, fetched_at, sender_address) "
@@ -532,41 +546,61 @@ class Store:
                 "sender_address = excluded.sender_address",
                 (
                     (uid, *_field_values(fields), now, fields.sender_address)
-                    for uid, _, fields in rows
+                    for uid, _, fields in kept
                 ),
             )
             db.executemany(
                 "INSERT INTO raw_headers (uid, raw) VALUES (?, ?) "
                 "ON CONFLICT (uid) DO UPDATE SET raw = excluded.raw",
-                ((uid, raw) for uid, raw, _ in rows),
+                ((uid, raw) for uid, raw, _ in kept),
             )
-            summaries = self._summaries_of(db, [uid for uid, _, _ in rows])
+            summaries = self._summaries_of(db, [uid for uid, _, _ in kept]) if rows else []
         self.bodies.remove_files(body_files)
         return summaries
 
+    @staticmethod
+    def _ledger_of(
+        db: sqlite3.Connection, uids: list[str]
+    ) -> dict[str, tuple[bool, str | None, str | None]]:
+        """uid -> (on the server, stored fingerprint, server UID), for the UIDs known."""
+        found: dict[str, tuple[bool, str | None, str | None]] = {}
+        for chunk in _chunks(uids):
+            marks = ",".join("?" * len(chunk))
+            for uid, gone_since, fingerprint, server_uid in db.execute(
+                "SELECT uid, gone_since, fingerprint, server_uid FROM ledger "  # noqa: S608
+                f"WHERE uid IN ({marks})",
+                chunk,
+            ):
+                found[uid] = (gone_since is None, fingerprint, server_uid)
+        return found
+
     def _bind_fingerprints(
-        self, db: sqlite3.Connection, rows: list[tuple[str, bytes]]
+        self,
+        db: sqlite3.Connection,
+        rows: list[tuple[str, bytes, tuple[bool, str | None, str | None]]],
     ) -> list[str]:
         """Record each row's header fingerprint; a different one means other mail, same UID.
 
         Such a row starts over as a new message: unread, unmarked, no cached body, and the
-        server's UID is noted in :attr:`reused` for the user to be told once.
+        server's UID is noted in :attr:`reused` for the user to be told once. ``rows`` carry
+        what the ledger held (from :meth:`_ledger_of`), so a batch costs two statements.
         """
         changed: list[str] = []
-        for key, raw in rows:
+        updates: list[tuple[str, str]] = []
+        bound: dict[str, str] = {}  # a UID twice in one batch compares with its first block
+        for key, raw, (_present, stored, server_uid) in rows:
             fingerprint = header_fingerprint(raw)
-            found = db.execute(
-                "SELECT fingerprint, server_uid FROM ledger WHERE uid = ?", (key,)
-            ).fetchone()
-            if found is None:
-                continue
-            if found[0] is not None and found[0] != fingerprint:
+            stored = bound.get(key, stored)
+            bound[key] = fingerprint
+            if stored is not None and stored != fingerprint:
                 changed.append(key)
-                self.reused.append(str(found[1] if found[1] is not None else key))
-                db.execute("UPDATE ledger SET read = 0 WHERE uid = ?", (key,))
-            db.execute("UPDATE ledger SET fingerprint = ? WHERE uid = ?", (fingerprint, key))
+                self.reused.append(server_uid if server_uid is not None else key)
+            if stored != fingerprint:
+                updates.append((fingerprint, key))
+        db.executemany("UPDATE ledger SET fingerprint = ? WHERE uid = ?", updates)
         if not changed:
             return []
+        db.executemany("UPDATE ledger SET read = 0 WHERE uid = ?", ((key,) for key in changed))
         marks = db.executemany(
             "DELETE FROM pending_deletions WHERE uid = ?", ((key,) for key in changed)
         )
