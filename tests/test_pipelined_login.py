@@ -131,3 +131,22 @@ async def test_no_password_on_a_clear_link_unless_allowed() -> None:
         with pytest.raises(PlaintextNotAllowed):
             await _login(server, allow_plaintext=False)
     assert server.last_session.verbs == ["CAPA"]
+
+
+async def test_the_protocol_log_never_holds_the_password() -> None:
+    lines: list[tuple[str, str]] = []
+    async with POP3TestServer(MESSAGES) as server:
+        client = await POP3Client.connect(
+            server.host,
+            server.port,
+            tls="none",
+            allow_plaintext=True,
+            timeout=5,
+            protocol_log=lambda direction, text: lines.append((direction, text)),
+        )
+        await client.login(server.user, server.password, mechanism="user")
+        await client.quit()
+    assert "PASS" in server.last_session.ahead
+    sent = [text for direction, text in lines if direction == "C"]
+    assert any(text.startswith("PASS") for text in sent)
+    assert not any(server.password in text for _, text in lines)
