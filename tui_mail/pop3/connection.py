@@ -11,8 +11,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any, Final, NoReturn
 
 from tui_mail.pop3.errors import (
@@ -275,20 +274,14 @@ class Connection:
                 )
             return event
 
-    @contextmanager
-    def deadline(self, seconds: float) -> Iterator[None]:
+    def deadline(self, seconds: float) -> _Deadline:
         """The whole answer read inside the block must arrive within ``seconds``.
 
         The idle timeout alone lets a server that sends one byte a second keep a command (and
-        so ``tui-mail check``) alive forever; this bounds the total.
+        so ``tui-mail check``) alive forever; this bounds the total. (A plain class, not a
+        generator: it is entered once per pipelined answer, 20,000 times in a cold sync.)
         """
-        saved = self._deadline, self._deadline_seconds
-        self._deadline = time.monotonic() + seconds
-        self._deadline_seconds = seconds
-        try:
-            yield
-        finally:
-            self._deadline, self._deadline_seconds = saved
+        return _Deadline(self, seconds)
 
     async def _wait(self, what: str) -> None:
         wait = self.timeout
@@ -463,3 +456,23 @@ class Connection:
         if not self.closed:
             self.closed = True
             self._transport.close()
+
+
+class _Deadline:
+    """Sets a connection's answer deadline for a block and restores the one before."""
+
+    __slots__ = ("_conn", "_saved", "_seconds")
+
+    def __init__(self, conn: Connection, seconds: float) -> None:
+        self._conn = conn
+        self._seconds = seconds
+        self._saved: tuple[float | None, float] = (None, 0.0)
+
+    def __enter__(self) -> None:
+        conn = self._conn
+        self._saved = conn._deadline, conn._deadline_seconds
+        conn._deadline = time.monotonic() + self._seconds
+        conn._deadline_seconds = self._seconds
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._conn._deadline, self._conn._deadline_seconds = self._saved
