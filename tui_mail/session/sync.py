@@ -14,6 +14,7 @@ from typing import Protocol
 
 from tui_mail.pop3 import POP3Client
 from tui_mail.pop3.errors import AnswerTooLong
+from tui_mail.pop3.window import FIRST_WINDOW
 from tui_mail.session.identity import (
     MailboxIdentity,
     fingerprints_of,
@@ -26,7 +27,7 @@ from tui_mail.store.headers import header_fingerprint
 #: Headers committed (and shown) per transaction. The first batch is what fits on a screen,
 #: so rows appear after the fewest round trips; later ones are large, so 20,000 messages
 #: cost 40 transactions (each one an fsync), not 200.
-FIRST_BATCH = 40
+FIRST_BATCH = FIRST_WINDOW  # one round trip of TOPs
 HEADER_BATCH = 500
 OVERSIZED_HEADERS = "the server sent more than it announced for the headers; they were cut off"
 
@@ -111,8 +112,8 @@ async def sync_mailbox(
             _commit(store, [(key, identity.headers[number_of[key]]) for key in chunk], on_rows)
         for key, number in number_of.items():
             message = identity.bodies.get(number)
-            if message is not None and not store.bodies.contains(key):
-                store.bodies.store(key, message)
+            if message is not None:
+                store.store_body(key, message)
         fetched = len(need)
     elif need:
         fetched, used_retr = await _fetch_new_headers(
@@ -171,7 +172,7 @@ async def _fetch_new_headers(
                 async for number, block, whole in blocks:
                     uid = uid_of[number]
                     if whole is not None:  # RETR fallback: keep the body we got anyway
-                        store.bodies.store(uid, whole)
+                        store.store_body(uid, whole)
                         used_retr = True
                     pending.append((uid, block))
                     done += 1
