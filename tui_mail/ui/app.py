@@ -42,6 +42,7 @@ from tui_mail.ui import messages as msg
 from tui_mail.ui.attachment_view import AttachmentViewActions
 from tui_mail.ui.bindings import COMPOSE_BINDINGS, SCREEN_BINDINGS, binding_keys, help_entries
 from tui_mail.ui.compose_actions import ComposeActions, Composer
+from tui_mail.ui.export_actions import ExportActions
 from tui_mail.ui.list_model import MessageListModel
 from tui_mail.ui.rendering import MailRenderer, MessageRenderer
 from tui_mail.ui.safe_text import one_line
@@ -52,7 +53,7 @@ from tui_mail.ui.screens.main import MailScreen
 from tui_mail.ui.screens.password import PasswordPrompt
 from tui_mail.ui.terminal_theme import apply_theme
 from tui_mail.ui.widgets.key_line import key_word
-from tui_mail.ui.widgets.message_list import Clock, local_now
+from tui_mail.ui.widgets.message_list import Clock, MessageList, local_now
 from tui_mail.ui.widgets.preview import preview_text
 from tui_mail.ui.widgets.status_bar import StatusInfo, describe_progress
 from tui_mail.wording import plural
@@ -86,7 +87,7 @@ def deletion_outcome(event: DeletionsApplied) -> str:
     return text
 
 
-class TuiMailApp(AttachmentViewActions, ComposeActions):
+class TuiMailApp(AttachmentViewActions, ComposeActions, ExportActions):
     """The reader. ``session`` is any :class:`SessionControl` (the real one or a test fake)."""
 
     CSS_PATH = "app.tcss"
@@ -337,6 +338,9 @@ class TuiMailApp(AttachmentViewActions, ComposeActions):
     def _highlighted_row(self) -> MessageSummary | None:
         return self.mail_screen.message_list.highlighted
 
+    def _tag_list(self) -> MessageList:
+        return self.mail_screen.message_list
+
     def _open(self, row: MessageSummary) -> None:
         self._headers_uid = None
         self.mail_screen.add_class("-preview")
@@ -457,6 +461,8 @@ class TuiMailApp(AttachmentViewActions, ComposeActions):
             self._loading_uid = self._wanted_uid = None
             self._session.cancel_body()
             self.mail_screen.preview.show_status("Download cancelled.")
+            return
+        if self._cancel_export():
             return
         field = self.mail_screen.filter_input
         if not field.has_class("-shown") and not self.model.filter_text:

@@ -60,6 +60,7 @@ class MessageListModel:
         self._haystacks: dict[str, str] = {}
         self._unread = 0
         self._marked = 0
+        self.tags: set[str] = set()  # UIDs tagged with t/T (UI only; see ui/tagging.py)
 
     # -- reading -----------------------------------------------------------------------------
 
