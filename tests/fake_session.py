@@ -25,6 +25,8 @@ from tui_mail.session.events import (
     BodyReady,
     ConnectionState,
     DeletionsApplied,
+    HeadersReady,
+    ListChanged,
     ListReplaced,
     Progress,
     SessionEvent,
@@ -92,10 +94,11 @@ class FakeSession:
         self.calls.append(("request_body", uid))
         self._enqueue("body", uid)
 
-    def full_headers(self, uid: str) -> list[str] | None:
-        self.calls.append(("full_headers", uid))
+    def request_headers(self, uid: str) -> None:
+        self.calls.append(("request_headers", uid))
         raw = self.bodies.get(uid)
-        return None if raw is None else full_header_lines(raw)
+        if self._report is not None:
+            self._report(HeadersReady(uid, None if raw is None else full_header_lines(raw)))
 
     def set_read(self, uid: str, read: bool) -> None:
         self.calls.append(("set_read", uid, read))
@@ -152,10 +155,13 @@ class FakeSession:
         """Handle one command; True when the session should end."""
         if name == "refresh":
             report(StateChanged(ConnectionState.CONNECTING))
+            added = [row for row in self.incoming if row.uid not in self._rows]
+            updated = [row for row in self.incoming if row.uid in self._rows]
             for row in self.incoming:
                 self._rows[row.uid] = row
             self.incoming = []
-            report(ListReplaced(list(self._rows.values())))
+            if added or updated:  # as the real session: only what changed (ListChanged)
+                report(ListChanged(added=added, updated=updated))
             report(StateChanged(ConnectionState.ONLINE, self.tls_version))
         elif name == "body":
             assert isinstance(argument, str)
@@ -173,7 +179,6 @@ class FakeSession:
             report(DeletionsApplied(deleted=deleted, not_found=not_found))
             if argument:  # then_quit
                 return True
-            report(ListReplaced(list(self._rows.values())))
         await asyncio.sleep(0)
         return False
 

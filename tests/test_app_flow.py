@@ -25,6 +25,7 @@ from tests.waiting import until
 from tui_mail.accounts import Account, SecretProvider
 from tui_mail.pop3 import POP3Client
 from tui_mail.session.mail_session import MailSession, RetryPolicy
+from tui_mail.session.threaded import SessionThread
 from tui_mail.store import Store
 from tui_mail.ui.app import TuiMailApp
 from tui_mail.ui.screens.confirm_quit import ConfirmQuit
@@ -223,7 +224,7 @@ def make_app(backend: Backend, store: Store, account: Account | None = None) -> 
     secrets.accept_typed_password(account, backend.password, remember=False)
     session = MailSession(account, store, secrets, retry=RETRY)
     return TuiMailApp(
-        session,
+        SessionThread(session),
         account_name=account.name,
         clock=lambda: NOW,
         download_dir=store.directory / "downloads",

@@ -24,6 +24,7 @@ from tui_mail.accounts import Account, SecretProvider
 from tui_mail.pop3 import POP3Client
 from tui_mail.session.events import ConnectionState, StateChanged
 from tui_mail.session.mail_session import MailSession, RetryPolicy
+from tui_mail.session.threaded import SessionThread
 from tui_mail.store import Store
 from tui_mail.ui.app import TuiMailApp
 from tui_mail.ui.widgets.status_bar import describe_state
@@ -93,7 +94,9 @@ def reader(locking: Locking, store: Store, *, idle: float | None, retry: RetryPo
     secrets = SecretProvider()
     secrets.accept_typed_password(locking.account, locking.password, remember=False)
     session = MailSession(locking.account, store, secrets, retry=retry, idle_close=idle)
-    return TuiMailApp(session, account_name="lock", clock=lambda: NOW, outcome_delay=0)
+    return TuiMailApp(
+        SessionThread(session), account_name="lock", clock=lambda: NOW, outcome_delay=0
+    )
 
 
 async def test_an_idle_reader_lets_other_clients_in(locking: Locking, tmp_path: Path) -> None:

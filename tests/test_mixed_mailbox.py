@@ -20,6 +20,7 @@ from tests.pop3server import POP3TestServer
 from tests.waiting import until
 from tui_mail.accounts import Account, SecretProvider
 from tui_mail.session.mail_session import MailSession, RetryPolicy
+from tui_mail.session.threaded import SessionThread
 from tui_mail.store import Store
 from tui_mail.ui.app import TuiMailApp
 from tui_mail.ui.widgets.preview import Preview
@@ -84,7 +85,7 @@ async def test_the_reader_lists_and_opens_the_normal_mail_and_degrades_the_bad(
         secrets.accept_typed_password(account, PASSWORD, remember=False)
         with Store.for_account(account, data_dir=tmp_path) as store:
             session = MailSession(account, store, secrets, retry=RetryPolicy(first=0.05))
-            app = TuiMailApp(session, account_name="mixed", outcome_delay=0)
+            app = TuiMailApp(SessionThread(session), account_name="mixed", outcome_delay=0)
             async with app.run_test(size=(80, 24)) as pilot:
                 await until(
                     lambda: (

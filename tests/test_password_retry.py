@@ -21,6 +21,7 @@ from tests.test_app_flow import backend as backend_fixture  # noqa: F401 - the f
 from tests.waiting import until
 from tui_mail.accounts import KEYRING_SERVICE, SecretProvider
 from tui_mail.session.mail_session import MailSession
+from tui_mail.session.threaded import SessionThread
 from tui_mail.store import Store
 from tui_mail.ui.app import TuiMailApp
 from tui_mail.ui.screens.password import PasswordPrompt
@@ -53,7 +54,10 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
 def reader(backend: Backend, store: Store, secrets: SecretProvider) -> TuiMailApp:
     session = MailSession(backend.account, store, secrets, retry=RETRY)
     return TuiMailApp(
-        session, account_name="flow", clock=lambda: NOW, download_dir=store.directory / "dl"
+        SessionThread(session),
+        account_name="flow",
+        clock=lambda: NOW,
+        download_dir=store.directory / "dl",
     )
 
 

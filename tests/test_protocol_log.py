@@ -401,7 +401,7 @@ def online_details(events: list[object]) -> list[str]:
 
 
 async def test_mail_session_writes_the_log_and_explains_login_delay(tmp_path: Path) -> None:
-    from tui_mail.session.events import BodyReady, ListReplaced
+    from tui_mail.session.events import BodyReady, ListChanged
     from tui_mail.session.mail_session import MailSession
     from tui_mail.store import Store
 
@@ -427,8 +427,7 @@ async def test_mail_session_writes_the_log_and_explains_login_delay(tmp_path: Pa
                 await wait_for(
                     events,
                     lambda seen: (
-                        bool(online_details(seen))
-                        and any(isinstance(e, ListReplaced) and e.summaries for e in seen)
+                        bool(online_details(seen)) and any(isinstance(e, ListChanged) for e in seen)
                     ),
                 )
                 session.request_body(server.uids()[0])

@@ -27,6 +27,7 @@ from tui_mail.session.events import (
     BodyReady,
     ConnectionState,
     DeletionsApplied,
+    ListChanged,
     ListReplaced,
     Notice,
     PasswordWanted,
@@ -35,7 +36,7 @@ from tui_mail.session.events import (
     SummariesUpdated,
 )
 from tui_mail.session.mail_session import MailSession, RetryPolicy
-from tui_mail.store import Store
+from tui_mail.store import MessageSummary, Store
 
 FAST = RetryPolicy(first=0.01, maximum=0.05, busy=0.05, login_delay=0.05)
 PATIENT = RetryPolicy(first=60.0, maximum=60.0, busy=60.0, login_delay=60.0)
@@ -70,6 +71,27 @@ class Events:
 
     def states(self) -> list[ConnectionState]:
         return [event.state for event in self.of(StateChanged)]
+
+    def rows(self) -> dict[str, MessageSummary]:
+        """The list as the UI would show it: the events applied in order, as the app does."""
+        rows: dict[str, MessageSummary] = {}
+        for event in self.items:
+            if isinstance(event, ListReplaced):
+                rows = {row.uid: row for row in event.summaries}
+            elif isinstance(event, SummariesUpdated):
+                rows.update((row.uid, row) for row in event.summaries)
+            elif isinstance(event, ListChanged):
+                for uid in event.removed:
+                    rows.pop(uid, None)
+                rows.update((row.uid, row) for row in [*event.added, *event.updated])
+            elif isinstance(event, DeletionsApplied):
+                for uid in event.deleted:
+                    rows.pop(uid, None)
+        return rows
+
+    def syncs(self) -> int:
+        """Syncs finished: each ends with one ListChanged (empty when nothing changed)."""
+        return len(self.of(ListChanged))
 
     @property
     def state(self) -> StateChanged | None:
@@ -130,12 +152,11 @@ def synced(events: Events, count: int) -> Callable[[], bool]:
     """True once a sync reported the full list of ``count`` messages."""
 
     def check() -> bool:
-        lists = events.of(ListReplaced)
         return (
             events.state is not None
             and events.state.state is ConnectionState.ONLINE
-            and len(lists) >= 2
-            and len(lists[-1].summaries) == count
+            and events.syncs() >= 1
+            and len(events.rows()) == count
         )
 
     return check
@@ -169,7 +190,7 @@ async def test_lists_the_mailbox_and_ends_without_quit(
         async with running(session) as events:
             await until(synced(events, 5), "the first sync")
             assert events.states()[:2] == [ConnectionState.CONNECTING, ConnectionState.ONLINE]
-            rows = events.of(ListReplaced)[-1].summaries
+            rows = list(events.rows().values())
             assert {row.uid for row in rows} == set(server.uids())
             assert all(row.unread and row.headers_loaded for row in rows)
             assert {row.subject for row in rows} == {f"Message number {n}" for n in range(1, 6)}
@@ -214,6 +235,7 @@ async def test_cached_list_is_reported_before_connecting(
             assert [row.uid for row in first.summaries] == server.uids()
             await until(synced(events, 5), "the second sync")
             assert events.of(SummariesUpdated) == []  # nothing new: no headers fetched again
+            assert events.of(ListChanged) == [ListChanged()]  # nor anything to change
         assert "TOP" not in server.last_session.verbs
 
 
@@ -553,8 +575,8 @@ async def test_read_state_and_marks_survive_a_restart(
         session = new_session(server, store)
         async with running(session) as events:
             await until(synced(events, 5), "the sync after the restart")
-            for listing in (events.of(ListReplaced)[0], events.of(ListReplaced)[-1]):
-                rows = {row.uid: row for row in listing.summaries}
+            cached = {row.uid: row for row in events.of(ListReplaced)[0].summaries}
+            for rows in (cached, events.rows()):
                 assert [uid for uid in uids if not rows[uid].unread] == [uids[0]]
                 assert [uid for uid in uids if rows[uid].marked_delete] == [uids[2]]
         assert store.unread_count() == 4

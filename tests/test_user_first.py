@@ -19,6 +19,7 @@ from tests.test_app_flow import NOW, RETRY, quit_and_wait, status
 from tests.waiting import until
 from tui_mail.accounts import Account, SecretProvider
 from tui_mail.session.mail_session import MailSession
+from tui_mail.session.threaded import SessionThread
 from tui_mail.store import Store
 from tui_mail.ui.app import TuiMailApp
 
@@ -38,7 +39,9 @@ def reader(port: int, server: POP3TestServer, store: Store, account: Account) ->
     secrets = SecretProvider()
     secrets.accept_typed_password(account, server.password, remember=False)
     session = MailSession(account, store, secrets, retry=RETRY)
-    return TuiMailApp(session, account_name="slow", clock=lambda: NOW, outcome_delay=0)
+    return TuiMailApp(
+        SessionThread(session), account_name="slow", clock=lambda: NOW, outcome_delay=0
+    )
 
 
 def account_at(server: POP3TestServer, port: int) -> Account:

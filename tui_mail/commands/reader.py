@@ -163,6 +163,7 @@ def _open_reader(
     keymap: dict[str, str] | None = None,
 ) -> int:
     from tui_mail.session.mail_session import MailSession
+    from tui_mail.session.threaded import SessionThread
     from tui_mail.ui.app import run_app
     from tui_mail.ui.rendering import MailRenderer
 
@@ -201,8 +202,14 @@ def _open_reader(
                 account, directory, str(exc), renderer, mouse=mouse, keymap=keymap
             )
         with store:
-            session = MailSession(
-                account, store, secrets, protocol_log=log, notices=[repaired] if repaired else ()
+            session = SessionThread(  # the store and the connection off the UI's loop
+                MailSession(
+                    account,
+                    store,
+                    secrets,
+                    protocol_log=log,
+                    notices=[repaired] if repaired else (),
+                )
             )
             composer = make_composer(account, data_dir, log)
             return run_app(

@@ -32,9 +32,9 @@ class SessionControl(Protocol):
         Opening another message cancels a large download by itself.
         """
 
-    def full_headers(self, uid: str) -> list[str] | None:
-        """Every header field of ``uid``, decoded, from the local header cache (no download);
-        None when its headers are not cached yet."""
+    def request_headers(self, uid: str) -> None:
+        """Every header field of ``uid`` from the local header cache (no download): answers
+        HeadersReady, whose ``lines`` are None when its headers are not cached yet."""
 
     def set_read(self, uid: str, read: bool) -> None:
         """Record read/unread locally (never touches the server)."""

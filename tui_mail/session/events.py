@@ -39,6 +39,23 @@ class ListReplaced:
 
 
 @dataclass(frozen=True)
+class ListChanged:
+    """What one sync (or an applied deletion) changed since the rows last reported.
+
+    ``added`` and ``updated`` are whole rows (new UIDs; known UIDs whose row differs),
+    ``removed`` UIDs are gone from the server. The UI applies them to its model in place, so a
+    sync of a 100,000-message mailbox that changes nothing costs the UI nothing.
+    """
+
+    added: list[MessageSummary] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    updated: list[MessageSummary] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.removed or self.updated)
+
+
+@dataclass(frozen=True)
 class SummariesUpdated:
     """Rows that were added or changed (e.g. headers arrived for new UIDs)."""
 
@@ -85,6 +102,14 @@ class DeletionsApplied:
 
 
 @dataclass(frozen=True)
+class HeadersReady:
+    """Every header field of ``uid``, decoded, from the header cache (None: not cached yet)."""
+
+    uid: str
+    lines: list[str] | None
+
+
+@dataclass(frozen=True)
 class Notice:
     """Something the user should read once (e.g. no keyring, weak identity)."""
 
@@ -108,10 +133,12 @@ SessionEvent = (
     StateChanged
     | PasswordWanted
     | ListReplaced
+    | ListChanged
     | SummariesUpdated
     | Progress
     | BodyReady
     | BodyFailed
     | DeletionsApplied
+    | HeadersReady
     | Notice
 )

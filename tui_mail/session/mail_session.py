@@ -1,6 +1,7 @@
 """The background session: owns the only POP3 connection and serves the UI's requests.
 
-One asyncio task runs :meth:`MailSession.run`; the UI only enqueues commands and reads the
+One asyncio task runs :meth:`MailSession.run` (in the reader on a thread of its own, see
+:mod:`tui_mail.session.threaded`); the UI only enqueues commands and reads the
 events it reports. Safety rules live here:
 
 * Deletions are marks in the store until :meth:`apply_deletions`; then UIDL is read again in
@@ -73,6 +74,7 @@ from tui_mail.session.events import (
     BodyReady,
     ConnectionState,
     DeletionsApplied,
+    HeadersReady,
     ListReplaced,
     Notice,
     PasswordWanted,
@@ -82,6 +84,7 @@ from tui_mail.session.events import (
     SummariesUpdated,
 )
 from tui_mail.session.identity import MailboxIdentity, fingerprints_of, read_identity
+from tui_mail.session.shown_rows import ShownRows
 from tui_mail.session.sync import SyncResult, sync_mailbox
 from tui_mail.store import MessageSummary, Store, StoreError
 from tui_mail.store.models import Mark
@@ -204,6 +207,7 @@ class MailSession:
         self._dropped_by_user = False  # a cancel dropped the connection: reconnect at once
         self._in_sync = False  # bodies served from inside a sync must not reconnect
         self._plain_refusals = 0  # logins refused by a bare -ERR since this start
+        self._shown = ShownRows()  # what the UI was told: a sync reports only the difference
 
     # -- SessionControl: called by the UI, never blocks ----------------------------------
 
@@ -234,14 +238,24 @@ class MailSession:
         raw = self.store.raw_headers(uid)
         return None if raw is None else full_header_lines(raw)
 
+    def request_headers(self, uid: str) -> None:
+        try:
+            lines = self.full_headers(uid)
+        except StoreError as exc:  # a damaged cache: said, the list stays usable
+            self._report(Notice(describe_error(exc), "error"))
+            lines = None
+        self._report(HeadersReady(uid, lines))
+
     def set_read(self, uid: str, read: bool) -> None:
         self.store.mark_read([uid], read)
+        self._shown.edit(uid, unread=not read)
 
     def set_marked(self, uid: str, marked: bool) -> None:
         if marked:
             self.store.mark_for_deletion([uid])
         else:
             self.store.unmark_for_deletion([uid])
+        self._shown.edit(uid, marked_delete=marked)
 
     def apply_deletions(self, *, then_quit: bool, uids: Collection[str] | None = None) -> None:
         confirmed = None if uids is None else frozenset(uids)
@@ -264,7 +278,9 @@ class MailSession:
         self._secrets.notify_with(lambda text: report(Notice(text)))
         self._running = True
         try:
-            report(ListReplaced(self.store.summaries()))
+            rows = self.store.summaries()
+            self._shown.replace(rows)
+            report(ListReplaced(rows))
         except Exception as exc:  # a damaged cache: say so, and still connect
             report(Notice(f"The local cache could not be read: {describe_error(exc)}", "error"))
         for text in self._startup_notices:
@@ -562,6 +578,7 @@ class MailSession:
         self._next_check = time.monotonic() + max(self._check_interval, delay)
 
         def rows(batch: list[MessageSummary]) -> None:
+            self._shown.note(batch)
             self._report(SummariesUpdated(batch))
 
         def progress(done: int, total: int) -> None:
@@ -597,8 +614,14 @@ class MailSession:
                     "warning",
                 )
             )
-        self._report(ListReplaced(self.store.summaries()))
+        self._report_list_changes(always=True)  # an empty one still says the sync is done
         self._report(Progress("headers", result.headers_fetched, result.headers_fetched))
+
+    def _report_list_changes(self, *, always: bool = False) -> None:
+        """The store's rows against what the UI has: send only the difference (ListChanged)."""
+        change = self._shown.diff(self.store.summaries())
+        if change or always:
+            self._report(change)
 
     # -- bodies --------------------------------------------------------------------------
 
@@ -723,6 +746,7 @@ class MailSession:
         self._schedule_retry(ConnectionState.RETRYING, problem)
         row = self.store.record_problem(uid, problem)
         if row is not None:
+            self._shown.note([row])
             self._report(SummariesUpdated([row]))
         self._report(BodyFailed(uid, problem))
 
@@ -753,10 +777,11 @@ class MailSession:
             with contextlib.suppress(Exception):
                 await self._disconnect()
             outcome = DeletionsApplied(error=describe_error(exc))
+        self._shown.forget(outcome.deleted)  # the UI drops them when it reads the outcome
         self._report(outcome)
         if then_quit:
             raise _Stop
-        self._report(ListReplaced(self.store.summaries()))
+        self._report_list_changes()
         if self._retry_at is None:  # else a reconnect is already scheduled
             await self._refresh()  # a new session also shows new mail (mutt's "$")
 

@@ -15,6 +15,7 @@ from tui_mail.session.events import (
     BodyReady,
     ConnectionState,
     DeletionsApplied,
+    HeadersReady,
     ListReplaced,
     Notice,
     SessionEvent,
@@ -64,6 +65,9 @@ class ReadOnlySession:
     def full_headers(self, uid: str) -> list[str] | None:
         raw = self._cache.raw_headers(uid)
         return None if raw is None else full_header_lines(raw)
+
+    def request_headers(self, uid: str) -> None:
+        self._report(HeadersReady(uid, self.full_headers(uid)))
 
     def set_read(self, uid: str, read: bool) -> None:
         """Shown for this run only: nothing can be written."""

@@ -1,8 +1,10 @@
 """The Textual app: wires the session's events to the widgets and the keys to the session.
 
-The session runs in an async worker (group ``session``) and reports through a callback that
-only posts a Textual message; handlers here then update the model and set widget attributes.
-Nothing here waits on the network: every session call just enqueues a command.
+An async worker (group ``session``) awaits the session's ``run``; the real session runs on its
+own thread (``session/threaded.py``), so its SQLite work never runs on this loop. It reports
+through a callback that only posts a Textual message; handlers here then update the model and
+set widget attributes. Nothing here waits on the network or the store: every session call just
+enqueues a command.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from tui_mail.session.events import (
     BodyReady,
     ConnectionState,
     DeletionsApplied,
+    HeadersReady,
+    ListChanged,
     ListReplaced,
     Notice,
     PasswordWanted,
@@ -204,6 +208,12 @@ class TuiMailApp(AttachmentViewActions, ComposeActions, ExportActions):
         self.model.replace_all(message.event.summaries)
         self._refresh_view()
 
+    def on_session_list_changed(self, message: msg.SessionMessage[ListChanged]) -> None:
+        """A sync's difference, applied in place: the cursor, the filter and marks stay."""
+        event = message.event
+        self.model.apply([*event.added, *event.updated], event.removed)
+        self._refresh_view()
+
     def on_session_summaries_updated(self, message: msg.SessionMessage[SummariesUpdated]) -> None:
         self.model.update(list(message.event.summaries))
         self._refresh_view()
@@ -377,11 +387,17 @@ class TuiMailApp(AttachmentViewActions, ComposeActions, ExportActions):
         self._wanted_uid = None  # a body still on its way must not replace the headers
         if self.displayed is not None and self.displayed.uid != row.uid:
             self.displayed = None
-        lines = self._session.full_headers(row.uid)
+        self.mail_screen.preview.show_status("Reading the header fields…")
+        self._session.request_headers(row.uid)  # read by the session, off this loop
+
+    def on_session_headers_ready(self, message: msg.SessionMessage[HeadersReady]) -> None:
+        uid, lines = message.event.uid, message.event.lines
+        if uid != self._headers_uid:
+            return  # the user moved on meanwhile
         if not lines:
             self.mail_screen.preview.show_status("No header fields are cached for this message.")
             return
-        self.mail_screen.preview.show_text(preview_text("\n".join(lines) + "\n"), uid=row.uid)
+        self.mail_screen.preview.show_text(preview_text("\n".join(lines) + "\n"), uid=uid)
 
     def _highlighted_uid(self) -> str | None:
         row = self.mail_screen.message_list.highlighted

@@ -1,8 +1,10 @@
 """The message list's data: rows by UID, one sort order, one filter, and the counts.
 
 Kept free of widgets so it can be tested and measured alone. Rows live in a list of sort keys
-that each end with the UID (so every key is unique and the order total); batches of updated
-rows are moved with ``bisect`` instead of re-sorting 100,000 rows per batch.
+that each end with the UID (so every key is unique and the order total); small batches of
+updated rows are moved with ``bisect``, large ones (a sync that adds or removes thousands) are
+sorted among themselves and merged into the kept keys in one pass (timsort merges two sorted
+runs in linear time), so no change re-sorts 100,000 rows or recomputes their keys.
 """
 
 from __future__ import annotations
@@ -119,18 +121,26 @@ class MessageListModel:
 
     def update(self, rows: list[MessageSummary]) -> None:
         """Add or change rows, moving only those whose sort position changed."""
-        if len(rows) * self.BULK_FRACTION > len(self._rows) + 64:
-            for row in rows:
-                self._count(self._rows.get(row.uid), -1)
-                self._count(row, +1)
-                self._rows[row.uid] = row
-                self._haystacks.pop(row.uid, None)
-            self._resort()
+        self.apply(rows, ())
+
+    def apply(self, changed: list[MessageSummary], removed: Iterable[str]) -> None:
+        """One sync's changes: drop ``removed``, then add or change ``changed``.
+
+        The result equals :meth:`replace_all` of the same rows, in the same order and filter.
+        """
+        gone = [uid for uid in dict.fromkeys(removed) if uid in self._rows]
+        if (len(changed) + len(gone)) * self.BULK_FRACTION > len(self._rows) + 64:
+            self._merge_batch(changed, gone)
             return
-        for row in rows:
+        self.remove(gone)
+        for row in changed:
             self._update_one(row)
 
     def remove(self, uids: Iterable[str]) -> None:
+        uids = list(uids)
+        if len(uids) * self.BULK_FRACTION > len(self._rows) + 64:
+            self._merge_batch([], uids)
+            return
         for uid in uids:
             row = self._rows.pop(uid, None)
             if row is None:
@@ -213,6 +223,49 @@ class MessageListModel:
             if now_shown and (not was_shown or old_key != new_key):
                 bisect.insort(self._visible, new_key)
 
+    def _merge_batch(self, changed: list[MessageSummary], removed: list[str]) -> None:
+        """Apply a large batch in O(n + m log m): filter out the old keys, merge the new."""
+        order = self._order
+        moved: set[str] = set()  # UIDs whose old key leaves the sorted list
+        touched: set[str] = set()  # UIDs whose visibility must be decided again
+        for uid in removed:
+            row = self._rows.pop(uid, None)
+            if row is None:
+                continue
+            self._count(row, -1)
+            self._haystacks.pop(uid, None)
+            del self._keys[uid]
+            moved.add(uid)
+            touched.add(uid)
+        latest = {row.uid: row for row in changed}
+        fresh: list[SortKey] = []
+        for uid, row in latest.items():
+            old = self._rows.get(uid)
+            self._count(old, -1)
+            self._count(row, +1)
+            self._rows[uid] = row
+            if old is not None and (old.sender, old.sender_address, old.subject) != (
+                row.sender,
+                row.sender_address,
+                row.subject,
+            ):
+                self._haystacks.pop(uid, None)
+            touched.add(uid)
+            key = sort_key(row, order)
+            if self._keys.get(uid) != key:
+                if uid in self._keys:
+                    moved.add(uid)
+                self._keys[uid] = key
+                fresh.append(key)
+        filtering = self._visible is not self._sorted
+        old_visible = self._visible
+        self._sorted = _merged(self._sorted, moved, fresh)
+        if not filtering:
+            self._visible = self._sorted
+            return
+        shown = [self._keys[uid] for uid in latest if self._matches(uid)]
+        self._visible = _merged(old_visible, touched, shown)
+
     def _count(self, row: MessageSummary | None, sign: int) -> None:
         if row is None:
             return
@@ -224,3 +277,13 @@ class MessageListModel:
         index = bisect.bisect_left(keys, key)
         if index < len(keys) and keys[index] == key:
             del keys[index]
+
+
+def _merged(keys: list[SortKey], leaving: set[str], arriving: list[SortKey]) -> list[SortKey]:
+    """``keys`` without those of the ``leaving`` UIDs, plus ``arriving``, in order."""
+    kept = [key for key in keys if key[-1] not in leaving] if leaving else list(keys)
+    if arriving:
+        arriving.sort()
+        kept.extend(arriving)
+        kept.sort()  # two sorted runs: timsort merges them in one linear pass
+    return kept
