@@ -181,7 +181,7 @@ async def _check(
                 print(f"tui-mail: {repaired}", file=sys.stderr)
             with store:
                 result = await sync_mailbox(client, store, accept_mass_change=accept_mass_change)
-                degraded = sum(1 for row in store.summaries() if row.problem)
+                degraded = store.problem_count()
         except AnswerTooLong as error:
             await client.abort()
             # That message is marked now; the next session goes on past it.

@@ -7,6 +7,7 @@ fields a list row needs, and only those are decoded.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,7 +22,6 @@ SUBJECT_LIMIT = 1000
 SENDER_LIMIT = 300
 
 _NAMES = frozenset({b"date", b"from", b"subject", b"message-id"})
-_FIRST_BYTES = frozenset({b"D", b"d", b"F", b"f", b"S", b"s", b"M", b"m"})
 _SPACES = re.compile(r"[ \t]+")
 
 
@@ -42,33 +42,61 @@ def one_line(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
+# With a newline put before the block, every line starts after a "\n": the first line that
+# is empty (but for CRs) ends the block; a line starting with a space or tab continues one.
+_BLOCK_END = re.compile(rb"\n\r*(?:\n|\Z)")
+# A line that starts with one of the four names (any case), spaces or tabs, then a colon,
+# and every continuation line after it. The leading literal lets the scan jump line to line.
+_WANTED = re.compile(
+    rb"\n(date|from|subject|message-id)[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)", re.IGNORECASE
+)
+
+
 def _wanted_fields(raw: bytes) -> dict[bytes, bytes]:
     """Unfolded values of the first Date, From, Subject and Message-ID fields.
 
-    One split and a loop that looks at each line's first byte: a third of the cost of
-    a regex scan over the block, which matters at 100,000 calls.
+    Two regex scans (end of block, then the four names at line starts): a Received chain or
+    a DKIM signature costs no Python per line, which matters at 100,000 calls. Folding is
+    undone by dropping the line ends (and CRs before them); the value is then stripped.
     """
-    found: dict[bytes, list[bytes]] = {}
-    current: list[bytes] | None = None
-    for line in raw.split(b"\n"):
-        first = line[:1]
-        if first == b" " or first == b"\t":
-            if current is not None:
-                current.append(line)
+    block = b"\n" + raw
+    end = _BLOCK_END.search(block)
+    if end is not None:
+        block = block[: end.start()]
+    found: dict[bytes, bytes] = {}
+    for match in _WANTED.finditer(block):
+        name = match.group(1).lower()
+        if name in found:
             continue
-        if not line.rstrip(b"\r"):
-            break  # the empty line that ends the header block
-        current = None
-        if first in _FIRST_BYTES:
-            colon = line.find(b":")
-            if colon > 0:
-                name = line[:colon].rstrip(b" \t").lower()
-                if name in _NAMES and name not in found:
-                    current = found[name] = [line[colon + 1 :]]
-    return {
-        name: b"".join(piece.rstrip(b"\r") for piece in pieces).strip()
-        for name, pieces in found.items()
-    }
+        value = match.group(2)
+        if b"\n" in value:  # (a CR at the very end goes with the strip)
+            value = b"".join(piece.rstrip(b"\r") for piece in value.split(b"\n"))
+        found[name] = value.strip()
+        if len(found) == len(_NAMES):
+            break
+    return found
+
+
+def _subject(raw: bytes) -> str:
+    text, _problems = decode_header_bytes(raw)
+    return one_line(decode_encoded_words(text)[0], SUBJECT_LIMIT)
+
+
+def _sender(raw: bytes) -> tuple[str, str]:
+    """(what the list shows, the address) of a From value."""
+    pairs, _problems = parse_addresses(raw)
+    if not pairs:
+        return "", ""
+    name, address = pairs[0]
+    return one_line(name or address, SENDER_LIMIT), one_line(address, SENDER_LIMIT)
+
+
+#: From and Subject values repeat across a mailbox (the same senders, thread subjects): up to
+#: this length they are decoded once per distinct value (pure functions of the bytes; a value
+#: that raises is not cached and raises again). Bounded: 4096 entries of at most 512 bytes.
+CACHED_VALUE = 512
+_cached_subject = functools.lru_cache(maxsize=4096)(_subject)
+_cached_sender = functools.lru_cache(maxsize=4096)(_sender)
 
 
 def summarize_headers(raw_headers: bytes) -> HeaderSummary:
@@ -76,15 +104,12 @@ def summarize_headers(raw_headers: bytes) -> HeaderSummary:
     found = _wanted_fields(bytes(normalize_line_ends(raw_headers)))
     subject = ""
     if b"subject" in found:
-        text, _problems = decode_header_bytes(found[b"subject"])
-        subject = one_line(decode_encoded_words(text)[0], SUBJECT_LIMIT)
+        raw = found[b"subject"]
+        subject = _cached_subject(raw) if len(raw) <= CACHED_VALUE else _subject(raw)
     sender = from_address = ""
     if b"from" in found:
-        pairs, _problems = parse_addresses(found[b"from"])
-        if pairs:
-            name, address = pairs[0]
-            sender = one_line(name or address, SENDER_LIMIT)
-            from_address = one_line(address, SENDER_LIMIT)
+        raw = found[b"from"]
+        sender, from_address = _cached_sender(raw) if len(raw) <= CACHED_VALUE else _sender(raw)
     date = parse_date(found[b"date"].decode("ascii", "replace")) if b"date" in found else None
     message_id = None
     if b"message-id" in found:

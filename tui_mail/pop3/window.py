@@ -35,7 +35,8 @@ class AdaptiveWindow:
         self._drain = drain_seconds
         self._clock = clock
         self._sent_at: deque[float] = deque()
-        self._arrivals: deque[tuple[float, int]] = deque(maxlen=RATE_SAMPLES)
+        self._arrivals: deque[tuple[float, int]] = deque()
+        self._in_samples = 0  # bytes of the arrivals kept, but the first (a running sum)
         self._round_trip: float | None = None
         self._total_bytes = 0
         self._answers = 0
@@ -56,7 +57,13 @@ class AdaptiveWindow:
             latency = now - self._sent_at.popleft()
             if self._round_trip is None or latency < self._round_trip:
                 self._round_trip = latency
-        self._arrivals.append((now, nbytes))
+        arrivals = self._arrivals
+        if arrivals:
+            self._in_samples += nbytes
+        arrivals.append((now, nbytes))
+        if len(arrivals) > RATE_SAMPLES:
+            arrivals.popleft()
+            self._in_samples -= arrivals[0][1]  # the new first one no longer counts
         self._total_bytes += nbytes
         self._answers += 1
         self._resize()
@@ -69,8 +76,7 @@ class AdaptiveWindow:
         if span <= 0:
             self._size = self.maximum  # everything arrived at once: the link is not the limit
             return
-        delivered = sum(nbytes for _, nbytes in list(self._arrivals)[1:])
-        rate = delivered / span  # bytes per second
+        rate = self._in_samples / span  # bytes per second
         average = max(1.0, self._total_bytes / self._answers)
         horizon = max(self._drain, 2 * (self._round_trip or 0.0))
         wanted = math.ceil(rate * horizon / average)

@@ -23,7 +23,11 @@ from tui_mail.session.identity import (
 from tui_mail.store import MassChange, MessageSummary, Store
 from tui_mail.store.headers import header_fingerprint
 
-HEADER_BATCH = 100
+#: Headers committed (and shown) per transaction. The first batch is what fits on a screen,
+#: so rows appear after the fewest round trips; later ones are large, so 20,000 messages
+#: cost 40 transactions (each one an fsync), not 200.
+FIRST_BATCH = 40
+HEADER_BATCH = 500
 OVERSIZED_HEADERS = "the server sent more than it announced for the headers; they were cut off"
 
 
@@ -70,6 +74,7 @@ async def sync_mailbox(
     on_progress: Callable[[int, int], None] | None = None,
     batch_size: int = HEADER_BATCH,
     urgent: UrgentWork | None = None,
+    first_batch: int = FIRST_BATCH,
 ) -> SyncResult:
     """Reconcile ``store`` with the logged-in ``client``'s maildrop; see the module doc."""
     identity = await read_identity(client, progress=on_progress)
@@ -106,12 +111,19 @@ async def sync_mailbox(
             _commit(store, [(key, identity.headers[number_of[key]]) for key in chunk], on_rows)
         for key, number in number_of.items():
             message = identity.bodies.get(number)
-            if message is not None and not store.bodies.contains(key):
-                store.bodies.store(key, message)
+            if message is not None:
+                store.store_body(key, message)
         fetched = len(need)
     elif need:
         fetched, used_retr = await _fetch_new_headers(
-            client, store, identity, need, on_rows, on_progress, batch_size, urgent
+            client,
+            store,
+            identity,
+            need,
+            on_rows,
+            on_progress,
+            (min(first_batch, batch_size), batch_size),
+            urgent,
         )
     store.record_sync()
     return SyncResult(
@@ -135,10 +147,11 @@ async def _fetch_new_headers(
     need: list[str],
     on_rows: Callable[[list[MessageSummary]], None] | None,
     on_progress: Callable[[int, int], None] | None,
-    batch_size: int,
+    batches: tuple[int, int],
     urgent: UrgentWork | None = None,
 ) -> tuple[int, bool]:
-    """Fetch header blocks for ``need`` (newest first), committing every ``batch_size``.
+    """Fetch header blocks for ``need`` (newest first), committing the first ``batches[0]``
+    and then every ``batches[1]``.
 
     Returns how many arrived and whether RETR stood in for TOP.
     """
@@ -147,6 +160,7 @@ async def _fetch_new_headers(
     pending: list[tuple[str, bytes]] = []
     done = 0
     used_retr = False
+    batch_size = batches[0]
     try:
         while remaining:
             taken = 0  # of ``remaining``, in this round
@@ -157,7 +171,7 @@ async def _fetch_new_headers(
                 async for number, block, whole in blocks:
                     uid = uid_of[number]
                     if whole is not None:  # RETR fallback: keep the body we got anyway
-                        store.bodies.store(uid, whole)
+                        store.store_body(uid, whole)
                         used_retr = True
                     pending.append((uid, block))
                     done += 1
@@ -165,6 +179,7 @@ async def _fetch_new_headers(
                     if len(pending) >= batch_size:
                         _commit(store, pending, on_rows)
                         pending = []
+                        batch_size = batches[1]
                     if on_progress is not None:
                         on_progress(done, len(need))
             remaining = remaining[taken:]
@@ -193,6 +208,6 @@ def _commit(
     batch: list[tuple[str, bytes]],
     on_rows: Callable[[list[MessageSummary]], None] | None,
 ) -> None:
-    rows = store.add_headers(batch)
+    rows = store.add_headers(batch, rows=on_rows is not None)
     if on_rows is not None and rows:
         on_rows(rows)
