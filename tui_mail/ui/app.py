@@ -48,6 +48,7 @@ from tui_mail.ui.bindings import COMPOSE_BINDINGS, SCREEN_BINDINGS, binding_keys
 from tui_mail.ui.compose_actions import ComposeActions, Composer
 from tui_mail.ui.export_actions import ExportActions
 from tui_mail.ui.list_model import MessageListModel
+from tui_mail.ui.local_actions import LocalDeletionActions
 from tui_mail.ui.rendering import MailRenderer, MessageRenderer
 from tui_mail.ui.safe_text import one_line
 from tui_mail.ui.save_actions import DisplayedMessage
@@ -91,7 +92,7 @@ def deletion_outcome(event: DeletionsApplied) -> str:
     return text
 
 
-class TuiMailApp(AttachmentViewActions, ComposeActions, ExportActions):
+class TuiMailApp(AttachmentViewActions, ComposeActions, ExportActions, LocalDeletionActions):
     """The reader. ``session`` is any :class:`SessionControl` (the real one or a test fake)."""
 
     CSS_PATH = "app.tcss"
@@ -243,7 +244,7 @@ class TuiMailApp(AttachmentViewActions, ComposeActions, ExportActions):
             self.mail_screen.preview.show_status(f"Could not load this message: {reason}")
 
     def on_session_deletions_applied(self, message: msg.SessionMessage[DeletionsApplied]) -> None:
-        outcome = deletion_outcome(message.event)
+        outcome = self._with_local_outcome(deletion_outcome(message.event))
         self._activity.pop("deleting", None)
         self.model.remove(message.event.deleted)
         self._say(outcome)
@@ -515,14 +516,19 @@ class TuiMailApp(AttachmentViewActions, ComposeActions, ExportActions):
             return
         if isinstance(self.screen, ConfirmQuit):
             return
-        # The question counts exactly the set that "y" then applies.
-        self._confirming = frozenset(self.model.marked_uids())
-        self.push_screen(ConfirmQuit(len(self._confirming), then_quit=False), self._on_purge_choice)
+        # The question counts exactly the set that "y" then applies (local copies apart).
+        self._confirming = self._split_marks()
+        local = len(self._confirming_local)
+        question = ConfirmQuit(len(self._confirming), then_quit=False, local=local)
+        self.push_screen(question, self._on_purge_choice)
 
     def _on_purge_choice(self, choice: QuitChoice | None) -> None:
         """``$`` answered: y deletes now and stays; n and Esc keep the marks."""
         marked = self._confirming
-        if choice != "delete" or not marked:
+        if choice != "delete":
+            return
+        self._remove_local_confirmed(then_quit=False)
+        if not marked:
             return
         self._activity["deleting"] = f"deleting {len(marked)}"
         self._refresh_status()
@@ -535,15 +541,20 @@ class TuiMailApp(AttachmentViewActions, ComposeActions, ExportActions):
         if self.model.marked == 0:
             self._finish()
         else:
-            # The question counts exactly the set that "y" then applies.
-            self._confirming = frozenset(self.model.marked_uids())
-            self.push_screen(ConfirmQuit(len(self._confirming)), self._on_quit_choice)
+            # The question counts exactly the set that "y" then applies (local copies apart).
+            self._confirming = self._split_marks()
+            local = len(self._confirming_local)
+            self.push_screen(ConfirmQuit(len(self._confirming), local=local), self._on_quit_choice)
 
     def _on_quit_choice(self, choice: QuitChoice | None) -> None:
         if choice == "delete" and not self._session_alive():
             self.outcome = "Nothing was deleted (the session had stopped); the marks are kept."
             self._finish()
+        elif choice == "delete" and not self._confirming:  # only local copies: then quit
+            self._quitting = True
+            self._remove_local_confirmed(then_quit=True)
         elif choice == "delete":
+            self._remove_local_confirmed(then_quit=True)
             self._quitting = self._quit_after_deletion = True
             self._activity["deleting"] = f"deleting {len(self._confirming)}"
             self._refresh_status()
@@ -637,7 +648,8 @@ class TuiMailApp(AttachmentViewActions, ComposeActions, ExportActions):
                 account=self._account_name,
                 state=self._state,
                 state_since=self._state_since,
-                messages=self.model.total,
+                messages=self.model.total - self.model.local_only,
+                local_only=self.model.local_only,
                 unread=self.model.unread,
                 to_delete=self.model.marked,
                 activity=tuple(self._activity.values()),

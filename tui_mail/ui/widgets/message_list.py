@@ -24,6 +24,7 @@ from tui_mail.store.models import MessageSummary
 from tui_mail.ui.bindings import LIST_BINDINGS
 from tui_mail.ui.columns import (
     DELETE_MARK,
+    LOCAL_MARK,
     PREVIEW_MARK,
     PROBLEM_MARK,
     TAG_MARK,
@@ -328,12 +329,14 @@ def _row_cells(
 
 def _mark(row: MessageSummary, tagged: bool = False) -> str:
     """``D`` marked for deletion, else ``*`` tagged, else ``!`` when part of the message
-    could not be read."""
+    could not be read, else ``L`` when only the local copy is left."""
     if row.marked_delete:
         return DELETE_MARK
     if tagged:
         return TAG_MARK
-    return PROBLEM_MARK if row.problem else ""
+    if row.problem:
+        return PROBLEM_MARK
+    return LOCAL_MARK if row.local_only else ""
 
 
 def _broken_row_cells(row: MessageSummary, columns: Columns, error: Exception) -> tuple[str, ...]:
