@@ -47,6 +47,7 @@ async def test_a_message_the_server_lost_stays_opens_and_is_deleted_locally(
                 assert not any(rows[uid].local_only for uid in (uids[0], uids[2], uids[3]))
                 assert store.local_only_uids() == {uids[1]}
 
+                assert "Subject: Message number 2" in (second.full_headers(uids[1]) or [])
                 second.request_body(uids[1])  # from the Maildir, not the server
                 await until(lambda: events.of(BodyReady), "the local copy")
                 path = events.of(BodyReady)[0].path

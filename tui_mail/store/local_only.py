@@ -16,7 +16,7 @@ from collections.abc import Collection
 from pathlib import Path
 
 from tui_mail.store.headers import DateRebuilder, bounded_header_block, header_fields
-from tui_mail.store.local_copy import LocalCopies, LocalCopy
+from tui_mail.store.local_copy import LocalCopies, LocalCopy, LocalCopyError
 from tui_mail.store.models import MessageSummary
 
 HEAD_LIMIT = 256 * 1024  # bytes of a file read to find its header block
@@ -28,6 +28,15 @@ def read_head(path: Path, limit: int = HEAD_LIMIT) -> bytes:
         data = file.read(limit)
     end = data.find(b"\n\n")
     return data[: end + 1] if end >= 0 else data
+
+
+def local_head(local: LocalCopies, uid: str) -> bytes | None:
+    """The header block of ``uid``'s local copy (for ``h``), or None without a readable one."""
+    try:
+        path = local.path(uid)
+        return None if path is None else bounded_header_block(read_head(path))[0]
+    except (OSError, LocalCopyError):
+        return None
 
 
 def local_only_row(copy: LocalCopy, to_date: DateRebuilder | None = None) -> MessageSummary:

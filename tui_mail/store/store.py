@@ -35,7 +35,7 @@ from tui_mail.store.headers import (
     header_fingerprint,
 )
 from tui_mail.store.local_copy import LocalCopies, LocalCopyError, mailbox_name
-from tui_mail.store.local_only import LocalOnlyRows
+from tui_mail.store.local_only import LocalOnlyRows, local_head
 from tui_mail.store.models import Mark, MessageSummary
 from tui_mail.store.reconcile import (
     GONE_RETENTION,
@@ -644,6 +644,8 @@ class Store:
             row = self._db.connection.execute(
                 "SELECT raw FROM raw_headers WHERE uid = ?", (uid,)
             ).fetchone()
+        if row is None and self.local is not None:  # gone from the server: from the Maildir
+            return local_head(self.local, uid)
         return None if row is None else bytes(row[0])
 
     @staticmethod
