@@ -56,3 +56,11 @@ async def test_without_a_list_the_store_does_not_read_rows_back(store: Store) ->
     huge = b"Subject: huge\r\nX-Pad: " + b"a" * (300 << 10) + b"\r\n\r\n"  # cut: a problem
     store.add_headers([(key, huge)], rows=False)
     assert store.problem_count() == 1 == sum(1 for row in store.summaries() if row.problem)
+
+
+def test_the_first_window_of_tops_is_the_first_batch() -> None:
+    """The first rows need one round trip of TOPs: the window starts at a screen's worth."""
+    from tui_mail.pop3.window import FIRST_WINDOW, AdaptiveWindow
+
+    assert AdaptiveWindow(512).size == FIRST_WINDOW == FIRST_BATCH
+    assert AdaptiveWindow(16).size == 16  # never above the maximum

@@ -71,6 +71,7 @@ from tui_mail.pop3.tls import (
     make_ssl_context,
     parse_tls_mode,
 )
+from tui_mail.pop3.user_login import pipelines_login, user_pass_pipelined
 from tui_mail.pop3.window import AdaptiveWindow
 
 _APOP_TIMESTAMP_RE: Final = re.compile(r"<[^<>\s]+@[^<>\s]+>")
@@ -99,6 +100,7 @@ class POP3Client:
         if pipelining not in PIPELINING_MODES:
             raise InvalidArgument(f"pipelining must be one of {', '.join(PIPELINING_MODES)}")
         self.pipelining_mode: PipeliningMode = pipelining
+        self._capabilities_fresh = False
         self.greeting = ""
         self.apop_timestamp: str | None = None
         self.capabilities = Capabilities()
@@ -285,6 +287,7 @@ class POP3Client:
             )
         async with self._exclusive("login", 2 * self._conn.timeout):
             self._conn.redactions[:] = [secret]
+            self._capabilities_fresh = False  # a pipelined USER/PASS asks CAPA with them
             try:
                 try:
                     chosen = await self._login_with(chosen, user, secret, automatic, offered)
@@ -302,7 +305,8 @@ class POP3Client:
                     raise
             finally:
                 self._conn.redactions.clear()
-            await self._capa()
+            if not self._capabilities_fresh:
+                await self._capa()
         return chosen
 
     def offered_methods(self) -> list[str]:
@@ -348,12 +352,17 @@ class POP3Client:
         return status
 
     async def _login_user(self, user: str, secret: str) -> None:
-        await self._checked(encode_command("USER", user), "USER")
         try:
-            command = encode_command("PASS", secret, secret_from=0)
+            password = encode_command("PASS", secret, secret_from=0)
         except InvalidArgument:
             raise InvalidArgument("password too long for the PASS command") from None
-        await self._checked(command, "PASS")
+        name = encode_command("USER", user)
+        if pipelines_login(self.pipelining_mode, self.capabilities):
+            self.capabilities = await user_pass_pipelined(self._conn, name, password)
+            self._capabilities_fresh = True
+            return
+        await self._checked(name, "USER")
+        await self._checked(password, "PASS")
 
     async def _login_apop(self, user: str, secret: str) -> None:
         if self.apop_timestamp is None:

@@ -15,6 +15,9 @@ from collections import deque
 from collections.abc import Callable
 
 RATE_SAMPLES = 32  # answers over which the delivery rate is measured
+#: The first window: about one screen of list rows, so the first rows need one round trip of
+#: TOPs (not three while the window grows from a handful); later windows follow the link.
+FIRST_WINDOW = 40
 
 
 class AdaptiveWindow:
@@ -25,7 +28,7 @@ class AdaptiveWindow:
         maximum: int,
         *,
         minimum: int = 4,
-        start: int = 8,
+        start: int = FIRST_WINDOW,
         drain_seconds: float = 0.25,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:

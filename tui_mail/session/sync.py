@@ -14,6 +14,7 @@ from typing import Protocol
 
 from tui_mail.pop3 import POP3Client
 from tui_mail.pop3.errors import AnswerTooLong
+from tui_mail.pop3.window import FIRST_WINDOW
 from tui_mail.session.identity import (
     MailboxIdentity,
     fingerprints_of,
@@ -26,7 +27,7 @@ from tui_mail.store.headers import header_fingerprint
 #: Headers committed (and shown) per transaction. The first batch is what fits on a screen,
 #: so rows appear after the fewest round trips; later ones are large, so 20,000 messages
 #: cost 40 transactions (each one an fsync), not 200.
-FIRST_BATCH = 40
+FIRST_BATCH = FIRST_WINDOW  # one round trip of TOPs
 HEADER_BATCH = 500
 OVERSIZED_HEADERS = "the server sent more than it announced for the headers; they were cut off"
 
