@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mailbox
+import os
 from pathlib import Path
 
 from tui_mail.store import Store
@@ -71,3 +72,21 @@ def test_the_store_keeps_flags_in_step_and_a_user_delete_removes_the_copy(
         store.deletions_done(["u1"])  # the user's delete
         assert store.local.lookup("u1") is None and not copy.path.exists()
         assert store.local.uids() == {"u2"}
+
+
+def test_open_sweeps_tmp_files_older_than_36_hours(tmp_path: Path) -> None:
+    """A kill mid-write leaves a file in tmp/; the next open removes it once it is 36 h old."""
+    root = tmp_path / "mail"
+    LocalCopies(root, "box").close()
+    stale = root / "tmp" / "stale.M1P1Q1.host"
+    fresh = root / "tmp" / "fresh.M1P1Q2.host"
+    stale.write_bytes(b"Subject: half\n")
+    fresh.write_bytes(b"Subject: being written\n")
+    now = 2_000_000_000.0
+    os.utime(stale, (now - 37 * 3600, now - 37 * 3600))
+    os.utime(fresh, (now - 35 * 3600, now - 35 * 3600))
+    copies = LocalCopies(root, "box", clock=lambda: now)
+    copies.close()
+    assert not stale.exists()
+    assert fresh.exists()
+    assert list((root / "new").iterdir()) == [] and list((root / "cur").iterdir()) == []

@@ -103,6 +103,7 @@ class LocalCopies:
         self._clock = clock
         try:
             self.maildir.ensure()
+            self.maildir.sweep_tmp(clock())
             ledger = root / LEDGER_NAME
             ensure_private_file(ledger)
             self._db = sqlite3.connect(

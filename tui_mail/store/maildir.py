@@ -16,6 +16,7 @@ import itertools
 import os
 import re
 import socket
+import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ from pathlib import Path
 from tui_mail.accounts.paths import PRIVATE_FILE_MODE, ensure_private_dir, fsync_dir
 
 _SUBDIRS = ("tmp", "new", "cur")
+TMP_MAX_AGE = 36 * 3600.0  # seconds; the Maildir spec's limit for a file left in tmp/
 _FLAG_LETTERS = frozenset("DFPRST")  # draft, flagged, passed, replied, seen, trashed
 _counter = itertools.count(1)
 _FOLDER_NAME = re.compile(r"^[^/\\\x00-\x1f\x7f.][^/\\\x00-\x1f\x7f]*$")
@@ -79,6 +81,28 @@ class Maildir:
         for sub in _SUBDIRS:
             ensure_private_dir(self.root / sub)
         return self
+
+    def sweep_tmp(self, now: float, *, max_age: float = TMP_MAX_AGE) -> int:
+        """Unlink files left in ``tmp/`` by a killed writer, as the Maildir spec says (36 h).
+
+        A writer (ours, mutt's) finishes in seconds, so a file untouched for 36 hours is an
+        abandoned delivery, never a message: without this, kills fill the disk unseen.
+        Only regular files are removed; errors are ignored (the next open tries again).
+        """
+        removed = 0
+        try:
+            entries = list(os.scandir(self.root / "tmp"))
+        except OSError:
+            return 0
+        for entry in entries:
+            try:
+                info = entry.stat(follow_symlinks=False)
+                if stat.S_ISREG(info.st_mode) and now - max(info.st_mtime, info.st_atime) > max_age:
+                    os.unlink(entry.path)
+                    removed += 1
+            except OSError:
+                continue
+        return removed
 
     def folder(self, name: str) -> Maildir:
         """The Maildir++ subfolder ``.NAME`` (``Drafts``, ``Sent``); not created yet."""
