@@ -85,10 +85,9 @@ def run(args: argparse.Namespace) -> int:
     ``{"account": ..., "error": ...}`` on stdout) and a status scripts can tell apart:
     2 bad config or unknown account, 3 mass UID change (nothing recorded), 1 anything else
     (login, network, secrets), 130 interrupted."""
-    from tui_mail.accounts import ConfigError, SecretError, load_config
+    from tui_mail.accounts import ConfigError, load_config
     from tui_mail.commands.output import report_failure
     from tui_mail.mail.sanitize import sanitize_text
-    from tui_mail.session.errors import describe_error
     from tui_mail.session.protocol_log import protocol_log_for
 
     name = args.check_account or args.account
@@ -114,21 +113,10 @@ def run(args: argparse.Namespace) -> int:
                 args.deadline, account, accept_mass_change=args.accept_uid_change, protocol_log=log
             )
         )
-    except KeyboardInterrupt:
-        return fail(account.name, "interrupted", 130)
-    except DeadlinePassed:
+    except (KeyboardInterrupt, Exception) as exc:  # one clear line, never a traceback
         return fail(
-            account.name,
-            f"did not finish within {args.deadline:g} s (--deadline); "
-            "the headers fetched by then are kept",
-            1,
+            account.name, *failure_words(exc, args.deadline, "the headers fetched by then are kept")
         )
-    except MassChangeFound as exc:
-        return fail(account.name, str(exc), 3)
-    except SecretError as exc:
-        return fail(account.name, str(exc), 1)
-    except Exception as exc:  # one clear line, never a traceback
-        return fail(account.name, describe_error(exc), 1)
     finally:
         if log is not None:
             log.close()
@@ -137,6 +125,22 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(report.line())
     return 0
+
+
+def failure_words(exc: BaseException, deadline: float, kept: str) -> tuple[str, int]:
+    """What a failed network command says, and its exit status (as the ``run`` docs list)."""
+    from tui_mail.accounts import SecretError
+    from tui_mail.session.errors import describe_error
+
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted", 130
+    if isinstance(exc, DeadlinePassed):
+        return f"did not finish within {deadline:g} s (--deadline); {kept}", 1
+    if isinstance(exc, MassChangeFound):
+        return str(exc), 3
+    if isinstance(exc, SecretError):
+        return str(exc), 1
+    return describe_error(exc), 1
 
 
 class MassChangeFound(Exception):

@@ -15,7 +15,13 @@ import sys
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
-from tui_mail.commands.check import DEFAULT_DEADLINE, DeadlinePassed, MassChangeFound, _seconds
+from tui_mail.commands.check import (
+    DEFAULT_DEADLINE,
+    DeadlinePassed,
+    MassChangeFound,
+    _seconds,
+    failure_words,
+)
 
 if TYPE_CHECKING:
     from tui_mail.accounts import Account
@@ -62,10 +68,9 @@ class FetchReport:
 def run(args: argparse.Namespace) -> int:
     """0 and one line (or JSON); problems with single messages on stderr (status 1 if any);
     2 bad config, 3 mass UID change (nothing fetched or deleted), 1 anything else, 130."""
-    from tui_mail.accounts import ConfigError, SecretError, load_config
+    from tui_mail.accounts import ConfigError, load_config
     from tui_mail.commands.output import report_failure
     from tui_mail.mail.sanitize import sanitize_text
-    from tui_mail.session.errors import describe_error
     from tui_mail.session.protocol_log import protocol_log_for
 
     name = args.fetch_account or args.account
@@ -86,21 +91,9 @@ def run(args: argparse.Namespace) -> int:
         return fail(account.name, f"--log {args.log}: {exc.strerror or exc}", 2)
     try:
         report = asyncio.run(_fetch_within(args.deadline, account, args.accept_uid_change, log))
-    except KeyboardInterrupt:
-        return fail(account.name, "interrupted", 130)
-    except DeadlinePassed:
-        return fail(
-            account.name,
-            f"did not finish within {args.deadline:g} s (--deadline); what was stored by "
-            "then is kept and nothing was deleted",
-            1,
-        )
-    except MassChangeFound as exc:
-        return fail(account.name, str(exc), 3)
-    except SecretError as exc:
-        return fail(account.name, str(exc), 1)
-    except Exception as exc:  # one clear line, never a traceback
-        return fail(account.name, describe_error(exc), 1)
+    except (KeyboardInterrupt, Exception) as exc:  # one clear line, never a traceback
+        kept = "what was stored by then is kept and nothing was deleted"
+        return fail(account.name, *failure_words(exc, args.deadline, kept))
     finally:
         if log is not None:
             log.close()
