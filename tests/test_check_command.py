@@ -74,7 +74,7 @@ class Setup:
         self.config.write_text("\n".join(lines) + "\n" + extra)
         self.config.chmod(0o600)
 
-    def run(self, *args: str) -> Run:
+    def run(self, *args: str, command: str = "check") -> Run:
         env = dict(
             os.environ,
             TUI_MAIL_CONFIG=str(self.config),
@@ -82,7 +82,7 @@ class Setup:
             PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
         )
         done = subprocess.run(
-            [sys.executable, "-m", "tui_mail", "check", *args],
+            [sys.executable, "-m", "tui_mail", command, *args],
             env=env,
             stdin=subprocess.DEVNULL,
             capture_output=True,

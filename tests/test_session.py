@@ -273,7 +273,7 @@ async def test_reconnects_after_a_drop_and_maps_numbers_by_uidl(tmp_path: Path) 
                 assert not events.of(BodyFailed)
             ready = events.of(BodyReady)[0]
             assert ready.uid == third_uid
-            assert ready.path.read_bytes() == MESSAGES[2].replace(b"\n", b"\r\n")
+            assert ready.path.read_bytes() == MESSAGES[2]  # in the Maildir: LF, as sent
             assert server.sessions[0].verbs.count("RETR") == 1
             assert "RETR 3" in server.sessions[0].commands
             assert "RETR 2" in server.last_session.commands  # same UID, new number
@@ -407,7 +407,7 @@ async def test_bodies_are_served_from_the_cache_while_offline(tmp_path: Path) ->
                 session.request_body(cached_uid)
                 await until(lambda: len(events.of(BodyReady)) == 2, "the cached body")
             assert [e.uid for e in events.of(BodyReady)] == [cached_uid, cached_uid]
-            assert events.of(BodyReady)[1].path.read_bytes().endswith(b"Body of message 1.\r\n")
+            assert events.of(BodyReady)[1].path.read_bytes().endswith(b"Body of message 1.\n")
             assert events.of(BodyFailed)[0].uid == other_uid
             assert len(store.summaries()) == 5  # the cached list stays
     finally:
@@ -434,7 +434,7 @@ async def test_cached_bodies_do_not_wait_for_a_slow_connect(
             session.request_body(uid)
             await until(lambda: events.of(BodyReady), "the cached body while connecting")
             assert events.states() == [ConnectionState.CONNECTING]  # still stuck in there
-            assert events.of(BodyReady)[0].path.read_bytes().endswith(b"message 1.\r\n")
+            assert events.of(BodyReady)[0].path.read_bytes().endswith(b"message 1.\n")
         # Leaving ``running`` shut the session down: that has to cancel the stalled login
         # (its timeout is 30 s, more than ``running`` waits), which sent nothing at all. On a
         # busy machine the second session may not even have reached the server yet.

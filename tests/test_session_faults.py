@@ -7,7 +7,6 @@ user reads what happened in words (never "the connection dropped" for a full dis
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ from tests.test_session import new_session as _new_session
 from tests.waiting import until
 from tui_mail.session.events import BodyFailed, BodyReady, DeletionsApplied, Notice
 from tui_mail.session.mail_session import MailSession
-from tui_mail.store import Store
+from tui_mail.store import Store, local_copy
 
 IDLE_DROP = "Disconnected for inactivity."
 
@@ -127,16 +126,17 @@ async def test_disk_full_while_downloading_is_said_as_such(
             async with running(session) as events:
                 await until(synced(events, 5), "the first sync")
 
-                def full_disk(**_options: object) -> tuple[int, str]:
+                def full_disk(_path: Path) -> int:
                     # A real ENOSPC on write: /dev/full behaves like a disk with no room left.
-                    return os.open("/dev/full", os.O_WRONLY), str(tmp_path / "never-there")
+                    return os.open("/dev/full", os.O_WRONLY)
 
-                monkeypatch.setattr(tempfile, "mkstemp", full_disk)
+                monkeypatch.setattr(local_copy, "create_private", full_disk)
                 session.request_body(server.uids()[0])
                 await until(lambda: events.of(BodyFailed), "the failed download")
                 monkeypatch.undo()
                 reason = events.of(BodyFailed)[0].reason
                 assert "disk full" in reason and "dropped" not in reason
-                assert str(store.directory) in reason  # says where
+                assert store.local is not None
+                assert str(store.local.maildir.root) in reason  # says where
                 assert events.syncs() >= 1
             assert server.deleted_uids == []

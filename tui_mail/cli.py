@@ -18,6 +18,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "setup": ("tui_mail.commands.setup", "add an account: finds the server, tests the login"),
     "serverinfo": ("tui_mail.commands.serverinfo", "probe a POP3 server without logging in"),
     "check": ("tui_mail.commands.check", "count new and unread mail (for status bars and cron)"),
+    "fetch": ("tui_mail.commands.fetch", "download all new mail into the account's Maildir"),
     "render": ("tui_mail.commands.render", "print a saved message as the preview pane shows it"),
     "send": ("tui_mail.commands.send", "send a prepared message by the account's SMTP server"),
 }
@@ -31,6 +32,7 @@ examples:
   tui-mail --log pop3.log           record the POP3 conversation (secrets shown as ***)
   tui-mail serverinfo pop.example.org
   tui-mail check --json             new/unread counts for a status bar
+  tui-mail fetch                    store all new mail in the account's Maildir (for cron)
   tui-mail render saved.eml         show a saved message as text
   tui-mail send message.eml         submit a prepared message (kept in Drafts if it fails)
   tui-mail serverinfo --smtp smtp.example.org   what an SMTP server offers

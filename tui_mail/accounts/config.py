@@ -37,6 +37,7 @@ MAX_ACCOUNT_NAME = 64
 #: Close an idle connection (no QUIT) after this many minutes, so locking servers let others in.
 DEFAULT_IDLE_MINUTES = 5
 MAX_IDLE_MINUTES = 24 * 60
+MAX_DELETE_AFTER_DAYS = 36_500
 
 
 class ConfigError(Exception):
@@ -65,6 +66,10 @@ class Account:
     prefer_html: bool = False  # show the HTML part of multipart/alternative mail, as text
     pipelining: PipeliningMode = "auto"  # auto: as the server announces (CAPA PIPELINING)
     idle_minutes: int = DEFAULT_IDLE_MINUTES  # 0: stay connected (NOOP keepalive)
+    leave_on_server: bool = True  # False: delete from the server what is stored locally
+    delete_after_days: int | None = (
+        None  # with leave_on_server: delete locally stored mail older than this
+    )
     sending: Sending = field(default_factory=Sending)  # from, smtp, maildir, charset, signature
 
     def maildir_path(self, data_dir: Path | None = None) -> Path:
@@ -204,6 +209,8 @@ _KNOWN_KEYS = (
     "prefer_html",
     "pipelining",
     "idle_minutes",
+    "leave_on_server",
+    "delete_after_days",
     *SENDING_KEYS,
 )
 
@@ -313,6 +320,8 @@ class _Checker:
             PipeliningMode, self.choice(where, table, "pipelining", PIPELINING_MODES, "auto")
         )
         idle_minutes = self.idle_minutes(where, table)
+        leave_on_server = self.flag(where, table, "leave_on_server", default=True)
+        delete_after_days = self.delete_after_days(where, table, leave_on_server)
         sending = check_sending(self, where, table)
 
         if tls == "none" and not allow_plaintext:
@@ -354,6 +363,8 @@ class _Checker:
             prefer_html=prefer_html,
             pipelining=pipelining,
             idle_minutes=idle_minutes,
+            leave_on_server=leave_on_server,
+            delete_after_days=delete_after_days,
             sending=sending,
         )
 
@@ -411,8 +422,10 @@ class _Checker:
             raise self.error((*where, key), f"{shown}is not one of: " + ", ".join(allowed))
         return value
 
-    def flag(self, where: KeyPath, table: dict[str, object], key: str) -> bool:
-        return cast(bool, self.typed(where, table, key, bool)) if key in table else False
+    def flag(
+        self, where: KeyPath, table: dict[str, object], key: str, *, default: bool = False
+    ) -> bool:
+        return cast(bool, self.typed(where, table, key, bool)) if key in table else default
 
     def port(self, where: KeyPath, table: dict[str, object], tls: str) -> int:
         if "port" not in table:
@@ -429,6 +442,23 @@ class _Checker:
         if not 0 <= value <= MAX_IDLE_MINUTES:
             raise self.error(
                 (*where, "idle_minutes"), f"must be between 0 and {MAX_IDLE_MINUTES} (0: never)"
+            )
+        return value
+
+    def delete_after_days(
+        self, where: KeyPath, table: dict[str, object], leave_on_server: bool
+    ) -> int | None:
+        if "delete_after_days" not in table:
+            return None
+        if not leave_on_server:
+            raise self.error(
+                (*where, "delete_after_days"),
+                "only applies with leave_on_server = true (false already deletes what is stored)",
+            )
+        value = cast(int, self.typed(where, table, "delete_after_days", int))
+        if not 1 <= value <= MAX_DELETE_AFTER_DAYS:
+            raise self.error(
+                (*where, "delete_after_days"), f"must be between 1 and {MAX_DELETE_AFTER_DAYS}"
             )
         return value
 

@@ -217,7 +217,7 @@ class MailSession:
     def request_body(self, uid: str) -> None:
         # A cached body needs no network: answer at once rather than queue it behind a
         # connect that may take the whole timeout ([IN-USE] waits, a dead host).
-        cached = self.store.bodies.path(uid) if self._running else None
+        cached = self.store.body_path(uid) if self._running else None
         if cached is not None:
             self._report(BodyReady(uid, cached))
             return
@@ -656,7 +656,7 @@ class MailSession:
 
     async def _serve_body(self, uid: str) -> None:
         try:
-            cached = self.store.bodies.path(uid)
+            cached = self.store.body_path(uid)
         except StoreError as exc:
             self._report(BodyFailed(uid, describe_error(exc)))
             return
@@ -712,7 +712,7 @@ class MailSession:
                 return
             self._touch()
             break
-        path = self.store.bodies.path(uid)
+        path = self.store.body_path(uid)
         if path is None:
             self._report(BodyFailed(uid, "the body cache could not keep the message"))
         else:
@@ -763,7 +763,7 @@ class MailSession:
             if size >= PROGRESS_MIN_BYTES:
                 report(Progress("message bytes", done, size))
 
-        with self.store.bodies.writer(uid) as sink:
+        with self.store.body_writer(uid, seen=True) as sink:  # opened: read
             await self._client.retr(number, sink, progress)
         if size >= PROGRESS_MIN_BYTES:
             report(Progress("message bytes", size, size))

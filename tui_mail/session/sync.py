@@ -112,8 +112,8 @@ async def sync_mailbox(
             _commit(store, [(key, identity.headers[number_of[key]]) for key in chunk], on_rows)
         for key, number in number_of.items():
             message = identity.bodies.get(number)
-            if message is not None and not store.bodies.contains(key):
-                store.bodies.store(key, message)
+            if message is not None:
+                store.store_body(key, message)
         fetched = len(need)
     elif need:
         fetched, used_retr = await _fetch_new_headers(
@@ -172,7 +172,7 @@ async def _fetch_new_headers(
                 async for number, block, whole in blocks:
                     uid = uid_of[number]
                     if whole is not None:  # RETR fallback: keep the body we got anyway
-                        store.bodies.store(uid, whole)
+                        store.store_body(uid, whole)
                         used_retr = True
                     pending.append((uid, block))
                     done += 1

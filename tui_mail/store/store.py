@@ -3,7 +3,10 @@
 Layout under the data root (``$TUI_MAIL_DATA_DIR`` or the platformdirs user data dir)::
 
     accounts/<user@host_port>-<hash>/store.sqlite3   ledger, header cache, deletions, meta
-    accounts/<user@host_port>-<hash>/bodies/          one file per cached message
+    accounts/<user@host_port>-<hash>/bodies/          bodies cached before issue 15 (read only)
+
+Messages downloaded since are the user's own copy, in the account's Maildir
+(:mod:`tui_mail.store.local_copy`, ``store.local``), never evicted.
 
 Every method that writes is one transaction; batch methods take many rows so sync can
 commit batch by batch. Directories are 0700 and files 0600.
@@ -11,14 +14,15 @@ commit batch by batch. Directories are 0700 and files 0600.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 
 from tui_mail.accounts.paths import data_root, ensure_private_dir
 from tui_mail.store.bodies import DEFAULT_BODY_CACHE_BYTES, BodyCache
@@ -30,6 +34,7 @@ from tui_mail.store.headers import (
     header_fields,
     header_fingerprint,
 )
+from tui_mail.store.local_copy import LocalCopies, LocalCopyError, mailbox_name
 from tui_mail.store.models import Mark, MessageSummary
 from tui_mail.store.reconcile import (
     GONE_RETENTION,
@@ -86,6 +91,7 @@ class Store:
         identity: tuple[str, int, str],
         body_cache_bytes: int = DEFAULT_BODY_CACHE_BYTES,
         clock: Callable[[], float] = time.time,
+        maildir: Path | None = None,
     ) -> None:
         self.directory = ensure_private_dir(directory)
         self._clock = clock
@@ -97,6 +103,12 @@ class Store:
             self._fill_in_sender_addresses()
             self.bodies = BodyCache(
                 self._db, directory / "bodies", limit_bytes=body_cache_bytes, clock=clock
+            )
+            # The account's Maildir: every message downloaded from now on, kept for good.
+            self.local = (
+                LocalCopies(maildir, mailbox_name(*identity), clock=clock)
+                if maildir is not None
+                else None
             )
         except BaseException:
             self._db.close()
@@ -112,6 +124,7 @@ class Store:
         data_dir: Path | None = None,
         body_cache_bytes: int = DEFAULT_BODY_CACHE_BYTES,
         clock: Callable[[], float] = time.time,
+        maildir: Path | None = None,
     ) -> Store:
         """Open (creating if needed) the store of ``user`` on ``host:port``."""
         root = ensure_private_dir(data_root(data_dir))
@@ -121,6 +134,7 @@ class Store:
             identity=(host.lower(), port, user),
             body_cache_bytes=body_cache_bytes,
             clock=clock,
+            maildir=maildir,
         )
 
     @classmethod
@@ -138,10 +152,42 @@ class Store:
             account.user,
             data_dir=data_dir,
             body_cache_bytes=body_cache_bytes,
+            maildir=account.maildir_path(data_dir),
         )
 
     def close(self) -> None:
+        if self.local is not None:
+            self.local.close()
         self._db.close()
+
+    # -- message bodies: the local copy, else the old cache --------------------------------
+
+    def body_path(self, uid: str) -> Path | None:
+        """Where the whole message ``uid`` is on disk, if it was downloaded."""
+        if self.local is not None:
+            path = self.local.path(uid)
+            if path is not None:
+                return path
+        return self.bodies.path(uid)
+
+    @contextlib.contextmanager
+    def body_writer(self, uid: str, *, seen: bool) -> Iterator[BinaryIO]:
+        """A sink for a RETR of ``uid``: into the Maildir when the account has one."""
+        if self.local is None:
+            with self.bodies.writer(uid) as sink:
+                yield sink
+            return
+        try:
+            with self.local.writer(uid, seen=seen) as sink:
+                yield sink
+        except LocalCopyError as error:
+            raise StoreError(str(error)) from None
+
+    def store_body(self, uid: str, data: bytes, *, seen: bool = False) -> None:
+        """Keep a whole message that arrived as bytes (servers without TOP, weak UIDs)."""
+        if self.body_path(uid) is None:
+            with self.body_writer(uid, seen=seen) as sink:
+                sink.write(data)
 
     def __enter__(self) -> Store:
         return self
@@ -429,12 +475,17 @@ class Store:
 
     def mark_read(self, uids: Iterable[str], read: bool = True) -> int:
         """Set the read flag of ``uids``; returns how many rows changed."""
+        uids = list(uids)
         with self._db.write() as db:
             cursor = db.executemany(
                 "UPDATE ledger SET read = ? WHERE uid = ? AND read != ?",
                 ((int(read), uid, int(read)) for uid in uids),
             )
-            return max(cursor.rowcount, 0)
+            changed = max(cursor.rowcount, 0)
+        if self.local is not None:
+            for uid in uids:  # the Maildir's S flag says the same as the ledger
+                self.local.set_seen(uid, read)
+        return changed
 
     def message_count(self) -> int:
         """Messages on the server at the last reconcile."""
@@ -713,8 +764,11 @@ class Store:
             ).fetchall()
         return [key for (key,) in rows]
 
-    def deletions_done(self, uids: Iterable[str]) -> None:
-        """The server deleted ``uids`` (QUIT answered +OK): they are gone, like vanished UIDs."""
+    def deletions_done(self, uids: Iterable[str], *, keep_local: bool = False) -> None:
+        """The server deleted ``uids`` (QUIT answered +OK): they are gone, like vanished UIDs.
+
+        The user's delete takes the local copy too; retention (``keep_local``) keeps it.
+        """
         uids = list(uids)
         now = self._clock()
         with self._db.write() as db:
@@ -725,6 +779,9 @@ class Store:
                 ((now, uid) for uid in uids),
             )
         self.bodies.remove_files(names)
+        if self.local is not None and not keep_local:
+            for uid in uids:  # deleted by the user: the local copy goes with it
+                self.local.remove(uid)
 
 
 def _address_of(raw: bytes | None) -> str:
