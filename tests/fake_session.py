@@ -28,6 +28,7 @@ from tui_mail.session.events import (
     HeadersReady,
     ListChanged,
     ListReplaced,
+    LocalCopiesRemoved,
     Progress,
     SessionEvent,
     StateChanged,
@@ -115,6 +116,11 @@ class FakeSession:
         self.confirmed = None if uids is None else set(uids)
         self._enqueue("apply", then_quit)
 
+    def remove_local(self, uids: Collection[str]) -> None:
+        """Local-only rows go at once (no server involved); others are kept."""
+        self.calls.append(("remove_local", sorted(uids)))
+        self._enqueue("remove_local", list(uids))
+
     def cancel_body(self) -> None:
         self.calls.append(("cancel_body",))
 
@@ -166,6 +172,13 @@ class FakeSession:
         elif name == "body":
             assert isinstance(argument, str)
             self._serve_body(argument, report)
+        elif name == "remove_local":
+            assert isinstance(argument, list)
+            removed = [uid for uid in argument if uid in self._rows and self._rows[uid].local_only]
+            for uid in removed:
+                del self._rows[uid]
+            kept = [uid for uid in argument if uid not in removed]
+            report(LocalCopiesRemoved(removed=removed, kept=kept))
         elif name == "apply":
             marked = [
                 uid

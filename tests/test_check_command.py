@@ -158,6 +158,7 @@ def test_json_has_the_documented_fields(setup: Setup, server: POP3TestServer) ->
         "messages": 5,
         "weak_identity": False,
         "degraded": 0,
+        "local_only": 0,
     }
 
 

@@ -119,3 +119,15 @@ def test_delete_after_days_needs_leave_on_server(setup: Setup, server: POP3TestS
     done = setup.run(command="fetch")
     assert done.status == 2
     assert "delete_after_days: only applies with leave_on_server = true" in done.err
+
+
+def test_fetch_fills_the_readers_list_from_its_retrs_without_tops(
+    setup: Setup, server: POP3TestServer
+) -> None:
+    setup.write(server)
+    assert setup.run(command="fetch").status == 0
+    assert all("TOP" not in s.verbs for s in server.sessions)
+    with setup.store(server.port) as store:
+        rows = store.summaries()
+        assert sorted(row.subject for row in rows) == sorted(f"m{i}" for i in range(1, 8))
+        assert all(row.headers_loaded and row.unread for row in rows)

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.dovecot import Dovecot, DovecotAccount
+from tui_mail.session.fetcher import STORE_BATCH
 
 pytestmark = pytest.mark.dovecot
 
@@ -86,11 +87,13 @@ def test_fetch_stores_500_once_and_a_kill_midway_loses_and_repeats_nothing(
 ) -> None:
     dovecot_account.deliver([message(i) for i in range(1, COUNT + 1)])
     runner = FetchRun(dovecot, dovecot_account, tmp_path)
-    assert runner.killed_at("recorded", COUNT // 2) == -signal.SIGKILL
-    assert len(runner.stored()) == COUNT // 2
+    batches = 4  # of STORE_BATCH messages, recorded before the kill
+    assert runner.killed_at("recorded", batches) == -signal.SIGKILL
+    assert len(runner.stored()) == batches * STORE_BATCH
     done = runner.fetch()
     assert done.returncode == 0, done.stderr
-    assert done.stdout == f"dove: {COUNT // 2} new, {COUNT} stored, {COUNT} on server\n"
+    left = COUNT - batches * STORE_BATCH
+    assert done.stdout == f"dove: {left} new, {COUNT} stored, {COUNT} on server\n"
     assert sorted(runner.stored()) == EXPECTED
     again = runner.fetch()
     assert again.stdout == f"dove: 0 new, {COUNT} stored, {COUNT} on server\n"

@@ -114,6 +114,9 @@ class RecordingSession:
     def apply_deletions(self, *, then_quit: bool, uids: Collection[str] | None = None) -> None:
         self._note(f"apply {then_quit} {sorted(uids or [])}")
 
+    def remove_local(self, uids: Collection[str]) -> None:
+        self._note("remove_local")
+
     def provide_password(self, password: str | None) -> None:
         self._note("password")
 

@@ -192,6 +192,7 @@ def test_check_command_against_dovecot(
         "messages": 3,
         "weak_identity": False,
         "degraded": 0,
+        "local_only": 0,
     }
     second = run_check(config, data)
     assert (second.returncode, second.stdout) == (0, "dove: 0 new, 3 unread, 3 messages\n")

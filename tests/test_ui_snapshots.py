@@ -8,7 +8,7 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from tests.fake_session import FIXED_NOW, small_mailbox
+from tests.fake_session import FIXED_NOW, FakeSession, small_mailbox
 from tests.waiting import until
 from tui_mail.session.server_probe import ServerReport
 from tui_mail.ui.app import TuiMailApp
@@ -117,3 +117,19 @@ def test_setup_certificate_view(snap_compare: Any, tmp_path: Path) -> None:
         await pilot.wait_for_scheduled_animations()
 
     assert snap_compare(SetupApp(screen), terminal_size=SIZE, run_before=refused)
+
+
+def test_tagged_and_local_only_rows(snap_compare: Any, tmp_path: Path) -> None:
+    """``*`` tagged, ``L`` only on this machine (and D before both), and the status bar."""
+    app = make_app(tmp_path)
+    session = app._session
+    assert isinstance(session, FakeSession)
+    for uid in ("u3", "u5"):
+        session._rows[uid] = session._rows[uid].with_(local_only=True, server_order=0)
+
+    async def tag_and_mark(pilot: Pilot[None]) -> None:
+        await loaded(pilot)
+        await pilot.press("t", "j", "j", "t", "d")  # u1, u4 tagged; u5 (local only) marked
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=tag_and_mark)

@@ -21,6 +21,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "fetch": ("tui_mail.commands.fetch", "download all new mail into the account's Maildir"),
     "render": ("tui_mail.commands.render", "print a saved message as the preview pane shows it"),
     "send": ("tui_mail.commands.send", "send a prepared message by the account's SMTP server"),
+    "export": ("tui_mail.commands.export", "write the locally kept messages as one mbox"),
 }
 
 EPILOG = """\
@@ -34,6 +35,7 @@ examples:
   tui-mail check --json             new/unread counts for a status bar
   tui-mail fetch                    store all new mail in the account's Maildir (for cron)
   tui-mail render saved.eml         show a saved message as text
+  tui-mail export mail.mbox         the messages kept locally, as one mbox
   tui-mail send message.eml         submit a prepared message (kept in Drafts if it fails)
   tui-mail serverinfo --smtp smtp.example.org   what an SMTP server offers
 

@@ -67,9 +67,12 @@ class CheckReport:
     messages: int
     weak_identity: bool
     degraded: int = 0  # messages that could not be read fully (marked "!" in the reader)
+    local_only: int = 0  # kept in the Maildir, no longer on the server ("L" in the reader)
 
     def line(self) -> str:
         text = f"{self.account}: {self.new} new, {self.unread} unread, {self.messages} messages"
+        if self.local_only:
+            text += f", {self.local_only} only on this machine"
         if self.degraded:
             text += f" ({self.degraded} could not be read fully)"
         if self.weak_identity:
@@ -170,6 +173,7 @@ async def _check(
     from tui_mail.pop3.errors import AnswerTooLong, POP3Error
     from tui_mail.session.connect import open_session
     from tui_mail.session.sync import sync_mailbox
+    from tui_mail.store.local_copy import LocalCopyError
     from tui_mail.store.repair import open_repairing
 
     secrets = SecretProvider(prompt=None, notify=lambda text: print(text, file=sys.stderr))
@@ -182,6 +186,10 @@ async def _check(
             with store:
                 result = await sync_mailbox(client, store, accept_mass_change=accept_mass_change)
                 degraded = store.problem_count()
+                try:
+                    local_only = len(store.local_only_uids())
+                except LocalCopyError:  # the count is not worth failing the check for
+                    local_only = 0
         except AnswerTooLong as error:
             await client.abort()
             # That message is marked now; the next session goes on past it.
@@ -214,4 +222,5 @@ async def _check(
         messages=result.total,
         weak_identity=result.weak_identity,
         degraded=degraded,
+        local_only=local_only,
     )

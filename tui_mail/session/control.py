@@ -50,6 +50,13 @@ class SessionControl(Protocol):
         reconnects afterwards (mutt's ``$``).
         """
 
+    def remove_local(self, uids: Collection[str]) -> None:
+        """Delete the local copies of these local-only messages (the user confirmed them).
+
+        Never touches the server; a UID the server lists again is kept. Answers
+        LocalCopiesRemoved.
+        """
+
     def provide_password(self, password: str | None) -> None:
         """Answer a :class:`~tui_mail.session.events.PasswordWanted`: log in with it now.
 

@@ -129,6 +129,19 @@ class PasswordWanted:
     refused: bool = True
 
 
+@dataclass(frozen=True)
+class LocalCopiesRemoved:
+    """Answer to ``remove_local``: local-only copies the user confirmed are gone.
+
+    ``kept`` were not removed: the server lists them again (a ``d`` there is a server
+    deletion), or the file could not be removed (``error`` says why).
+    """
+
+    removed: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
 SessionEvent = (
     StateChanged
     | PasswordWanted
@@ -139,6 +152,7 @@ SessionEvent = (
     | BodyReady
     | BodyFailed
     | DeletionsApplied
+    | LocalCopiesRemoved
     | HeadersReady
     | Notice
 )

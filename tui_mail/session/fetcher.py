@@ -23,6 +23,8 @@ from tui_mail.store.local_copy import LocalCopies, LocalCopy, LocalCopyError, ch
 
 #: Messages up to this size come pipelined as bytes; larger ones stream to disk one by one.
 PIPELINED_MAX_BYTES = 1 << 20
+#: Messages recorded per ledger transaction (each file is fsynced on its own before).
+STORE_BATCH = 64
 DAY = 86_400.0
 
 
@@ -64,7 +66,10 @@ async def fetch_mailbox(
     clock: Callable[[], float] = time.time,
 ) -> FetchResult:
     """Store what is missing, delete what retention allows, QUIT; see the module doc."""
-    synced = await sync_mailbox(client, store, accept_mass_change=accept_mass_change)
+    # No TOPs: the header cache (the reader's list) is filled from the RETRs below.
+    synced = await sync_mailbox(
+        client, store, accept_mass_change=accept_mass_change, fetch_headers=False
+    )
     result = FetchResult(sync=synced, on_server=synced.total)
     if synced.mass_change is not None:
         return result  # nothing is fetched or deleted against a listing that looks reset
@@ -72,7 +77,7 @@ async def fetch_mailbox(
     read = {row.uid for row in store.summaries() if not row.unread}
     have = local.uids()
     todo = sorted((key for key in listing if key not in have), key=lambda k: -listing[k][0])
-    disk_failed = await _download(client, local, listing, todo, read, result)
+    disk_failed = await _download(client, store, local, listing, todo, read, result)
     result.stored = local.count()
     if disk_failed:
         result.problems.append("nothing was deleted from the server: the local copy failed")
@@ -96,6 +101,7 @@ async def fetch_mailbox(
 
 async def _download(
     client: POP3Client,
+    store: Store,
     local: LocalCopies,
     listing: dict[str, tuple[int, int]],
     todo: list[str],
@@ -108,21 +114,32 @@ async def _download(
     large = [listing[key][0] for key in todo if listing[key][1] > PIPELINED_MAX_BYTES]
     try:
         while small:
+            batch: list[tuple[str, bytes, bool]] = []
+            answered = 0  # answers come in the order asked: the first ``answered`` are done
             try:
-                async for number, data in client.retr_many(list(small)):
+                async for number, data in client.retr_many(small):
                     checkpoint("retrieved")
                     key = key_of[number]
-                    local.store(key, data, seen=key in read)
-                    small.remove(number)
-                    result.new += 1
+                    batch.append((key, data, key in read))
+                    answered += 1
+                    if len(batch) >= STORE_BATCH:
+                        result.new += _store(store, local, batch)
+                        batch = []
+                small = []
             except ServerError as error:  # that one message only; the others go on
-                number = small.pop(0)
-                result.problems.append(f"message {number} could not be downloaded: {error.text}")
+                result.problems.append(
+                    f"message {small[answered]} could not be downloaded: {error.text}"
+                )
+                small = small[answered + 1 :]
+            finally:
+                if batch:  # what arrived before a failure is kept
+                    result.new += _store(store, local, batch)
         for number in large:
             key = key_of[number]
             try:
                 with local.writer(key, seen=key in read) as sink:
                     await client.retr(number, sink)
+                store.add_headers([(key, await client.top(number, 0))], rows=False)
             except ServerError as error:
                 result.problems.append(f"message {number} could not be downloaded: {error.text}")
                 continue
@@ -131,6 +148,19 @@ async def _download(
         result.problems.append(str(error))
         return True
     return False
+
+
+def _store(store: Store, local: LocalCopies, batch: list[tuple[str, bytes, bool]]) -> int:
+    """The batch into the Maildir, then its header blocks into the reader's header cache."""
+    stored = local.store_many(batch)
+    store.add_headers([(key, header_block(data)) for key, data, _ in batch], rows=False)
+    return stored
+
+
+def header_block(message: bytes) -> bytes:
+    """What ``TOP n 0`` would have answered: the header lines and the blank line after them."""
+    end = message.find(b"\r\n\r\n")
+    return message if end < 0 else message[: end + 4]
 
 
 def _due_for_deletion(

@@ -76,6 +76,7 @@ from tui_mail.session.events import (
     DeletionsApplied,
     HeadersReady,
     ListReplaced,
+    LocalCopiesRemoved,
     Notice,
     PasswordWanted,
     Progress,
@@ -260,6 +261,29 @@ class MailSession:
     def apply_deletions(self, *, then_quit: bool, uids: Collection[str] | None = None) -> None:
         confirmed = None if uids is None else frozenset(uids)
         self._queue.put_nowait(_Command("apply", then_quit=then_quit, confirmed=confirmed))
+
+    def remove_local(self, uids: Collection[str]) -> None:
+        """Delete confirmed local-only copies; a UID the server lists again is kept."""
+        removed: list[str] = []
+        kept: list[str] = []
+        error: str | None = None
+        try:
+            local_only = self.store.local_only_uids()
+        except StoreError as exc:
+            local_only, error = set(), describe_error(exc)
+        for uid in uids:
+            if uid not in local_only:
+                kept.append(uid)
+                continue
+            try:
+                self.store.remove_local_copy(uid)
+            except StoreError as exc:
+                kept.append(uid)
+                error = describe_error(exc)
+            else:
+                removed.append(uid)
+        self._shown.forget(removed)
+        self._report(LocalCopiesRemoved(removed=removed, kept=kept, error=error))
 
     def provide_password(self, password: str | None) -> None:
         self._queue.put_nowait(_Command("password", password=password))

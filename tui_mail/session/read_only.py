@@ -17,6 +17,7 @@ from tui_mail.session.events import (
     DeletionsApplied,
     HeadersReady,
     ListReplaced,
+    LocalCopiesRemoved,
     Notice,
     SessionEvent,
     StateChanged,
@@ -58,6 +59,9 @@ class ReadOnlySession:
 
     def cancel_body(self) -> None:
         """Bodies come from the cache at once: there is never a download to cancel."""
+
+    def remove_local(self, uids: Collection[str]) -> None:
+        self._report(LocalCopiesRemoved(kept=list(uids), error=f"read-only: {self.reason}"))
 
     def provide_password(self, password: str | None) -> None:
         """Never asks (it never logs in)."""

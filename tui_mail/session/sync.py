@@ -76,8 +76,12 @@ async def sync_mailbox(
     batch_size: int = HEADER_BATCH,
     urgent: UrgentWork | None = None,
     first_batch: int = FIRST_BATCH,
+    fetch_headers: bool = True,
 ) -> SyncResult:
-    """Reconcile ``store`` with the logged-in ``client``'s maildrop; see the module doc."""
+    """Reconcile ``store`` with the logged-in ``client``'s maildrop; see the module doc.
+
+    ``fetch_headers=False`` skips the TOPs: ``tui-mail fetch`` takes them from its RETRs.
+    """
     identity = await read_identity(client, progress=on_progress)
     store.reused.clear()
     store.unmarked_by_reuse = 0
@@ -115,7 +119,7 @@ async def sync_mailbox(
             if message is not None:
                 store.store_body(key, message)
         fetched = len(need)
-    elif need:
+    elif need and fetch_headers:
         fetched, used_retr = await _fetch_new_headers(
             client,
             store,

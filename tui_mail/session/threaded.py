@@ -128,6 +128,9 @@ class SessionThread:
 
         self._post(apply)
 
+    def remove_local(self, uids: Collection[str]) -> None:
+        self._post(self.session.remove_local, list(uids))
+
     def provide_password(self, password: str | None) -> None:
         self._post(self.session.provide_password, password)
 

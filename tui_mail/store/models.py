@@ -25,6 +25,7 @@ class MessageSummary:
     headers_loaded: bool = True  # False while only UIDL/LIST is known (TOP still pending)
     problem: str = ""  # what could not be read in this message ("" when nothing), in words
     sender_address: str = ""  # the From address (``sender`` is its display name when there is one)
+    local_only: bool = False  # kept in the account's Maildir, no longer listed by the server
 
     def with_(self, **changes: object) -> MessageSummary:
         """Return a copy with some fields changed (frozen dataclasses cannot be edited)."""

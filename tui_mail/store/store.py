@@ -35,6 +35,7 @@ from tui_mail.store.headers import (
     header_fingerprint,
 )
 from tui_mail.store.local_copy import LocalCopies, LocalCopyError, mailbox_name
+from tui_mail.store.local_only import LocalOnlyRows, local_head
 from tui_mail.store.models import Mark, MessageSummary
 from tui_mail.store.reconcile import (
     GONE_RETENTION,
@@ -59,6 +60,7 @@ if TYPE_CHECKING:
 IdentityStrength = Literal["strong", "weak"]
 DB_NAME = "store.sqlite3"
 
+_PRESENT_KEYS = "SELECT uid FROM ledger WHERE gone_since IS NULL"
 _SUMMARY_COLUMNS = """
     l.uid, l.size, h.date_epoch, h.tz_offset, h.sender, h.subject, l.read,
     p.uid IS NOT NULL, l.server_order, h.uid IS NOT NULL, h.problem, h.sender_address
@@ -110,6 +112,7 @@ class Store:
                 if maildir is not None
                 else None
             )
+            self._local_rows = LocalOnlyRows()  # rows of copies the server no longer lists
         except BaseException:
             self._db.close()
             raise
@@ -641,6 +644,8 @@ class Store:
             row = self._db.connection.execute(
                 "SELECT raw FROM raw_headers WHERE uid = ?", (uid,)
             ).fetchone()
+        if row is None and self.local is not None:  # gone from the server: from the Maildir
+            return local_head(self.local, uid)
         return None if row is None else bytes(row[0])
 
     @staticmethod
@@ -681,17 +686,46 @@ class Store:
             filled += len(rows)
 
     def summaries(self) -> list[MessageSummary]:
-        """Every message on the server at the last reconcile, oldest first (server order)."""
+        """Every message on the server at the last reconcile, oldest first (server order),
+        then those kept in the Maildir that the server no longer lists (``local_only``)."""
         with self._db.read() as db:
             rows = db.execute(
                 f"SELECT {_SUMMARY_COLUMNS} WHERE l.gone_since IS NULL ORDER BY l.server_order"
             ).fetchall()
-        return _build_summaries(rows)
+        present = _build_summaries(rows)
+        if self.local is None:
+            return present
+        try:
+            kept = self._local_rows.rows(self.local, {row.uid for row in present})
+        except LocalCopyError:  # the Maildir's ledger cannot be read: the server's rows still
+            return present
+        return present + kept
 
     def summary(self, uid: str) -> MessageSummary | None:
         with self._db.read() as db:
             found = self._summaries_of(db, [uid])
+        if not found and self.local is not None and uid in self.local_only_uids():
+            return self._local_rows.row(self.local, uid)
         return found[0] if found else None
+
+    def local_only_uids(self) -> set[str]:
+        """Keys stored in the Maildir that the server did not list at the last reconcile."""
+        if self.local is None:
+            return set()
+        with self._db.read() as db:
+            present = {uid for (uid,) in db.execute(_PRESENT_KEYS)}
+        return self._local_rows.uids(self.local, present)
+
+    def remove_local_copy(self, uid: str) -> bool:
+        """The user deleted a local-only message: its file and ledger row go."""
+        if self.local is None:
+            return False
+        try:
+            removed = self.local.remove(uid)
+        except (LocalCopyError, OSError) as error:
+            raise StoreError(f"cannot delete the local copy: {error}") from None
+        self._local_rows.forget(uid)
+        return removed
 
     @staticmethod
     def _summaries_of(db: sqlite3.Connection, uids: list[str]) -> list[MessageSummary]:
@@ -710,8 +744,12 @@ class Store:
     # -- pending deletions -------------------------------------------------------------
 
     def mark_for_deletion(self, uids: Iterable[str]) -> None:
-        """Remember that the user wants ``uids`` deleted (applied at QUIT, after confirming)."""
+        """Remember that the user wants ``uids`` deleted (applied at QUIT, after confirming).
+
+        Local-only rows are marked for this run only (see ``store/local_only.py``).
+        """
         uids = list(uids)
+        self._local_rows.mark(uids, True)
         now = self._clock()
         with self._db.write() as db:
             for uid in uids:  # rows cached before fingerprints existed get theirs now
@@ -732,6 +770,8 @@ class Store:
             )
 
     def unmark_for_deletion(self, uids: Iterable[str]) -> None:
+        uids = list(uids)
+        self._local_rows.mark(uids, False)
         with self._db.write() as db:
             db.executemany("DELETE FROM pending_deletions WHERE uid = ?", ((uid,) for uid in uids))
 

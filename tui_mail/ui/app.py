@@ -46,7 +46,9 @@ from tui_mail.ui import messages as msg
 from tui_mail.ui.attachment_view import AttachmentViewActions
 from tui_mail.ui.bindings import COMPOSE_BINDINGS, SCREEN_BINDINGS, binding_keys, help_entries
 from tui_mail.ui.compose_actions import ComposeActions, Composer
+from tui_mail.ui.export_actions import ExportActions
 from tui_mail.ui.list_model import MessageListModel
+from tui_mail.ui.local_actions import LocalDeletionActions
 from tui_mail.ui.rendering import MailRenderer, MessageRenderer
 from tui_mail.ui.safe_text import one_line
 from tui_mail.ui.save_actions import DisplayedMessage
@@ -56,7 +58,7 @@ from tui_mail.ui.screens.main import MailScreen
 from tui_mail.ui.screens.password import PasswordPrompt
 from tui_mail.ui.terminal_theme import apply_theme
 from tui_mail.ui.widgets.key_line import key_word
-from tui_mail.ui.widgets.message_list import Clock, local_now
+from tui_mail.ui.widgets.message_list import Clock, MessageList, local_now
 from tui_mail.ui.widgets.preview import preview_text
 from tui_mail.ui.widgets.status_bar import StatusInfo, describe_progress
 from tui_mail.wording import plural
@@ -90,7 +92,7 @@ def deletion_outcome(event: DeletionsApplied) -> str:
     return text
 
 
-class TuiMailApp(AttachmentViewActions, ComposeActions):
+class TuiMailApp(AttachmentViewActions, ComposeActions, ExportActions, LocalDeletionActions):
     """The reader. ``session`` is any :class:`SessionControl` (the real one or a test fake)."""
 
     CSS_PATH = "app.tcss"
@@ -242,7 +244,7 @@ class TuiMailApp(AttachmentViewActions, ComposeActions):
             self.mail_screen.preview.show_status(f"Could not load this message: {reason}")
 
     def on_session_deletions_applied(self, message: msg.SessionMessage[DeletionsApplied]) -> None:
-        outcome = deletion_outcome(message.event)
+        outcome = self._with_local_outcome(deletion_outcome(message.event))
         self._activity.pop("deleting", None)
         self.model.remove(message.event.deleted)
         self._say(outcome)
@@ -346,6 +348,9 @@ class TuiMailApp(AttachmentViewActions, ComposeActions):
 
     def _highlighted_row(self) -> MessageSummary | None:
         return self.mail_screen.message_list.highlighted
+
+    def _tag_list(self) -> MessageList:
+        return self.mail_screen.message_list
 
     def _open(self, row: MessageSummary) -> None:
         self._headers_uid = None
@@ -474,6 +479,8 @@ class TuiMailApp(AttachmentViewActions, ComposeActions):
             self._session.cancel_body()
             self.mail_screen.preview.show_status("Download cancelled.")
             return
+        if self._cancel_export():
+            return
         field = self.mail_screen.filter_input
         if not field.has_class("-shown") and not self.model.filter_text:
             return
@@ -509,14 +516,19 @@ class TuiMailApp(AttachmentViewActions, ComposeActions):
             return
         if isinstance(self.screen, ConfirmQuit):
             return
-        # The question counts exactly the set that "y" then applies.
-        self._confirming = frozenset(self.model.marked_uids())
-        self.push_screen(ConfirmQuit(len(self._confirming), then_quit=False), self._on_purge_choice)
+        # The question counts exactly the set that "y" then applies (local copies apart).
+        self._confirming = self._split_marks()
+        local = len(self._confirming_local)
+        question = ConfirmQuit(len(self._confirming), then_quit=False, local=local)
+        self.push_screen(question, self._on_purge_choice)
 
     def _on_purge_choice(self, choice: QuitChoice | None) -> None:
         """``$`` answered: y deletes now and stays; n and Esc keep the marks."""
         marked = self._confirming
-        if choice != "delete" or not marked:
+        if choice != "delete":
+            return
+        self._remove_local_confirmed(then_quit=False)
+        if not marked:
             return
         self._activity["deleting"] = f"deleting {len(marked)}"
         self._refresh_status()
@@ -529,15 +541,20 @@ class TuiMailApp(AttachmentViewActions, ComposeActions):
         if self.model.marked == 0:
             self._finish()
         else:
-            # The question counts exactly the set that "y" then applies.
-            self._confirming = frozenset(self.model.marked_uids())
-            self.push_screen(ConfirmQuit(len(self._confirming)), self._on_quit_choice)
+            # The question counts exactly the set that "y" then applies (local copies apart).
+            self._confirming = self._split_marks()
+            local = len(self._confirming_local)
+            self.push_screen(ConfirmQuit(len(self._confirming), local=local), self._on_quit_choice)
 
     def _on_quit_choice(self, choice: QuitChoice | None) -> None:
         if choice == "delete" and not self._session_alive():
             self.outcome = "Nothing was deleted (the session had stopped); the marks are kept."
             self._finish()
+        elif choice == "delete" and not self._confirming:  # only local copies: then quit
+            self._quitting = True
+            self._remove_local_confirmed(then_quit=True)
         elif choice == "delete":
+            self._remove_local_confirmed(then_quit=True)
             self._quitting = self._quit_after_deletion = True
             self._activity["deleting"] = f"deleting {len(self._confirming)}"
             self._refresh_status()
@@ -631,7 +648,8 @@ class TuiMailApp(AttachmentViewActions, ComposeActions):
                 account=self._account_name,
                 state=self._state,
                 state_since=self._state_since,
-                messages=self.model.total,
+                messages=self.model.total - self.model.local_only,
+                local_only=self.model.local_only,
                 unread=self.model.unread,
                 to_delete=self.model.marked,
                 activity=tuple(self._activity.values()),

@@ -44,7 +44,16 @@ SCREEN_BINDINGS: list[Binding] = [
     Binding("u", "app.undelete", "Unmark for deletion, move down", id="mail.undelete"),
     Binding("n", "app.toggle_read", "Toggle read/unread", id="mail.toggle_read"),
     Binding("s", "app.save_attachment", "Save an attachment", id="mail.save_attachment"),
-    Binding("S", "app.save_message", "Save the message as .eml", id="mail.save_message"),
+    Binding(
+        "S",
+        "app.save_message",
+        "Save the message as .eml (tagged messages: one mbox)",
+        id="mail.save_message",
+    ),
+    Binding("t", "app.toggle_tag", "Tag/untag the message (*), move down", id="mail.tag"),
+    Binding(
+        "T", "app.tag_shown", "Tag every message shown (after /); again: untag", id="mail.tag_all"
+    ),
     Binding(
         "v",
         "app.view_attachment",
@@ -60,7 +69,7 @@ SCREEN_BINDINGS: list[Binding] = [
     Binding(
         "escape",
         "app.clear_filter",
-        "Cancel a download, or clear the filter",
+        "Cancel a download or an mbox being saved, or clear the filter",
         id="mail.clear_filter",
     ),
     Binding("o", "app.cycle_sort", "Sort: date, sender, size, server order", id="mail.sort"),
@@ -114,6 +123,7 @@ KEY_HINTS: tuple[tuple[str, str], ...] = (
     ("mail.delete", "Del"),
     ("mail.undelete", "Undel"),
     ("mail.save_attachment", "Save att"),
+    ("mail.tag", "Tag"),
     ("mail.compose", "Mail"),
     ("mail.reply", "Reply"),
     ("mail.filter", "Filter"),
@@ -123,6 +133,7 @@ KEY_HINTS: tuple[tuple[str, str], ...] = (
 )
 KEY_HINT_DROPS: tuple[str, ...] = (
     "mail.refresh",
+    "mail.tag",
     "mail.open",
     "mail.apply",
     "mail.filter",

@@ -17,7 +17,9 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 UNREAD_MARK = "●"
 DELETE_MARK = "D"
 PREVIEW_MARK = "▸"  # in the gap before the date: the row the preview shows
+TAG_MARK = "*"  # tagged (t): what S saves as one mbox
 PROBLEM_MARK = "!"  # part of the message could not be read (the preview says what)
+LOCAL_MARK = "L"  # only on this machine: the server no longer has it
 DATE_WIDTH = 10  # "YYYY-MM-DD"
 SIZE_WIDTH = 5  # "1023K"
 

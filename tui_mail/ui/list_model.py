@@ -18,6 +18,7 @@ from tui_mail.store.models import MessageSummary
 
 SortKey = tuple[Any, ...]
 
+LOCAL_FILTER = "~l"  # a filter word (casefolded ~L): only the local-only rows
 _NO_DATE = float("inf")  # sorts after every real (negated) timestamp: undated rows go last
 
 
@@ -62,6 +63,10 @@ class MessageListModel:
         self._haystacks: dict[str, str] = {}
         self._unread = 0
         self._marked = 0
+        self._local = 0
+        self._words = ""  # the filter without its ~L
+        self._local_filter = False  # ~L: only messages kept here that the server no longer has
+        self.tags: set[str] = set()  # UIDs tagged with t/T (UI only; see ui/tagging.py)
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -89,6 +94,11 @@ class MessageListModel:
     def marked(self) -> int:
         return self._marked
 
+    @property
+    def local_only(self) -> int:
+        """Rows only on this machine (the server no longer lists them)."""
+        return self._local
+
     def uid_at(self, index: int) -> str:
         return str(self._visible[index][-1])
 
@@ -110,6 +120,15 @@ class MessageListModel:
 
     def marked_uids(self) -> list[str]:
         return [uid for uid, row in self._rows.items() if row.marked_delete]
+
+    def marked_split(self) -> tuple[list[str], list[str]]:
+        """The marked rows: (on the server, only local copies), for "Delete 3 ... and 2 ..."."""
+        server: list[str] = []
+        local: list[str] = []
+        for uid, row in self._rows.items():
+            if row.marked_delete:
+                (local if row.local_only else server).append(uid)
+        return server, local
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -160,11 +179,18 @@ class MessageListModel:
         """Show only rows whose sender's name or address, or subject, contains ``text``.
 
         Case-insensitive, as mutt's ``~f``/``~s`` patterns: ``/carol@`` finds Carol's mail.
+        ``~L`` among the words keeps only the messages kept here that the server no longer
+        has (``/~L carol``).
         """
         needle = text.casefold()
         if needle == self._needle:
             return
         self._needle = needle
+        words = needle.split()
+        self._local_filter = LOCAL_FILTER in words
+        self._words = " ".join(word for word in words if word != LOCAL_FILTER)
+        if not self._local_filter:
+            self._words = needle
         self._apply_filter()
 
     # -- internals ---------------------------------------------------------------------------
@@ -172,6 +198,7 @@ class MessageListModel:
     def _rebuild(self) -> None:
         self._unread = sum(1 for row in self._rows.values() if row.unread)
         self._marked = sum(1 for row in self._rows.values() if row.marked_delete)
+        self._local = sum(1 for row in self._rows.values() if row.local_only)
         self._resort()
 
     def _resort(self) -> None:
@@ -187,12 +214,14 @@ class MessageListModel:
         self._visible = [key for key in self._sorted if self._matches(str(key[-1]))]
 
     def _matches(self, uid: str) -> bool:
+        if self._local_filter and not self._rows[uid].local_only:
+            return False
         haystack = self._haystacks.get(uid)
         if haystack is None:
             row = self._rows[uid]
             haystack = f"{row.sender}\n{row.sender_address}\n{row.subject}".casefold()
             self._haystacks[uid] = haystack
-        return self._needle in haystack
+        return self._words in haystack
 
     def _update_one(self, row: MessageSummary) -> None:
         uid = row.uid
@@ -270,6 +299,7 @@ class MessageListModel:
             return
         self._unread += sign * row.unread
         self._marked += sign * row.marked_delete
+        self._local += sign * row.local_only
 
     @staticmethod
     def _discard(keys: list[SortKey], key: SortKey) -> None:

@@ -20,14 +20,23 @@ from tui_mail.wording import plural
 QuitChoice = Literal["delete", "keep"]
 
 
-def quit_question(count: int) -> str:
-    """The exact wording users (and tests) see."""
-    return f"Delete {plural(count, 'message')} from the server and quit?"
+def what_goes(count: int, local: int = 0) -> str:
+    """``3 messages from the server``, ``2 local copies``, or both, counted apart."""
+    server = f"{plural(count, 'message')} from the server"
+    copies = plural(local, "local copy", "local copies")
+    if not local:
+        return server
+    return f"{count} from the server and {copies}" if count else copies
 
 
-def purge_question(count: int) -> str:
+def quit_question(count: int, local: int = 0) -> str:
+    """The exact wording users (and tests) see; ``local``: copies only on this machine."""
+    return f"Delete {what_goes(count, local)} and quit?"
+
+
+def purge_question(count: int, local: int = 0) -> str:
     """``$``: the same question without quitting (neomutt: "Purge N deleted messages?")."""
-    return f"Delete {plural(count, 'message')} from the server now?"
+    return f"Delete {what_goes(count, local)} now?"
 
 
 class ConfirmQuit(ModalScreen[QuitChoice | None]):
@@ -58,17 +67,18 @@ class ConfirmQuit(ModalScreen[QuitChoice | None]):
     }
     """
 
-    def __init__(self, count: int, *, then_quit: bool = True) -> None:
+    def __init__(self, count: int, *, then_quit: bool = True, local: int = 0) -> None:
         super().__init__()
         self.count = count
+        self.local = local  # marked messages only on this machine (their copy goes)
         self.then_quit = then_quit
 
     def compose(self) -> ComposeResult:
         if self.then_quit:
-            question = quit_question(self.count)
+            question = quit_question(self.count, self.local)
             choices = "y  delete and quit    n  quit, keep all    Esc  stay"
         else:
-            question = purge_question(self.count)
+            question = purge_question(self.count, self.local)
             choices = "y  delete now    n / Esc  keep them marked"
         with Vertical(id="dialog"):
             yield Static(Content(question), id="question")

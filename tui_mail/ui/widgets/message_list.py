@@ -24,8 +24,10 @@ from tui_mail.store.models import MessageSummary
 from tui_mail.ui.bindings import LIST_BINDINGS
 from tui_mail.ui.columns import (
     DELETE_MARK,
+    LOCAL_MARK,
     PREVIEW_MARK,
     PROBLEM_MARK,
+    TAG_MARK,
     UNREAD_MARK,
     Columns,
     align_right,
@@ -39,7 +41,7 @@ from tui_mail.wording import format_size
 
 Clock = Callable[[], datetime]
 
-_RowCacheKey = tuple[MessageSummary, int, bool, bool, date, int]
+_RowCacheKey = tuple[MessageSummary, int, bool, bool, bool, date, int]
 
 
 def local_now() -> datetime:
@@ -156,6 +158,10 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
         self._scroll_cursor_into_view()
         self.refresh()
 
+    def tags_changed(self) -> None:
+        """Tags were added or removed (``model.tags``): redraw the rows on screen."""
+        self.refresh()
+
     def set_previewed(self, uid: str | None) -> None:
         """Mark the row the preview shows, so the preview and the cursor never drift apart."""
         old, self._previewed_uid = self._previewed_uid, uid
@@ -245,15 +251,21 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
         row = self.model.row_at(index)
         is_cursor = index == self._cursor
         previewed = row.uid == self._previewed_uid
-        key = (row, width, is_cursor, previewed, self._today, self._style_generation)
+        tagged = row.uid in self.model.tags
+        key = (row, width, is_cursor, previewed, tagged, self._today, self._style_generation)
         strip = self._row_cache.get(key)
         if strip is None:
-            strip = self._render_row(row, width, is_cursor, previewed)
+            strip = self._render_row(row, width, is_cursor, previewed, tagged)
             self._row_cache[key] = strip
         return strip
 
     def _render_row(
-        self, row: MessageSummary, width: int, is_cursor: bool, previewed: bool = False
+        self,
+        row: MessageSummary,
+        width: int,
+        is_cursor: bool,
+        previewed: bool = False,
+        tagged: bool = False,
     ) -> Strip:
         """One row as segments: mail text is never parsed as markup, only measured and cut."""
         columns = column_layout(width)
@@ -273,7 +285,7 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
         if row.marked_delete:
             meta_style = Style()
         try:
-            cells = _row_cells(row, columns, self._clock())
+            cells = _row_cells(row, columns, self._clock(), tagged)
         except Exception as error:  # one row that cannot be drawn stays one odd row
             cells = _broken_row_cells(row, columns, error)
         styles = (mark_style, row_style, meta_style, Style(), Style(), meta_style)
@@ -299,13 +311,15 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
             self.scroll_to(y=self._cursor - height + 1, animate=False)
 
 
-def _row_cells(row: MessageSummary, columns: Columns, now: datetime) -> tuple[str, ...]:
+def _row_cells(
+    row: MessageSummary, columns: Columns, now: datetime, tagged: bool = False
+) -> tuple[str, ...]:
     """The six cell texts of a row, each exactly its column's width."""
     sender = one_line(row.sender) if row.headers_loaded else ""
     subject = one_line(row.subject) if row.headers_loaded else "…"
     return (
         fit_cells(UNREAD_MARK if row.unread else "", columns.unread),
-        fit_cells(_mark(row), columns.delete),
+        fit_cells(_mark(row, tagged), columns.delete),
         fit_cells(format_date(row.date, now), columns.date),
         fit_cells(sender, columns.sender),
         fit_cells(subject, columns.subject),
@@ -313,11 +327,16 @@ def _row_cells(row: MessageSummary, columns: Columns, now: datetime) -> tuple[st
     )
 
 
-def _mark(row: MessageSummary) -> str:
-    """``D`` marked for deletion, else ``!`` when part of the message could not be read."""
+def _mark(row: MessageSummary, tagged: bool = False) -> str:
+    """``D`` marked for deletion, else ``*`` tagged, else ``!`` when part of the message
+    could not be read, else ``L`` when only the local copy is left."""
     if row.marked_delete:
         return DELETE_MARK
-    return PROBLEM_MARK if row.problem else ""
+    if tagged:
+        return TAG_MARK
+    if row.problem:
+        return PROBLEM_MARK
+    return LOCAL_MARK if row.local_only else ""
 
 
 def _broken_row_cells(row: MessageSummary, columns: Columns, error: Exception) -> tuple[str, ...]:

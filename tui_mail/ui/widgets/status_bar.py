@@ -3,7 +3,7 @@
 Users read the connection state here and so do tests, so the words are fixed: ``connecting``,
 ``online TLSv1.3``, ``offline, retrying in N s``, ``mailbox busy, next try in N s``,
 ``idle, disconnected``, ``N messages``,
-``U unread``, ``D to delete``. When the line is too narrow the least useful parts go first.
+``U unread``, ``D to delete``, ``L only on this machine``. When the line is too narrow the least useful parts go first.
 """
 
 from __future__ import annotations
@@ -57,6 +57,7 @@ class StatusInfo:
     messages: int = 0
     unread: int = 0
     to_delete: int = 0
+    local_only: int = 0  # kept here, no longer on the server (not among ``messages``)
     activity: tuple[str, ...] = ()  # e.g. ("headers 340/1000",)
     note: str = ""  # a transient outcome, e.g. "deleted 3 messages"
 
@@ -83,6 +84,8 @@ def status_text(info: StatusInfo, width: int, now: float) -> str:
         (7, f"{info.unread} unread"),  # outlives progress: it is what users look for
         (6, f"{info.to_delete} to delete"),
     ]
+    if info.local_only:
+        parts.insert(3, (3, f"{info.local_only} only on this machine"))
     parts.extend((5, one_line(item)) for item in info.activity)
     if info.note:
         parts.append((8, one_line(info.note)))
