@@ -19,7 +19,14 @@ FIRST_SCREEN = (
     "from tui_mail.smtp.outbox import Outbox\n"
     "MailRenderer()\n"
 )
-DEFERRED = ("lxml", "tui_mail.mail.html", "tui_mail.mail.render", "tui_mail.compose.reply")
+DEFERRED = (
+    "lxml",
+    "tui_mail.mail.html",
+    "tui_mail.mail.render",
+    "tui_mail.compose.reply",
+    "tui_mail.mail.attachments",  # saving and the attachment view import it when used
+    "tui_mail.mail.structure",
+)
 
 
 def loaded_after(code: str) -> set[str]:
@@ -44,4 +51,4 @@ def test_the_renderer_still_loads_when_a_message_is_opened() -> None:
         "assert 'hello' in MailRenderer().render(path).as_text()\n"
     )
     loaded = loaded_after(opened)
-    assert {"lxml", "tui_mail.mail.render"} <= loaded
+    assert {"lxml", "tui_mail.mail.render", "tui_mail.mail.attachments"} <= loaded

@@ -16,7 +16,6 @@ from textual.message import Message
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from tui_mail.mail.attachments import shows_as_text
 from tui_mail.ui.rendering import AttachmentRenderer, AttachmentView
 from tui_mail.ui.save_actions import DisplayedMessage, SaveActions
 from tui_mail.ui.screens.attachments import AttachmentPicker
@@ -56,6 +55,8 @@ class AttachmentViewActions(SaveActions):
         if not isinstance(self._renderer, AttachmentRenderer):
             self.notify("This reader cannot show attachments.", markup=False)
             return
+        from tui_mail.mail.attachments import shows_as_text  # MIME code: on first use
+
         texts = [a for a in shown.rendered.attachments if shows_as_text(a.content_type, a.filename)]
         if not texts:
             self.notify("This message has no text attachment to show.", markup=False)

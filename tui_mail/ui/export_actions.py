@@ -18,7 +18,6 @@ from rich.text import Text
 from textual import work
 from textual.message import Message
 
-from tui_mail.mail import safe_filename
 from tui_mail.session.control import SessionControl
 from tui_mail.session.events import BodyFailed, BodyReady
 from tui_mail.store.mbox import MboxWriter
@@ -89,6 +88,8 @@ class ExportActions(TagActions, SaveActions):
             self.notify("An mbox is being written already (Esc stops it).", markup=False)
             return
         uids = [row.uid for row in rows]
+        from tui_mail.mail.attachments import safe_filename  # MIME code: on first use
+
         name = safe_filename(f"{self._account_name or 'mail'}.mbox")
         default = unused_path(self._save_directory(), name)
         title = Text(f"Save {plural(len(uids), 'tagged message')} (mbox) as:")

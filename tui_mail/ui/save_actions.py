@@ -16,7 +16,6 @@ from rich.text import Text
 from textual import work
 from textual.app import App
 
-from tui_mail.mail import safe_filename
 from tui_mail.store.models import MessageSummary
 from tui_mail.ui.columns import fit_cells
 from tui_mail.ui.list_model import MessageListModel
@@ -112,6 +111,8 @@ class SaveActions(App[None]):
             self.push_screen(AttachmentPicker(attachments, self._subject_of(shown.uid)), chosen)
 
     def _prompt_attachment(self, shown: DisplayedMessage, attachment: AttachmentView) -> None:
+        from tui_mail.mail.attachments import safe_filename  # MIME code: on first use
+
         name = safe_filename(attachment.filename or f"attachment-{attachment.index}")
         default = unused_path(self._save_directory(), name)
         title = Text.assemble(
@@ -135,6 +136,8 @@ class SaveActions(App[None]):
         self._with_target(self._save_message_of)
 
     def _save_message_of(self, shown: DisplayedMessage) -> None:
+        from tui_mail.mail.attachments import safe_filename  # MIME code: on first use
+
         row = self.model.get(shown.uid)
         subject = row.subject[:80] if row is not None else ""
         # A subject is not a path: its slashes must not make safe_filename keep only the tail.
