@@ -256,13 +256,7 @@ class LocalCopies:
                 os.fsync(raw.fileno())
             checkpoint("file-written")
             sha256 = hashlib.sha256(data).hexdigest()
-            orphan = self._orphan_with(sha256)
-            if orphan is not None:
-                temp.unlink()
-                return uid, orphan.name.split(":", 1)[0], orphan, len(data), sha256
-            root = self.maildir.root
-            target = root / "cur" / f"{name}:2,S" if seen else root / "new" / name
-            os.rename(temp, target)
+            name, target = self._settle(temp, name, sha256, seen)
         except BaseException:
             with contextlib.suppress(OSError):
                 temp.unlink()
@@ -309,43 +303,29 @@ class LocalCopies:
                 os.fsync(raw.fileno())
             checkpoint("file-written")
             sha256 = sink.digest.hexdigest()
-            orphan = self._orphan_with(sha256)
-            if orphan is not None:
-                temp.unlink()
-                name = orphan.name.split(":", 1)[0]
-                target = orphan
-            else:
-                target = (
-                    self.maildir.root / "cur" / f"{name}:2,S"
-                    if seen
-                    else self.maildir.root / "new" / name
-                )
-                os.rename(temp, target)
-                fsync_dir(target.parent)
-                checkpoint("renamed")
+            name, target = self._settle(temp, name, sha256, seen)
+            fsync_dir(target.parent)
+            checkpoint("renamed")
         except BaseException as error:
             with contextlib.suppress(OSError):
                 temp.unlink()
             if isinstance(error, OSError):
                 raise self._error(error) from None
             raise
-        with self._write() as db:
-            db.execute(
-                "INSERT INTO copies (mailbox, uid, name, file, size, sha256, stored_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    self.mailbox,
-                    uid,
-                    name,
-                    f"{target.parent.name}/{target.name}",
-                    sink.size,
-                    sha256,
-                    self._clock(),
-                ),
-            )
-        if self._orphans is not None:
-            self._orphans.pop(sha256, None)
+        self._record([(uid, name, target, sink.size, sha256)])
         checkpoint("recorded")
+
+    def _settle(self, temp: Path, name: str, sha256: str, seen: bool) -> tuple[str, Path]:
+        """Put a fsynced file from ``tmp/`` in place, or adopt a file of the same content that
+        no ledger row names (an earlier run killed after its rename); its name and path."""
+        orphan = self._orphan_with(sha256)
+        if orphan is not None:
+            temp.unlink()
+            return orphan.name.split(":", 1)[0], orphan
+        root = self.maildir.root
+        target = root / "cur" / f"{name}:2,S" if seen else root / "new" / name
+        os.rename(temp, target)
+        return name, target
 
     def set_seen(self, uid: str, seen: bool) -> None:
         """Move the file to match the read state (``cur/NAME:2,S`` or ``new/``)."""
