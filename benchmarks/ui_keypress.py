@@ -51,7 +51,7 @@ def make_rows(count: int) -> list[MessageSummary]:
             sender=f"Sender {n % 997}",
             subject=f"{SUBJECTS[n % 4]} #{n}",
             unread=n % 3 == 0,
-            server_order=count - n,
+            arrival=count - n,
         )
         for n in range(count)
     ]

@@ -6,6 +6,7 @@ CI must never pass by skipping them.
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import tempfile
@@ -19,6 +20,14 @@ from tests.certs import CertFiles, make_certificates
 from tests.dovecot import Dovecot, DovecotAccount, DovecotError, DovecotUnavailable
 from tests.other_servers import Mailutils, Popa3d, ServerUnavailable
 from tests.postfix import Postfix, PostfixError, PostfixUnavailable
+
+
+@pytest.fixture(autouse=True)
+def _collectable_again() -> Iterator[None]:
+    """The reader freezes its long-lived objects out of the collector (session/collector.py):
+    undone after each test, or one test's leftovers would stay for the whole run."""
+    yield
+    gc.unfreeze()
 
 
 def _in_ci() -> bool:

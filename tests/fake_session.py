@@ -280,7 +280,7 @@ def sample_mailbox(count: int, now: datetime | None = None) -> FakeSession:
                 sender=sender.split(" <")[0],
                 subject=subject,
                 unread=number % 3 == 0,
-                server_order=number,
+                arrival=number,
             )
         )
     return FakeSession(rows, bodies, account_name="demo")
@@ -379,7 +379,7 @@ def small_mailbox() -> FakeSession:
                 sender=sender,
                 subject=subject,
                 unread=unread,
-                server_order=order,
+                arrival=order,
                 sender_address=ADDRESSES[uid],
             )
         )

@@ -27,7 +27,7 @@ def make_row(uid: str, minutes: int, **changes: object) -> MessageSummary:
         sender="Sender",
         subject="subject",
         unread=False,
-        server_order=minutes,
+        arrival=minutes,
     )
     return base.with_(**changes)
 

@@ -239,6 +239,25 @@ async def test_cached_list_is_reported_before_connecting(
         assert "TOP" not in server.last_session.verbs
 
 
+async def test_a_renumbering_elsewhere_changes_no_row_of_the_list(
+    server: POP3TestServer, tmp_path: Path
+) -> None:
+    """Another client deleted the oldest mail: every message number moved, yet the list is
+    sent only what left (at 100,000 messages "every row updated" froze the UI, issue 14)."""
+    with open_store(server, tmp_path) as store:
+        async with running(new_session(server, store)) as events:
+            await until(synced(events, 5), "the first sync")
+    oldest = server.uids()[0]
+    server.mailbox.commit_deletions([oldest])
+    with open_store(server, tmp_path) as store:
+        session = new_session(server, store)
+        async with running(session) as events:
+            await until(synced(events, 4), "the second sync")
+            assert events.of(ListChanged) == [ListChanged(removed=[oldest])]
+            order = [row.uid for row in sorted(events.rows().values(), key=lambda r: r.arrival)]
+            assert order == server.uids()
+
+
 async def test_new_mail_shows_after_refresh(server: POP3TestServer, tmp_path: Path) -> None:
     with open_store(server, tmp_path) as store:
         session = new_session(server, store)

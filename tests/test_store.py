@@ -94,7 +94,15 @@ def test_new_mail_and_renumbering_after_a_deletion_elsewhere(store: Store) -> No
     assert result.vanished == ["a"]
     assert result.need_headers == ["e", "d"]
     rows = store.summaries()
-    assert [(s.uid, s.server_order) for s in rows] == [("b", 1), ("c", 2), ("d", 3), ("e", 4)]
+    # The list's order of arrival: b and c keep theirs (the renumbering changes no row), the
+    # new mail comes after them in listing order; the numbers are this session's listing.
+    assert [(s.uid, s.arrival) for s in rows] == [("b", 2), ("c", 3), ("d", 6), ("e", 7)]
+    assert {uid: number for uid, (number, _) in result.listing.items()} == {
+        "b": 1,
+        "c": 2,
+        "d": 3,
+        "e": 4,
+    }
     sizes = listing("b", "c", "d", "e")
     assert [s.size for s in rows] == [sizes[uid][1] for uid in "bcde"]  # sizes follow LIST
     assert store.raw_headers("a") is None  # vanished UIDs leave the header cache
@@ -345,6 +353,6 @@ def test_summaries_are_message_summary_rows(store: Store) -> None:
         subject="",
         unread=True,
         marked_delete=False,
-        server_order=1,
+        arrival=1,
         headers_loaded=False,
     )

@@ -43,6 +43,10 @@ def test_version_one_store_is_migrated_with_its_data(tmp_path: Path) -> None:
             ("b", True, "", True),
         ]
         assert rows[0].date is not None and rows[0].date.isoformat() == "2024-01-02T10:00:00+09:00"
+        assert [r.arrival for r in rows] == [1, 2]  # version 6: the listing order so far
+        again = store.reconcile({"b": (1, 600), "c": (2, 700)})  # "a" deleted elsewhere
+        assert again.new == ["c"]
+        assert [(r.uid, r.arrival) for r in store.summaries()] == [("b", 2), ("c", 4)]
         store.bodies.store("a", b"body")  # the table added by version 2 works
         assert store.bodies.read("a") == b"body"
     with sqlite3.connect(directory / "store.sqlite3") as db:

@@ -118,7 +118,8 @@ async def test_vanished_uids_leave_the_header_cache(store: Store) -> None:
         assert not store.bodies.contains(uid)
     rows = store.summaries()
     assert [row.uid for row in rows] == [u for u in uids if u not in gone] + [server.uids()[-1]]
-    assert [row.server_order for row in rows] == [1, 2, 3, 4, 5]
+    # Kept rows keep their order of arrival (no row changes); the newcomer comes last.
+    assert [row.arrival for row in rows] == [2, 3, 5, 6, 6 + 5]
     assert store.message_count() == 5 and store.unread_count() == 5
 
 
@@ -218,7 +219,7 @@ async def test_headers_are_committed_batch_by_batch_newest_first(
     assert [len(batch) for batch in batches] == [4, 4, 3]
     assert committed_when_told == [4, 8, 11]
     # Newest first across batches (rows inside one batch come in server order).
-    orders = [sorted((row.server_order for row in batch), reverse=True) for batch in batches]
+    orders = [sorted((row.arrival for row in batch), reverse=True) for batch in batches]
     assert orders == [[11, 10, 9, 8], [7, 6, 5, 4], [3, 2, 1]]
     assert all(row.headers_loaded and row.subject for batch in batches for row in batch)
     assert progress[-1] == (11, 11) and [done for done, _ in progress] == list(range(1, 12))
@@ -248,7 +249,7 @@ async def test_a_dropped_connection_keeps_whole_batches_and_the_next_sync_contin
     async with POP3TestServer([message(i) for i in range(1, 21)], faults=faults) as server:
         with pytest.raises(ConnectionLost):
             await sync(server, store, batch_size=5)
-        loaded = [row.server_order for row in store.summaries() if row.headers_loaded]
+        loaded = [row.arrival for row in store.summaries() if row.headers_loaded]
         assert loaded == list(range(11, 21))  # two whole batches, the 11th header not half-kept
         assert store.message_count() == 20 and store.last_sync is None
         result = await sync(server, store, batch_size=5)

@@ -31,7 +31,7 @@ async def test_a_small_first_batch_then_large_ones(store: Store) -> None:
     assert result.headers_fetched == 32
     assert [len(batch) for batch in batches] == [5, 10, 10, 7]
     # The first batch is the newest messages: what the list shows at the top.
-    assert sorted(row.server_order for row in batches[0]) == [28, 29, 30, 31, 32]
+    assert sorted(row.arrival for row in batches[0]) == [28, 29, 30, 31, 32]
 
 
 async def test_the_first_batch_is_never_larger_than_the_others(store: Store) -> None:

@@ -116,7 +116,11 @@ async def test_messages_removed_on_the_server_leave_the_header_cache(
         assert wire.tops() == []
         assert store.raw_headers(rows[0].uid) is None and store.summary(rows[0].uid) is None
         assert [r.uid for r in store.summaries()] == [r.uid for r in rows[1:]]
-        assert [r.server_order for r in store.summaries()] == [1, 2, 3]
+        # Renumbered at the server (this session's numbers), unchanged in the list's rows.
+        listing = result.identity.listing
+        assert [listing[r.uid][0] for r in store.summaries()] == [1, 2, 3]
+        assert [r.arrival for r in store.summaries()] == [2, 3, 4]
+        assert store.summaries() == rows[1:]
 
 
 async def test_a_new_uidvalidity_is_a_mass_change(

@@ -605,7 +605,7 @@ async def test_a_crashing_session_leaves_the_reader_usable(tmp_path: Path) -> No
 async def test_rows_waiting_for_headers_show_a_placeholder(tmp_path: Path) -> None:
     session = small_mailbox()
     session.summaries.append(
-        MessageSummary("h1", 4000, None, "", "", True, server_order=9, headers_loaded=False)
+        MessageSummary("h1", 4000, None, "", "", True, arrival=9, headers_loaded=False)
     )
     session.__post_init__()
     app = make_app(session, tmp_path)

@@ -21,7 +21,7 @@ def newcomer(uid: str, subject: str, minutes: int = 5) -> MessageSummary:
         sender="Newcomer",
         subject=subject,
         unread=True,
-        server_order=100,
+        arrival=100,
     )
 
 

@@ -17,7 +17,7 @@ LOCAL = ("u2", "u5")  # Re: invoice [/] due, [b]x
 def local_mailbox() -> FakeSession:
     session = small_mailbox()
     for uid in LOCAL:
-        session._rows[uid] = session._rows[uid].with_(local_only=True, server_order=0)
+        session._rows[uid] = session._rows[uid].with_(local_only=True, arrival=0)
     return session
 
 

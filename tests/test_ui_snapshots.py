@@ -125,7 +125,7 @@ def test_tagged_and_local_only_rows(snap_compare: Any, tmp_path: Path) -> None:
     session = app._session
     assert isinstance(session, FakeSession)
     for uid in ("u3", "u5"):
-        session._rows[uid] = session._rows[uid].with_(local_only=True, server_order=0)
+        session._rows[uid] = session._rows[uid].with_(local_only=True, arrival=0)
 
     async def tag_and_mark(pilot: Pilot[None]) -> None:
         await loaded(pilot)

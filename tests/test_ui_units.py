@@ -106,7 +106,7 @@ def row(uid: str, minutes: int, **changes: object) -> MessageSummary:
         f"s{uid}",
         f"subj {uid}",
         False,
-        server_order=1000 - minutes,
+        arrival=1000 - minutes,
     )
     return base.with_(**changes)
 

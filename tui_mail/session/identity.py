@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from tui_mail.pop3 import POP3Client
 from tui_mail.pop3.errors import ServerError
+from tui_mail.session.collector import collector_paused
 from tui_mail.store.reconcile import ServerEntry
 
 WEAK_PREFIX = "hdr:"
@@ -57,9 +58,11 @@ async def read_identity(
             # command. Falling back then would swap every UID for a weak one.
             raise by_number
         return await _weak_identity(client, sizes, progress)
-    entries = [
-        ServerEntry(number, uid, sizes.get(number, 0)) for number, uid in sorted(by_number.items())
-    ]
+    with collector_paused(keep=True):  # one object per message, kept for the session
+        entries = [
+            ServerEntry(number, uid, sizes.get(number, 0))
+            for number, uid in sorted(by_number.items())
+        ]
     return MailboxIdentity(entries=entries, weak=False)
 
 

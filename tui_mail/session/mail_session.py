@@ -67,6 +67,7 @@ from tui_mail.pop3.errors import (
     TLSFailure,
     UTF8Required,
 )
+from tui_mail.session.collector import collector_paused
 from tui_mail.session.connect import open_session
 from tui_mail.session.errors import describe_error
 from tui_mail.session.events import (
@@ -308,7 +309,8 @@ class MailSession:
         self._secrets.notify_with(lambda text: report(Notice(text)))
         self._running = True
         try:
-            rows = self.store.summaries()
+            with collector_paused(keep=True):  # the list's rows: they live as long as it
+                rows = self.store.summaries()
             self._shown.replace(rows)
             report(ListReplaced(rows))
         except Exception as exc:  # a damaged cache: say so, and still connect
@@ -649,7 +651,8 @@ class MailSession:
 
     def _report_list_changes(self, *, always: bool = False) -> None:
         """The store's rows against what the UI has: send only the difference (ListChanged)."""
-        change = self._shown.diff(self.store.summaries())
+        with collector_paused():  # 100,000 rows read, compared and (most) dropped again
+            change = self._shown.diff(self.store.summaries())
         if change or always:
             self._report(change)
 

@@ -15,6 +15,7 @@ from typing import Protocol
 from tui_mail.pop3 import POP3Client
 from tui_mail.pop3.errors import AnswerTooLong
 from tui_mail.pop3.window import FIRST_WINDOW
+from tui_mail.session.collector import collector_paused
 from tui_mail.session.identity import (
     MailboxIdentity,
     fingerprints_of,
@@ -86,14 +87,16 @@ async def sync_mailbox(
     store.reused.clear()
     store.unmarked_by_reuse = 0
     fingerprints: dict[int, str] | None = None
-    suspects = store.size_suspects(identity.entries)  # a known UID with a new size
+    with collector_paused():  # the whole ledger read and matched, then dropped
+        suspects = store.size_suspects(identity.entries)  # a known UID with a new size
     if identity.weak:
         fingerprints = {n: header_fingerprint(identity.headers[n]) for n in suspects}
     elif suspects:
         fingerprints = await fingerprints_of(client, suspects)
-    result = store.reconcile(
-        identity.entries, fingerprints=fingerprints, accept_mass_change=accept_mass_change
-    )
+    with collector_paused():
+        result = store.reconcile(
+            identity.entries, fingerprints=fingerprints, accept_mass_change=accept_mass_change
+        )
     identity.listing = result.listing
     if not result.applied:
         return SyncResult(

@@ -21,7 +21,10 @@ class MessageSummary:
     subject: str
     unread: bool
     marked_delete: bool = False
-    server_order: int = 0  # position in the server's last UIDL listing (1 = oldest)
+    # Order of arrival, as the server listed it: increasing with the listing, and kept while
+    # the message stays, so a renumbering (another client deleted older mail) changes no
+    # row. Not a message number: those belong to one session (session/identity.py).
+    arrival: int = 0
     headers_loaded: bool = True  # False while only UIDL/LIST is known (TOP still pending)
     problem: str = ""  # what could not be read in this message ("" when nothing), in words
     sender_address: str = ""  # the From address (``sender`` is its display name when there is one)

@@ -13,7 +13,8 @@ from tui_mail.store.models import MessageSummary
 from tui_mail.store.schema import classify_store_error
 from tui_mail.store.store import _SUMMARY_COLUMNS, DB_NAME, _build_summaries
 
-_LATER_COLUMNS = ("h.problem", "h.sender_address")
+# Columns added since schema 3, as an older store lacks them: what reads in their place.
+_LATER_COLUMNS = {"h.problem": "NULL", "h.sender_address": "NULL", "l.arrival": "l.server_order"}
 
 
 class ReadOnlyCache:
@@ -40,9 +41,10 @@ class ReadOnlyCache:
             rows = self._db.execute(query).fetchall()
         except sqlite3.OperationalError:
             # A store from an older version, which cannot be migrated here: the columns
-            # added since (problems, schema 4; addresses, schema 5) read as empty.
-            for column in _LATER_COLUMNS:
-                query = query.replace(column, "NULL")
+            # added since (problems, schema 4; addresses, schema 5) read as empty, the order
+            # of arrival (schema 6) as the last listing's order.
+            for column, instead in _LATER_COLUMNS.items():
+                query = query.replace(column, instead)
             rows = self._db.execute(query).fetchall()
         return _build_summaries(rows)
 

@@ -145,6 +145,13 @@ MIGRATIONS: Sequence[Sequence[str]] = (
     # 5: the sender's address next to the shown name, so the filter finds "carol@".
     # NULL marks rows cached by older versions; the store fills them in from raw_headers.
     ("ALTER TABLE headers ADD COLUMN sender_address TEXT",),
+    # 6: the order of arrival the list sorts by (MessageSummary.arrival). server_order is
+    # the message's number in the last listing and shifts for every row when older mail is
+    # deleted elsewhere; arrival does not, so such a sync changes no row of the list.
+    (
+        "ALTER TABLE ledger ADD COLUMN arrival INTEGER NOT NULL DEFAULT 0",
+        "UPDATE ledger SET arrival = server_order WHERE server_order IS NOT NULL",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

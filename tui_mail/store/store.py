@@ -63,7 +63,7 @@ DB_NAME = "store.sqlite3"
 _PRESENT_KEYS = "SELECT uid FROM ledger WHERE gone_since IS NULL"
 _SUMMARY_COLUMNS = """
     l.uid, l.size, h.date_epoch, h.tz_offset, h.sender, h.subject, l.read,
-    p.uid IS NOT NULL, l.server_order, h.uid IS NOT NULL, h.problem, h.sender_address
+    p.uid IS NOT NULL, l.arrival, h.uid IS NOT NULL, h.problem, h.sender_address
     FROM ledger l
     LEFT JOIN headers h ON h.uid = l.uid
     LEFT JOIN pending_deletions p ON p.uid = l.uid
@@ -350,14 +350,27 @@ class Store:
                 "DELETE FROM pending_deletions WHERE uid = ?", ((key,) for key in matching.unmark)
             )
             known = {row.key: row for row in rows}
+            # What arrives in this listing (new, or back after being gone) comes after
+            # everything already here, in listing order; rows that stay keep their arrival.
+            latest = db.execute("SELECT COALESCE(MAX(arrival), 0) FROM ledger").fetchone()[0]
             db.executemany(
                 "UPDATE ledger SET server_order = ?, size = ?, copy = ?, gone_since = NULL "
                 "WHERE uid = ?",
                 (
                     (entry.number, entry.size, copy, key)
                     for key, (entry, copy) in matching.assigned.items()
-                    if (known[key].gone, known[key].copy, known[key].order, known[key].size)
-                    != (False, copy, entry.number, entry.size)
+                    if not known[key].gone
+                    and (known[key].copy, known[key].order, known[key].size)
+                    != (copy, entry.number, entry.size)
+                ),
+            )
+            db.executemany(
+                "UPDATE ledger SET server_order = ?, size = ?, copy = ?, gone_since = NULL, "
+                "arrival = ? WHERE uid = ?",
+                (
+                    (entry.number, entry.size, copy, latest + entry.number, key)
+                    for key, (entry, copy) in matching.assigned.items()
+                    if known[key].gone
                 ),
             )
             taken = set(known)
@@ -367,10 +380,12 @@ class Store:
                 key = allocate_key(entry.uid, copy, taken)
                 taken.add(key)
                 new_keys.append(key)
-                inserts.append((key, now, entry.number, entry.size, entry.uid, copy))
+                inserts.append(
+                    (key, now, entry.number, entry.size, entry.uid, copy, latest + entry.number)
+                )
             db.executemany(
-                "INSERT INTO ledger (uid, first_seen, read, server_order, size, server_uid, copy) "
-                "VALUES (?, ?, 0, ?, ?, ?, ?)",
+                "INSERT INTO ledger (uid, first_seen, read, server_order, size, server_uid, copy, "
+                "arrival) VALUES (?, ?, 0, ?, ?, ?, ?, ?)",
                 inserts,
             )
             pruned = db.execute(

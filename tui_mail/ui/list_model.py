@@ -39,12 +39,12 @@ def sort_key(row: MessageSummary, order: SortOrder) -> SortKey:
     """Newest first within every order; the UID last makes each key unique."""
     newest_first = -row.date.timestamp() if row.date is not None else _NO_DATE
     if order is SortOrder.DATE:
-        return (newest_first, -row.server_order, row.uid)
+        return (newest_first, -row.arrival, row.uid)
     if order is SortOrder.SENDER:
         return (row.sender.casefold(), newest_first, row.uid)
     if order is SortOrder.SIZE:
         return (-row.size, newest_first, row.uid)
-    return (-row.server_order, row.uid)
+    return (-row.arrival, row.uid)
 
 
 class MessageListModel:

@@ -19,6 +19,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 
+from tui_mail.session.collector import collector_paused
 from tui_mail.store.models import MessageSummary
 from tui_mail.ui.list_model import MessageListModel
 
@@ -73,7 +74,8 @@ class ModelFeed:
         while self._steps:
             replace, rows, gone = self._steps.popleft()
             if replace is not None:
-                self._model.replace_all(replace)
+                with collector_paused(keep=True):  # rows and keys live as long as the list
+                    self._model.replace_all(replace)
             else:
                 self._model.apply(rows, gone)
             if time.perf_counter() >= deadline:

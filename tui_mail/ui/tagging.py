@@ -30,7 +30,7 @@ def tagged_rows(model: MessageListModel) -> list[MessageSummary]:
 
 def _oldest_first(row: MessageSummary) -> tuple[float, int, str]:
     when = row.date.timestamp() if row.date is not None else float("inf")
-    return (when, row.server_order, row.uid)
+    return (when, row.arrival, row.uid)
 
 
 def shown_uids(model: MessageListModel) -> list[str]:
