@@ -13,6 +13,7 @@ import threading
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -115,13 +116,13 @@ def test_the_end_of_sync_diff_runs_with_the_collector_paused(
     enabled: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     seen: list[bool] = []
-    original = ShownRows.diff
+    original = ShownRows.diff_fields
 
-    def diff(self: ShownRows, fresh: object) -> object:
+    def diff(self: ShownRows, *args: Any) -> object:
         seen.append(gc.isenabled())
-        return original(self, fresh)  # type: ignore[arg-type]
+        return original(self, *args)
 
-    monkeypatch.setattr(ShownRows, "diff", diff)
+    monkeypatch.setattr(ShownRows, "diff_fields", diff)
     account = Account(name="t", host="127.0.0.1", port=1, tls="none", user="u")
     reported: list[object] = []
     with Store.for_account(account, data_dir=tmp_path) as store:

@@ -90,6 +90,7 @@ from tui_mail.session.shown_rows import ShownRows
 from tui_mail.session.sync import SyncResult, sync_mailbox
 from tui_mail.store import MessageSummary, Store, StoreError
 from tui_mail.store.models import Mark
+from tui_mail.store.store import build_summaries
 from tui_mail.wording import plural
 
 Report = Callable[[SessionEvent], None]
@@ -310,8 +311,11 @@ class MailSession:
         self._running = True
         try:
             with collector_paused(keep=True):  # the list's rows: they live as long as it
-                rows = self.store.summaries()
-            self._shown.replace(rows)
+                fields = self.store.present_fields()
+                rows = build_summaries(fields)
+                rows += self.store.local_only_summaries({item[0] for item in fields})
+            self._shown.replace(rows, fields)
+            del fields
             report(ListReplaced(rows))
         except Exception as exc:  # a damaged cache: say so, and still connect
             report(Notice(f"The local cache could not be read: {describe_error(exc)}", "error"))
@@ -651,8 +655,11 @@ class MailSession:
 
     def _report_list_changes(self, *, always: bool = False) -> None:
         """The store's rows against what the UI has: send only the difference (ListChanged)."""
-        with collector_paused():  # 100,000 rows read, compared and (most) dropped again
-            change = self._shown.diff(self.store.summaries())
+        with collector_paused():  # 100,000 rows read and compared, (most) dropped again
+            fields = self.store.present_fields()
+            local = self.store.local_only_summaries({item[0] for item in fields})
+            change = self._shown.diff_fields(fields, build_summaries, local)
+            del fields
         if change or always:
             self._report(change)
 

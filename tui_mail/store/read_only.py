@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tui_mail.store.models import MessageSummary
 from tui_mail.store.schema import classify_store_error
-from tui_mail.store.store import _SUMMARY_COLUMNS, DB_NAME, _build_summaries
+from tui_mail.store.store import _SUMMARY_COLUMNS, DB_NAME, build_summaries
 
 # Columns added since schema 3, as an older store lacks them: what reads in their place.
 _LATER_COLUMNS = {"h.problem": "NULL", "h.sender_address": "NULL", "l.arrival": "l.server_order"}
@@ -46,7 +46,7 @@ class ReadOnlyCache:
             for column, instead in _LATER_COLUMNS.items():
                 query = query.replace(column, instead)
             rows = self._db.execute(query).fetchall()
-        return _build_summaries(rows)
+        return build_summaries(rows)
 
     def raw_headers(self, uid: str) -> bytes | None:
         """The cached header block of ``uid``, as :meth:`Store.raw_headers`."""

@@ -12,8 +12,10 @@ Pure computation (no SQLite) so the rules are easy to test. Decisions:
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 GONE_RETENTION = 365 * 24 * 3600.0  # seconds a gone UID is remembered
 MASS_CHANGE_RATIO = 0.8  # share of known UIDs gone AND share of listed UIDs new
@@ -127,9 +129,12 @@ class ServerEntry:
     size: int
 
 
-@dataclass(frozen=True)
-class LedgerRow:
-    """What the ledger knows of one message (present or gone)."""
+class LedgerRow(NamedTuple):
+    """What the ledger knows of one message (present or gone).
+
+    A named tuple, made straight from the SQL row (``LedgerRow._make``): every sync reads the
+    whole ledger, 100,000 rows at a time, on the thread that shares the GIL with the UI.
+    """
 
     key: str
     uid: str
@@ -161,23 +166,62 @@ def as_entries(listing: Listing | Iterable[ServerEntry]) -> list[ServerEntry]:
     return list(listing)
 
 
-def size_suspects(entries: Iterable[ServerEntry], rows: Iterable[LedgerRow]) -> list[int]:
+def size_suspects(entries: Iterable[ServerEntry], known: Iterable[tuple[str, int]]) -> list[int]:
     """Numbers of listed messages whose UID is known, but never with this size.
 
-    Either the server reused the UID for other mail, or it rewrote the message (GNU Mailutils
-    adds X-UIDL and Status headers after a session): only their headers can tell, so the
-    caller fetches ``TOP n 0`` of these (and only these) for :func:`match_listing`.
+    ``known`` holds the ledger's (UID, size) pairs. Either the server reused the UID for other
+    mail, or it rewrote the message (GNU Mailutils adds X-UIDL and Status headers after a
+    session): only their headers can tell, so the caller fetches ``TOP n 0`` of these (and
+    only these) for :func:`match_listing`.
     """
-    sizes: dict[str, set[int]] = {}
-    for row in rows:
-        sizes.setdefault(row.uid, set()).add(row.size)
-    return [e.number for e in entries if e.uid in sizes and e.size not in sizes[e.uid]]
+    pairs = set(known)
+    uids = {uid for uid, _ in pairs}
+    return [e.number for e in entries if e.uid in uids and (e.uid, e.size) not in pairs]
 
 
 def match_listing(
     entries: Iterable[ServerEntry],
     rows: Iterable[LedgerRow],
     fingerprints: Mapping[int, str] | None = None,
+) -> Matching:
+    """Match this session's messages to ledger rows (the rules: :func:`match_by_rules`).
+
+    Nearly every message of a known mailbox is one listed copy of one present ledger row of
+    the same size (rows gone before do not matter then): those are matched in one pass, and only the rest go
+    through the rules, which give the same answer for them (tests/test_match_listing.py).
+    At 100,000 messages that is ~0.1 s instead of ~0.5 s of the thread that shares the GIL
+    with the UI.
+    """
+    entries = list(entries)
+    rows = list(rows)
+    listed_copies = Counter(entry.uid for entry in entries)
+    present_copies = Counter(row.uid for row in rows if not row.gone)
+    only = {
+        row.uid: row
+        for row in rows
+        if not row.gone and present_copies[row.uid] == 1 and listed_copies[row.uid] == 1
+    }
+    result = Matching()
+    matched: set[str] = set()
+    rest: list[ServerEntry] = []
+    for entry in entries:
+        row = only.get(entry.uid)
+        if row is not None and row.size == entry.size:
+            result.assigned[row.key] = (entry, 1)
+            matched.add(entry.uid)
+        else:
+            rest.append(entry)
+    if not matched:
+        return match_by_rules(entries, rows, fingerprints, result)
+    unmatched = [row for row in rows if row.uid not in matched]
+    return match_by_rules(rest, unmatched, fingerprints, result)
+
+
+def match_by_rules(
+    entries: Iterable[ServerEntry],
+    rows: Iterable[LedgerRow],
+    fingerprints: Mapping[int, str] | None = None,
+    result: Matching | None = None,
 ) -> Matching:
     """Match this session's messages to ledger rows; pure, so the rules are easy to test.
 
@@ -190,6 +234,15 @@ def match_listing(
     * When identical copies change in number, nobody can tell which copy went: a mark on some
       but not all of them is dropped rather than moved to a copy the user did not mark.
     """
+    result = result if result is not None else Matching()
+    prints = fingerprints or {}
+
+    def same(row: LedgerRow, entry: ServerEntry) -> bool:
+        if row.size == entry.size:
+            return True
+        seen = prints.get(entry.number)
+        return seen is not None and seen == row.fingerprint
+
     present: dict[str, list[LedgerRow]] = {}
     gone: dict[str, list[LedgerRow]] = {}
     for row in rows:
@@ -199,15 +252,6 @@ def match_listing(
     listed: dict[str, list[ServerEntry]] = {}
     for entry in sorted(entries, key=lambda entry: entry.number):
         listed.setdefault(entry.uid, []).append(entry)
-    result = Matching()
-    prints = fingerprints or {}
-
-    def same(row: LedgerRow, entry: ServerEntry) -> bool:
-        if row.size == entry.size:
-            return True
-        seen = prints.get(entry.number)
-        return seen is not None and seen == row.fingerprint
-
     for uid, copies in listed.items():
         known = present.pop(uid, [])
         if len(copies) != len(known) and len(known) > 0 and len(copies) + len(known) > 2:

@@ -19,7 +19,7 @@ import hashlib
 import re
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, BinaryIO, Literal
@@ -429,7 +429,8 @@ class Store:
     def size_suspects(self, listing: Listing | Iterable[ServerEntry]) -> list[int]:
         """Numbers whose known UID comes with a new size (see :func:`size_suspects`)."""
         with self._db.read() as db:
-            return size_suspects(as_entries(listing), self._ledger_rows(db))
+            known = db.execute("SELECT COALESCE(server_uid, uid), size FROM ledger").fetchall()
+        return size_suspects(as_entries(listing), known)
 
     def match_listing(
         self,
@@ -451,23 +452,16 @@ class Store:
 
     @staticmethod
     def _ledger_rows(db: sqlite3.Connection) -> list[LedgerRow]:
-        return [
-            LedgerRow(
-                key,
-                server_uid if server_uid is not None else key,
-                copy,
-                size,
-                bool(gone),
-                bool(marked),
-                order,
-                fingerprint,
+        return list(
+            map(
+                LedgerRow._make,
+                db.execute(
+                    "SELECT l.uid, COALESCE(l.server_uid, l.uid), l.copy, l.size, "
+                    "l.gone_since IS NOT NULL, p.uid IS NOT NULL, l.server_order, l.fingerprint "
+                    "FROM ledger l LEFT JOIN pending_deletions p ON p.uid = l.uid"
+                ),
             )
-            for key, server_uid, copy, size, gone, marked, order, fingerprint in db.execute(
-                "SELECT l.uid, l.server_uid, l.copy, l.size, l.gone_since IS NOT NULL, "
-                "p.uid IS NOT NULL, l.server_order, l.fingerprint "
-                "FROM ledger l LEFT JOIN pending_deletions p ON p.uid = l.uid"
-            )
-        ]
+        )
 
     @staticmethod
     def _unread(db: sqlite3.Connection) -> int:
@@ -703,18 +697,28 @@ class Store:
     def summaries(self) -> list[MessageSummary]:
         """Every message on the server at the last reconcile, oldest first (server order),
         then those kept in the Maildir that the server no longer lists (``local_only``)."""
+        fields = self.present_fields()
+        return build_summaries(fields) + self.local_only_summaries({row[0] for row in fields})
+
+    def present_fields(self) -> list[tuple[Any, ...]]:
+        """The list fields of every message on the server at the last reconcile, as read.
+
+        What :func:`build_summaries` makes rows of. Compared as read (a tuple from SQLite is
+        made in C), they tell which rows changed without building 100,000 objects first.
+        """
         with self._db.read() as db:
-            rows = db.execute(
+            return db.execute(
                 f"SELECT {_SUMMARY_COLUMNS} WHERE l.gone_since IS NULL ORDER BY l.server_order"
             ).fetchall()
-        present = _build_summaries(rows)
+
+    def local_only_summaries(self, present: Collection[str]) -> list[MessageSummary]:
+        """Rows of the Maildir's copies whose keys are not among ``present`` (oldest first)."""
         if self.local is None:
-            return present
+            return []
         try:
-            kept = self._local_rows.rows(self.local, {row.uid for row in present})
+            return self._local_rows.rows(self.local, present)
         except LocalCopyError:  # the Maildir's ledger cannot be read: the server's rows still
-            return present
-        return present + kept
+            return []
 
     def summary(self, uid: str) -> MessageSummary | None:
         with self._db.read() as db:
@@ -754,7 +758,7 @@ class Store:
                     chunk,
                 ).fetchall()
             )
-        return _build_summaries(rows)
+        return build_summaries(rows)
 
     # -- pending deletions -------------------------------------------------------------
 
@@ -853,8 +857,8 @@ def _field_values(fields: HeaderFields) -> tuple[int | None, int | None, str, st
     return fields.date_epoch, fields.tz_offset, fields.sender, fields.subject, fields.problem
 
 
-def _build_summaries(rows: Iterable[tuple[Any, ...]]) -> list[MessageSummary]:
-    """Rows of ``_SUMMARY_COLUMNS`` to MessageSummary objects.
+def build_summaries(rows: Iterable[tuple[Any, ...]]) -> list[MessageSummary]:
+    """Rows of ``_SUMMARY_COLUMNS`` (:meth:`Store.present_fields`) to MessageSummary objects.
 
     The hot loop for 100,000 rows: positional arguments, local names and one shared
     timezone object per distinct offset (measured ~25 % faster than the plain version).
