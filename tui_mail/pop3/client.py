@@ -23,7 +23,6 @@ from typing import Any, BinaryIO, Final, NoReturn
 from tui_mail.pop3.bounds import (
     SMALL_ANSWER_BYTES,
     TOP_KEEP_BYTES,
-    announced_number,
     listing_bound,
     message_bound,
     transfer_deadline,
@@ -48,6 +47,7 @@ from tui_mail.pop3.errors import (
     server_error,
     server_words,
 )
+from tui_mail.pop3.listing import numbers_in, parse_sizes, parse_uids, unique_id
 from tui_mail.pop3.protocol import (
     MAX_COMMAND_OCTETS,
     Command,
@@ -463,7 +463,7 @@ class POP3Client:
     async def stat(self) -> tuple[int, int]:
         """(message count, maildrop size in octets); the count bounds LIST and UIDL after."""
         status = await self._simple("STAT")
-        count, size = _numbers(status.raw, 2, "STAT")
+        count, size = numbers_in(status.raw, 2, "STAT")
         self._message_count = count
         return count, size
 
@@ -473,10 +473,7 @@ class POP3Client:
         return self._record_sizes(data)
 
     def _record_sizes(self, data: bytes) -> dict[int, int]:
-        sizes = {
-            number: _numbers(rest, 1, "LIST")[0]
-            for number, rest in _scan_listing(data, "LIST", self._listing_limit()[0])
-        }
+        sizes = parse_sizes(data, self._listing_limit()[0])
         self._sizes = dict(sizes)
         return sizes
 
@@ -504,7 +501,7 @@ class POP3Client:
             stat_status = await self._conn.status("STAT")
             if not stat_status.ok:  # the listings' answers are skipped before the next command
                 await self._conn.raise_for(stat_status, "STAT")
-            self._message_count = _numbers(stat_status.raw, 2, "STAT")[0]
+            self._message_count = numbers_in(stat_status.raw, 2, "STAT")[0]
             lines, limit = self._listing_limit()
             with self._conn.deadline(transfer_deadline(self._conn.timeout, 2 * limit)):
                 list_status = await self._conn.status("LIST")
@@ -521,14 +518,12 @@ class POP3Client:
         if not uidl_status.ok:
             return sizes, uidl_error
         _check_line_count(uidl_data, lines, "UIDL")
-        return sizes, {
-            number: _uid(rest, "UIDL") for number, rest in _scan_listing(uidl_data, "UIDL", lines)
-        }
+        return sizes, parse_uids(uidl_data, lines)
 
     async def list_one(self, number: int) -> int:
         """The size of one message."""
         status = await self._simple("LIST", _number(number))
-        size = _numbers(status.raw, 2, "LIST")[1]
+        size = numbers_in(status.raw, 2, "LIST")[1]
         self._sizes[number] = size
         return size
 
@@ -536,7 +531,7 @@ class POP3Client:
         """Message number -> unique id (kept raw; tolerant of long ids and extra spaces)."""
         data = await self._listing("UIDL")
         lines = self._listing_limit()[0]
-        return {number: _uid(rest, "UIDL") for number, rest in _scan_listing(data, "UIDL", lines)}
+        return parse_uids(data, lines)
 
     async def uidl_one(self, number: int) -> str:
         """The unique id of one message."""
@@ -544,7 +539,7 @@ class POP3Client:
         parts = status.raw.split(None, 2)
         if len(parts) < 3:
             raise ProtocolError("UIDL answer lacks the unique id")
-        return _uid(parts[2], "UIDL")
+        return unique_id(parts[2], "UIDL")
 
     async def top(self, number: int, lines: int = 0) -> bytes:
         """Headers plus ``lines`` body lines of one message, unstuffed, CRLF line endings.
@@ -779,39 +774,6 @@ def _count(lines: int) -> str:
 def _check_line_count(data: bytes, lines: int, what: str) -> None:
     if data.count(b"\r\n") > lines:
         raise AnswerTooLong(f"the server listed more messages in {what} than STAT announced")
-
-
-def _scan_listing(data: bytes, what: str, max_number: int) -> Iterable[tuple[int, bytes]]:
-    """(number, rest-of-line) for each line of a LIST/UIDL listing."""
-    for line in data.split(b"\r\n")[:-1]:
-        parts = line.split(None, 1)
-        if len(parts) != 2 or not parts[0].isdigit():
-            raise ProtocolError(f"malformed {what} line")
-        number = announced_number(parts[0])
-        if number > max_number:
-            raise ProtocolError(f"{what} names a message number STAT did not announce")
-        yield number, parts[1].strip()
-
-
-def _numbers(raw: bytes, count: int, what: str) -> builtins.list[int]:
-    """The first ``count`` numbers of a line like ``+OK 3 1200`` or ``3 1200``.
-
-    Absurd numbers (above 2^63, or 5,000 digits) are clamped, not trusted nor crashed on.
-    """
-    tokens = [token for token in raw.split() if token.isdigit()][:count]
-    if len(tokens) < count:
-        raise ProtocolError(f"malformed {what} answer")
-    return [announced_number(token) for token in tokens]
-
-
-def _uid(raw: bytes, what: str) -> str:
-    """UIDs are printable ASCII by RFC; latin-1 keeps anything else lossless and storable."""
-    uid = raw.strip()
-    if not uid:
-        raise ProtocolError(f"empty unique id in {what}")
-    # NUL separates the parts of the store's keys: a UID never holds one (U+FFFD stands in,
-    # which latin-1 never yields, so two UIDs stay two).
-    return uid.decode("latin-1").replace("\0", "\ufffd")
 
 
 def _refusal(text: str) -> ServerError:

@@ -16,13 +16,14 @@ from tui_mail.pop3 import POP3Client
 from tui_mail.pop3.errors import AnswerTooLong
 from tui_mail.pop3.window import FIRST_WINDOW
 from tui_mail.session.collector import collector_paused
+from tui_mail.session.early_window import EarlyWindow
 from tui_mail.session.identity import (
     MailboxIdentity,
     fingerprints_of,
     iter_header_blocks,
     read_identity,
 )
-from tui_mail.store import MassChange, MessageSummary, Store
+from tui_mail.store import IdentityStrength, MassChange, MessageSummary, Store
 from tui_mail.store.headers import header_fingerprint
 
 #: Headers committed (and shown) per transaction. The first batch is what fits on a screen,
@@ -84,11 +85,57 @@ async def sync_mailbox(
     ``fetch_headers=False`` skips the TOPs: ``tui-mail fetch`` takes them from its RETRs.
     """
     identity = await read_identity(client, progress=on_progress)
+    with collector_paused():  # the whole ledger read and matched, then dropped
+        suspects = store.size_suspects(identity.entries)  # a known UID with a new size
+    early = None
+    if (
+        fetch_headers
+        and not (identity.weak or suspects)
+        and identity.entries
+        and store.message_count() == 0
+    ):
+        # An empty store needs every header, newest first: ask now, reconcile meanwhile. No
+        # other command may be sent until the window is taken or closed (it holds the client).
+        numbers = [entry.number for entry in reversed(identity.entries)]
+        early = await EarlyWindow.send(
+            client, numbers, pause=urgent.pending if urgent is not None else None
+        )
+    try:
+        return await _reconcile_and_fetch(
+            client,
+            store,
+            identity,
+            suspects,
+            early,
+            accept_mass_change=accept_mass_change,
+            on_rows=on_rows,
+            on_progress=on_progress,
+            batches=(min(first_batch, batch_size), batch_size),
+            urgent=urgent,
+            fetch_headers=fetch_headers,
+        )
+    finally:
+        if early is not None:
+            await early.close()
+
+
+async def _reconcile_and_fetch(
+    client: POP3Client,
+    store: Store,
+    identity: MailboxIdentity,
+    suspects: list[int],
+    early: EarlyWindow | None,
+    *,
+    accept_mass_change: bool,
+    on_rows: Callable[[list[MessageSummary]], None] | None,
+    on_progress: Callable[[int, int], None] | None,
+    batches: tuple[int, int],
+    urgent: UrgentWork | None,
+    fetch_headers: bool,
+) -> SyncResult:
     store.reused.clear()
     store.unmarked_by_reuse = 0
     fingerprints: dict[int, str] | None = None
-    with collector_paused():  # the whole ledger read and matched, then dropped
-        suspects = store.size_suspects(identity.entries)  # a known UID with a new size
     if identity.weak:
         fingerprints = {n: header_fingerprint(identity.headers[n]) for n in suspects}
     elif suspects:
@@ -108,14 +155,16 @@ async def sync_mailbox(
             identity=identity,
             mass_change=result.mass_change,
         )
-    store.set_identity("weak" if identity.weak else "strong")
+    strength: IdentityStrength = "weak" if identity.weak else "strong"
+    if store.identity != strength:  # a write (and an fsync) only when it changes
+        store.set_identity(strength)
     need = result.need_headers  # newest first
     fetched = 0
     used_retr = identity.used_retr
     if identity.weak:
         number_of = {key: number for key, (number, _) in result.listing.items()}
-        for start in range(0, len(need), batch_size):
-            chunk = need[start : start + batch_size]
+        for start in range(0, len(need), batches[1]):
+            chunk = need[start : start + batches[1]]
             _commit(store, [(key, identity.headers[number_of[key]]) for key in chunk], on_rows)
         for key, number in number_of.items():
             message = identity.bodies.get(number)
@@ -130,8 +179,9 @@ async def sync_mailbox(
             need,
             on_rows,
             on_progress,
-            (min(first_batch, batch_size), batch_size),
+            batches,
             urgent,
+            early,
         )
     store.record_sync()
     return SyncResult(
@@ -157,9 +207,11 @@ async def _fetch_new_headers(
     on_progress: Callable[[int, int], None] | None,
     batches: tuple[int, int],
     urgent: UrgentWork | None = None,
+    early: EarlyWindow | None = None,
 ) -> tuple[int, bool]:
     """Fetch header blocks for ``need`` (newest first), committing the first ``batches[0]``
-    and then every ``batches[1]``.
+    and then every ``batches[1]``; ``early`` is a window already on its way, used if it asked
+    for exactly these messages.
 
     Returns how many arrived and whether RETR stood in for TOP.
     """
@@ -172,9 +224,16 @@ async def _fetch_new_headers(
     try:
         while remaining:
             taken = 0  # of ``remaining``, in this round
-            blocks = iter_header_blocks(
-                client, remaining, pause=urgent.pending if urgent is not None else None
-            )
+            blocks = None
+            if early is not None:
+                blocks = early.take(remaining)
+                if blocks is None:  # it asked for other messages: drop it (it holds the client)
+                    await early.close()
+                early = None
+            if blocks is None:
+                blocks = iter_header_blocks(
+                    client, remaining, pause=urgent.pending if urgent is not None else None
+                )
             async with contextlib.aclosing(blocks):
                 async for number, block, whole in blocks:
                     uid = uid_of[number]

@@ -375,30 +375,26 @@ class Store:
             )
             taken = set(known)
             new_keys: list[str] = []
-            inserts = []
             for entry, copy in matching.new:
                 key = allocate_key(entry.uid, copy, taken)
                 taken.add(key)
                 new_keys.append(key)
-                inserts.append(
-                    (key, now, entry.number, entry.size, entry.uid, copy, latest + entry.number)
-                )
             db.executemany(
                 "INSERT INTO ledger (uid, first_seen, read, server_order, size, server_uid, copy, "
                 "arrival) VALUES (?, ?, 0, ?, ?, ?, ?, ?)",
-                inserts,
+                [
+                    (key, now, entry.number, entry.size, entry.uid, copy, latest + entry.number)
+                    for key, (entry, copy) in zip(new_keys, matching.new, strict=True)
+                ],
             )
-            pruned = db.execute(
-                "DELETE FROM ledger WHERE gone_since < ?", (now - GONE_RETENTION,)
-            ).rowcount
-            need_headers = [
-                uid
-                for (uid,) in db.execute(
-                    "SELECT l.uid FROM ledger l LEFT JOIN headers h ON h.uid = l.uid "
-                    "WHERE l.gone_since IS NULL AND h.uid IS NULL "
-                    "ORDER BY l.server_order DESC"
-                )
-            ]
+            pruned = 0
+            if any(row.gone for row in rows):  # only rows gone before this listing can be old
+                pruned = db.execute(
+                    "DELETE FROM ledger WHERE gone_since < ?", (now - GONE_RETENTION,)
+                ).rowcount
+            # The present rows are now exactly this listing's: those without cached headers
+            # need them (one column read, not a join sorted by SQLite).
+            cached = {uid for (uid,) in db.execute("SELECT uid FROM headers")}
             unread = self._unread(db)
         self.bodies.remove_files(body_files)  # after the commit: a crash leaves only orphans
         session_listing = {
@@ -408,13 +404,17 @@ class Store:
             (key, (entry.number, entry.size))
             for key, (entry, _) in zip(new_keys, matching.new, strict=True)
         )
+        # Newest first: (number, key) pairs sort in C, no key function per row.
+        order = [
+            key for _, key in sorted(((v[0], k) for k, v in session_listing.items()), reverse=True)
+        ]
         fresh = set(new_keys)
-        order = sorted(session_listing, key=lambda key: session_listing[key][0], reverse=True)
+        returned = set(matching.returned)
         return ReconcileResult(
             new=[key for key in order if key in fresh],
-            returned=sorted(matching.returned, key=lambda k: session_listing[k][0], reverse=True),
+            returned=[key for key in order if key in returned],
             vanished=matching.vanished,
-            need_headers=need_headers,
+            need_headers=[key for key in order if key not in cached],
             total=len(entries),
             unread=unread,
             mass_change=mass_change,
