@@ -353,6 +353,7 @@ class Store:
             # What arrives in this listing (new, or back after being gone) comes after
             # everything already here, in listing order; rows that stay keep their arrival.
             latest = db.execute("SELECT COALESCE(MAX(arrival), 0) FROM ledger").fetchone()[0]
+            _renumber(db, matching.assigned, known)
             db.executemany(
                 "UPDATE ledger SET server_order = ?, size = ?, copy = ?, gone_since = NULL "
                 "WHERE uid = ?",
@@ -360,8 +361,7 @@ class Store:
                     (entry.number, entry.size, copy, key)
                     for key, (entry, copy) in matching.assigned.items()
                     if not known[key].gone
-                    and (known[key].copy, known[key].order, known[key].size)
-                    != (copy, entry.number, entry.size)
+                    and (known[key].copy, known[key].size) != (copy, entry.size)
                 ),
             )
             db.executemany(
@@ -851,6 +851,49 @@ def _address_of(raw: bytes | None) -> str:
         return header_fields(raw).sender_address
     except Exception:  # one damaged cached block must not stop the store from opening
         return ""
+
+
+def _renumber(
+    db: sqlite3.Connection,
+    assigned: Mapping[str, tuple[ServerEntry, int]],
+    known: Mapping[str, LedgerRow],
+) -> None:
+    """Give the rows that stay this listing's numbers, by runs, not one UPDATE per row.
+
+    When older mail is deleted elsewhere every later message moves down by the same amount:
+    at 100,000 messages that was 100,000 single-row UPDATEs (~0.5 s, much of it holding the
+    GIL the UI needs). Sorted by their old number, rows whose number moves by the same amount
+    form runs, and each run is one ranged UPDATE. Called once the vanished rows have lost
+    their number, so every row still numbered is one of ``assigned`` and a run's range holds
+    only its own rows (numbers are never negative, so moved rows are apart until the end).
+    Rows whose size or copy also changed are written again after.
+    """
+    moves = sorted(
+        (row.order, entry.number)
+        for key, (entry, _) in assigned.items()
+        if not (row := known[key]).gone and row.order is not None
+    )
+    runs: list[list[int]] = []  # [first old number, last old number, shift]
+    for old, new in moves:
+        shift = new - old
+        if runs and runs[-1][2] == shift:
+            runs[-1][1] = old
+        else:
+            runs.append([old, old, shift])
+    runs = [run for run in runs if run[2]]
+    if not runs:
+        return
+    # Negated on the way, so that a run moved into another run's old range (a server that
+    # reorders) is not moved twice; then every moved row turns positive in one statement.
+    db.executemany(
+        "UPDATE ledger SET server_order = -(server_order + ?) "
+        "WHERE gone_since IS NULL AND server_order BETWEEN ? AND ?",
+        [(shift, first, last) for first, last, shift in runs],
+    )
+    db.execute(
+        "UPDATE ledger SET server_order = -server_order "
+        "WHERE gone_since IS NULL AND server_order < 0"
+    )
 
 
 def _field_values(fields: HeaderFields) -> tuple[int | None, int | None, str, str, str]:
