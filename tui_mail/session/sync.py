@@ -140,10 +140,12 @@ async def _reconcile_and_fetch(
         fingerprints = {n: header_fingerprint(identity.headers[n]) for n in suspects}
     elif suspects:
         fingerprints = await fingerprints_of(client, suspects)
-    with collector_paused():
-        result = store.reconcile(
-            identity.entries, fingerprints=fingerprints, accept_mass_change=accept_mass_change
-        )
+    result = store.reconcile(
+        identity.entries,
+        fingerprints=fingerprints,
+        accept_mass_change=accept_mass_change,
+        quiet=collector_paused,
+    )
     identity.listing = result.listing
     if not result.applied:
         return SyncResult(
