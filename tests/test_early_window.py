@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.pop3server import POP3TestServer
+from tests.test_sync import logged_in as logged_in_as_in_sync
 from tests.test_sync import message, tops
 from tui_mail.pop3 import POP3Client
 from tui_mail.session.early_window import EarlyWindow
@@ -34,19 +35,14 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 @asynccontextmanager
 async def logged_in(server: POP3TestServer, wire: list[str]) -> AsyncIterator[POP3Client]:
+    """A logged-in client that notes each command it writes in ``wire``."""
+
     def log(direction: str, line: str) -> None:
         if direction == "C":
             wire.append(line)
 
-    client = await POP3Client.connect(
-        server.host, server.port, tls="none", allow_plaintext=True, timeout=10, protocol_log=log
-    )
-    try:
-        await client.login(server.user, server.password)
+    async with logged_in_as_in_sync(server, protocol_log=log) as client:
         yield client
-        await client.quit()
-    finally:
-        await client.abort()
 
 
 async def sync_logged(server: POP3TestServer, store: Store, **options: Any) -> list[str]:

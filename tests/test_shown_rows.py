@@ -88,10 +88,22 @@ def test_rows_the_ui_learnt_otherwise_are_compared_in_full(store: Store) -> None
     assert change.updated == [fresh]
 
 
+def full_diff(before: list[MessageSummary], after: list[MessageSummary]) -> ListChanged:
+    """The difference by the definition: every row built and compared."""
+    old = {row.uid: row for row in before}
+    new = {row.uid: row for row in after}
+    return ListChanged(
+        added=[row for uid, row in new.items() if uid not in old],
+        removed=[uid for uid in old if uid not in new],
+        updated=[row for uid, row in new.items() if uid in old and old[uid] != row],
+    )
+
+
 def test_equal_to_the_full_diff(store: Store) -> None:
-    by_fields, _ = shown_from(store)
-    in_full, _ = shown_from(store)
+    by_fields, before = shown_from(store)
     store.mark_for_deletion(["d"])
     store.reconcile({"b": (1, 1002), "c": (2, 1003), "d": (3, 1004), "f": (4, 50)})
     fields = store.present_fields()
-    assert by_fields.diff_fields(fields, build_summaries) == in_full.diff(build_summaries(fields))
+    expected = full_diff(before, build_summaries(fields))
+    assert expected.updated and expected.removed and expected.added  # all three kinds
+    assert by_fields.diff_fields(fields, build_summaries) == expected

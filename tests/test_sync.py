@@ -45,9 +45,10 @@ def after_login(server: POP3TestServer, session: int = -1) -> list[str]:
 
 
 @asynccontextmanager
-async def logged_in(server: POP3TestServer) -> AsyncIterator[POP3Client]:
+async def logged_in(server: POP3TestServer, **options: Any) -> AsyncIterator[POP3Client]:
+    """A logged-in client (``options`` go to ``POP3Client.connect``), QUIT after the block."""
     client = await POP3Client.connect(
-        server.host, server.port, tls="none", allow_plaintext=True, timeout=10
+        server.host, server.port, tls="none", allow_plaintext=True, timeout=10, **options
     )
     try:
         await client.login(server.user, server.password)

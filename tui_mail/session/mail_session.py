@@ -311,9 +311,8 @@ class MailSession:
         self._running = True
         try:
             with collector_paused(keep=True):  # the list's rows: they live as long as it
-                fields = self.store.present_fields()
-                rows = build_summaries(fields)
-                rows += self.store.local_only_summaries({item[0] for item in fields})
+                fields, local = self.store.summary_fields()
+                rows = build_summaries(fields) + local
             self._shown.replace(rows, fields)
             del fields
             report(ListReplaced(rows))
@@ -656,8 +655,7 @@ class MailSession:
     def _report_list_changes(self, *, always: bool = False) -> None:
         """The store's rows against what the UI has: send only the difference (ListChanged)."""
         with collector_paused():  # 100,000 rows read and compared, (most) dropped again
-            fields = self.store.present_fields()
-            local = self.store.local_only_summaries({item[0] for item in fields})
+            fields, local = self.store.summary_fields()
             change = self._shown.diff_fields(fields, build_summaries, local)
             del fields
         if change or always:

@@ -6,7 +6,7 @@ the session compares the store's rows with these and sends a :class:`ListChanged
 difference. Unchanged rows keep the very objects the UI already holds, so this costs a dict,
 not a second copy of the mailbox.
 
-The comparison starts from the store's fields as read (:meth:`Store.present_fields`): a row
+The comparison starts from the store's fields as read (:meth:`Store.summary_fields`): a row
 whose fields hash as they did when it was last built from them is unchanged, and only the
 others are built into rows and compared (building 100,000 rows to drop them again held the
 session's thread, and through the GIL the UI's, for ~0.5 s per sync). A row the UI learnt
@@ -23,7 +23,7 @@ from typing import Any
 from tui_mail.session.events import ListChanged
 from tui_mail.store.models import MessageSummary
 
-Fields = tuple[Any, ...]  # one row of Store.present_fields(); the key first
+Fields = tuple[Any, ...]  # one row of Store.summary_fields()[0]; the key first
 
 
 class ShownRows:
@@ -61,41 +61,30 @@ class ShownRows:
             self._hashes.pop(uid, None)
         return row
 
-    def diff(self, fresh: Iterable[MessageSummary]) -> ListChanged:
-        """What turns the shown rows into ``fresh`` (every row, built); remembers them."""
-        rows: dict[str, MessageSummary] = {}
-        return self._diff(self._compare(fresh, rows), rows)
-
     def diff_fields(
         self,
         fields: Sequence[Fields],
         build: Callable[[list[Fields]], list[MessageSummary]],
         extra: Iterable[MessageSummary] = (),
     ) -> ListChanged:
-        """As :meth:`diff` of ``build(fields)`` plus ``extra``, building only what changed."""
+        """What turns the shown rows into ``build(fields)`` plus ``extra`` (every row now),
+        building only the rows whose fields changed; remembers the result."""
+        old = self._rows
         known = self._hashes
         hashes: dict[str, int] = {}
-        kept: dict[str, MessageSummary] = {}
+        rows: dict[str, MessageSummary] = {}
         changed: list[Fields] = []
-        rows = self._rows
         for item in fields:
             uid = item[0]
             digest = hash(item)
             hashes[uid] = digest
             if known.get(uid) == digest:
-                kept[uid] = rows[uid]
+                rows[uid] = old[uid]
             else:
                 changed.append(item)
-        added, updated = self._compare([*build(changed), *extra], kept)
-        return self._diff((added, updated), kept, hashes)
-
-    def _compare(
-        self, fresh: Iterable[MessageSummary], kept: dict[str, MessageSummary]
-    ) -> tuple[list[MessageSummary], list[MessageSummary]]:
-        old = self._rows
         added: list[MessageSummary] = []
         updated: list[MessageSummary] = []
-        for row in fresh:
+        for row in [*build(changed), *extra]:
             uid = row.uid
             before = old.get(uid)
             if before is None:
@@ -104,17 +93,7 @@ class ShownRows:
                 row = before  # keep the object the UI holds; the copy is dropped
             else:
                 updated.append(row)
-            kept[uid] = row
-        return added, updated
-
-    def _diff(
-        self,
-        changes: tuple[list[MessageSummary], list[MessageSummary]],
-        rows: dict[str, MessageSummary],
-        hashes: dict[str, int] | None = None,
-    ) -> ListChanged:
-        removed = [uid for uid in self._rows if uid not in rows]
-        self._rows = rows
-        self._hashes = hashes if hashes is not None else {}
-        added, updated = changes
+            rows[uid] = row
+        removed = [uid for uid in old if uid not in rows]
+        self._rows, self._hashes = rows, hashes
         return ListChanged(added=added, removed=removed, updated=updated)

@@ -709,21 +709,27 @@ class Store:
     def summaries(self) -> list[MessageSummary]:
         """Every message on the server at the last reconcile, oldest first (server order),
         then those kept in the Maildir that the server no longer lists (``local_only``)."""
+        fields, local = self.summary_fields()
+        return build_summaries(fields) + local
+
+    def summary_fields(self) -> tuple[list[tuple[Any, ...]], list[MessageSummary]]:
+        """What :meth:`summaries` is made of: the server's messages as read, and local rows.
+
+        The first are the list fields :func:`build_summaries` makes rows of. Compared as read
+        (a tuple from SQLite is made in C), they tell which rows changed without building
+        100,000 objects first (session/shown_rows.py).
+        """
         fields = self.present_fields()
-        return build_summaries(fields) + self.local_only_summaries({row[0] for row in fields})
+        return fields, self._local_only_summaries({row[0] for row in fields})
 
     def present_fields(self) -> list[tuple[Any, ...]]:
-        """The list fields of every message on the server at the last reconcile, as read.
-
-        What :func:`build_summaries` makes rows of. Compared as read (a tuple from SQLite is
-        made in C), they tell which rows changed without building 100,000 objects first.
-        """
+        """The list fields of every message on the server at the last reconcile, as read."""
         with self._db.read() as db:
             return db.execute(
                 f"SELECT {_SUMMARY_COLUMNS} WHERE l.gone_since IS NULL ORDER BY l.server_order"
             ).fetchall()
 
-    def local_only_summaries(self, present: Collection[str]) -> list[MessageSummary]:
+    def _local_only_summaries(self, present: Collection[str]) -> list[MessageSummary]:
         """Rows of the Maildir's copies whose keys are not among ``present`` (oldest first)."""
         if self.local is None:
             return []
