@@ -41,6 +41,10 @@ class RebuildingSession(MailSession):
         self._report(ListReplaced(self.store.summaries()))
 
 
+LAST_KEYS: list[tuple[float, float]] = []
+"""(sent at, latency) of every key of the last run, for keys_timeline.py."""
+
+
 def _timed(action: Callable[[], None], handled: list[float]) -> Callable[[], None]:
     def run() -> None:
         action()
@@ -135,10 +139,12 @@ async def keys_while_syncing(
             while app.return_code is None:
                 await pilot.pause(0.01)
     latencies: dict[str, list[float]] = {key: [] for key in KEYS}
+    LAST_KEYS.clear()
     for number, done in enumerate(handled):
         shown = bisect.bisect_left(shots, done)
         if shown < len(shots):
             latencies[KEYS[number % len(KEYS)]].append(shots[shown] - sent[number])
+            LAST_KEYS.append((sent[number], shots[shown] - sent[number]))
     return latencies, took
 
 

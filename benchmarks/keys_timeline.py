@@ -88,6 +88,42 @@ def record_collections(collections: Calls) -> Callable[[str, dict[str, int]], No
     return callback
 
 
+def watch_the_interpreter(stalls: Calls, stop: threading.Event, over: float) -> threading.Thread:
+    """A thread waking every millisecond: when it wakes ``over`` seconds late, some thread
+    held the interpreter (a C call that never lets go, such as a sort or a set of 100,000
+    items, or a collection); what the other threads are in just after says which."""
+
+    def where(frame: Any) -> str:
+        while frame is not None and "site-packages" in frame.f_code.co_filename:
+            frame = frame.f_back
+        if frame is None:
+            return "?"
+        return f"{Path(frame.f_code.co_filename).name}:{frame.f_lineno} {frame.f_code.co_name}"
+
+    def watch() -> None:
+        me = threading.get_ident()
+        names = {}
+        last = time.perf_counter()
+        while not stop.is_set():
+            time.sleep(0.001)
+            now = time.perf_counter()
+            if now - last > over:
+                if not names or len(names) != threading.active_count():
+                    names = {t.ident: t.name for t in threading.enumerate()}
+                frames = sys._current_frames()
+                seen = ", ".join(
+                    f"{names.get(ident, ident)} in {where(frame)}"
+                    for ident, frame in frames.items()
+                    if ident != me and names.get(ident) in ("MainThread", "tui-mail session")
+                )
+                stalls.append((last, now - last, f"stall: {seen}"))
+            last = now
+
+    thread = threading.Thread(target=watch, name="watcher", daemon=True)
+    thread.start()
+    return thread
+
+
 def record_keys(handled: list[float]) -> None:
     """Every handled key's time, whichever action it ran (wraps the benchmark's own hook)."""
     original = keys_during_sync._timed
@@ -108,7 +144,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--churn", type=int, default=3000)
-    parser.add_argument("--gap", type=float, default=45.0, help="report key gaps over this (ms)")
+    parser.add_argument("--slow", type=float, default=30.0, help="report keys over this (ms)")
+    parser.add_argument("--gaps", action="store_true", help="also report gaps between keys")
+    parser.add_argument("--gap", type=float, default=45.0, help="key gaps over this (ms)")
+    parser.add_argument(
+        "--stalls", type=float, default=0.0, help="also report interpreter stalls over this (ms)"
+    )
     args = parser.parse_args()
     calls: Calls = []
     collections: Calls = []
@@ -121,12 +162,16 @@ def main() -> None:
             record_calls(calls)
             record_keys(handled)
             callback = record_collections(collections)
+            stop = threading.Event()
+            if args.stalls:
+                watch_the_interpreter(collections, stop, args.stalls / 1000)
             latencies, took = asyncio.run(
                 keys_during_sync.keys_while_syncing(
                     True, account, work, uid_of(args.rows + args.churn - 1), uid_of(0)
                 )
             )
             gc.callbacks.remove(callback)
+            stop.set()
     finally:
         shutil.rmtree(work, ignore_errors=True)
     every = sorted(x * 1000 for samples in latencies.values() for x in samples)
@@ -143,10 +188,16 @@ def main() -> None:
     ]
     lines += [(start, f"{seconds * 1000:7.1f} ms  {what}") for start, seconds, what in collections]
     lines += [
-        (before, f"{(after - before) * 1000:7.1f} ms  key gap (to {after - zero:.3f} s)")
-        for before, after in itertools.pairwise(handled)
-        if (after - before) * 1000 > args.gap
+        (sent, f"{took * 1000:7.1f} ms  KEY (shown at {sent + took - zero:.3f} s)")
+        for sent, took in keys_during_sync.LAST_KEYS
+        if took * 1000 > args.slow
     ]
+    if args.gaps:
+        lines += [
+            (before, f"{(after - before) * 1000:7.1f} ms  key gap (to {after - zero:.3f} s)")
+            for before, after in itertools.pairwise(handled)
+            if (after - before) * 1000 > args.gap
+        ]
     for start, text in sorted(lines):
         if start >= zero - 0.5:
             print(f"{start - zero:8.3f} s  {text}")

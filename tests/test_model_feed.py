@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from tests.test_list_model_changes import make_row, shown
+from tui_mail.keys_first import KeysFirst
 from tui_mail.ui import model_feed
 from tui_mail.ui.list_model import MessageListModel
 from tui_mail.ui.model_feed import ModelFeed
@@ -65,3 +66,20 @@ def test_changes_keep_their_order_across_drains(monkeypatch: pytest.MonkeyPatch)
         later.run_one()
     row = model.get("a")
     assert row is not None and row.marked_delete and model.marked == 1
+
+
+def test_no_slice_starts_while_a_key_is_in_hand(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The key's screen is drawn first (tui_mail/keys_first.py); the rows wait their turn."""
+    gate = KeysFirst(max_hold=60.0)
+    monkeypatch.setattr(model_feed, "keys_first", gate)
+    model = MessageListModel()
+    later = Scheduler()
+    feed = ModelFeed(model, changed=lambda: None, schedule=later)
+    gate.key_arrived()
+    feed.replace([make_row(f"r{n}", n) for n in range(5)])
+    for _ in range(3):
+        later.run_one()
+        assert model.total == 0 and len(later.waiting) == 1  # asked again, applied nothing
+    gate.key_shown()
+    later.run_one()
+    assert model.total == 5 and not later.waiting

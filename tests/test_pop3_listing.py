@@ -100,8 +100,12 @@ def _line(rng: random.Random, number: int, uidl: bool, odd: bool) -> bytes:
     return digits + space + value + b"\r\n"
 
 
+@pytest.mark.parametrize("piece", [1, 23, 1 << 14])  # listings checked in pieces of this size
 @pytest.mark.parametrize("seed", range(60))
-def test_one_pass_and_line_by_line_agree(seed: int) -> None:
+def test_one_pass_and_line_by_line_agree(
+    seed: int, piece: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(listing, "_PIECE", piece)
     rng = random.Random(seed)
     count = rng.randint(0, 60)
     numbers = list(range(1, count + 1))

@@ -14,6 +14,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any, Final, NoReturn
 
+from tui_mail.keys_first import step_aside
 from tui_mail.pop3.errors import (
     AnswerTooLong,
     CommandTimeout,
@@ -65,6 +66,7 @@ class _StreamProtocol(asyncio.Protocol):
             self._quickack_socket = sock
 
     def data_received(self, data: bytes) -> None:
+        step_aside()  # a key press in hand goes first (keys_first.py); these bytes can wait
         if self._quickack_socket is not None:
             rearm_quickack(self._quickack_socket)
         if self.parser.eof:

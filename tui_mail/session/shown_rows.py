@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from tui_mail.keys_first import paced
 from tui_mail.session.events import ListChanged
 from tui_mail.store.models import MessageSummary
 
@@ -74,7 +75,7 @@ class ShownRows:
         hashes: dict[str, int] = {}
         rows: dict[str, MessageSummary] = {}
         changed: list[Fields] = []
-        for item in fields:
+        for item in paced(fields):
             uid = item[0]
             digest = hash(item)
             hashes[uid] = digest
@@ -84,7 +85,7 @@ class ShownRows:
                 changed.append(item)
         added: list[MessageSummary] = []
         updated: list[MessageSummary] = []
-        for row in [*build(changed), *extra]:
+        for row in paced([*build(changed), *extra]):
             uid = row.uid
             before = old.get(uid)
             if before is None:
@@ -94,6 +95,6 @@ class ShownRows:
             else:
                 updated.append(row)
             rows[uid] = row
-        removed = [uid for uid in old if uid not in rows]
+        removed = [uid for uid in paced(old) if uid not in rows]
         self._rows, self._hashes = rows, hashes
         return ListChanged(added=added, removed=removed, updated=updated)

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import NamedTuple
 
+from tui_mail.keys_first import paced
+
 GONE_RETENTION = 365 * 24 * 3600.0  # seconds a gone UID is remembered
 MASS_CHANGE_RATIO = 0.8  # share of known UIDs gone AND share of listed UIDs new
 MASS_CHANGE_MIN = 20  # fewer known or new UIDs than this is never a mass change
@@ -181,9 +183,9 @@ def size_suspects(entries: Iterable[ServerEntry], known: Iterable[tuple[str, int
     session): only their headers can tell, so the caller fetches ``TOP n 0`` of these (and
     only these) for :func:`match_listing`.
     """
-    pairs = set(known)
-    uids = {uid for uid, _ in pairs}
-    return [e.number for e in entries if e.uid in uids and (e.uid, e.size) not in pairs]
+    pairs = set(paced(known))
+    uids = {uid for uid, _ in paced(pairs)}
+    return [e.number for e in paced(entries) if e.uid in uids and (e.uid, e.size) not in pairs]
 
 
 def match_listing(
@@ -204,8 +206,8 @@ def match_listing(
     rows = list(rows)
     if not rows:  # a cold store: nothing to match in one pass
         return match_by_rules(entries, rows, fingerprints)
-    present = [row for row in rows if not row.gone]
-    only = {row.uid: row for row in present}
+    present = [row for row in paced(rows) if not row.gone]
+    only = {row.uid: row for row in paced(present)}
     if len(only) != len(present):  # some UID has several present rows (identical copies)
         for uid, count in Counter(row.uid for row in present).items():
             if count > 1:
@@ -217,7 +219,7 @@ def match_listing(
     result = Matching()
     assigned = result.assigned
     rest: list[ServerEntry] = []
-    for entry in entries:
+    for entry in paced(entries):
         row = only.get(entry.uid)
         if row is not None and row.size == entry.size:
             assigned[row.key] = (entry, 1)
@@ -225,7 +227,7 @@ def match_listing(
             rest.append(entry)
     if not assigned:
         return match_by_rules(entries, rows, fingerprints, result)
-    unmatched = [row for row in rows if row.key not in assigned]
+    unmatched = [row for row in paced(rows) if row.key not in assigned]
     return match_by_rules(rest, unmatched, fingerprints, result)
 
 

@@ -25,6 +25,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 
 from tui_mail.accounts.paths import data_root, ensure_private_dir
+from tui_mail.keys_first import paced, step_aside
 from tui_mail.store.bodies import DEFAULT_BODY_CACHE_BYTES, BodyCache
 from tui_mail.store.database import Database
 from tui_mail.store.headers import (
@@ -59,6 +60,7 @@ if TYPE_CHECKING:
 
 IdentityStrength = Literal["strong", "weak"]
 DB_NAME = "store.sqlite3"
+HEADERS_BETWEEN_STEPS = 16  # header blocks parsed between two chances for a key press (~1 ms)
 
 _PRESENT_KEYS = "SELECT uid FROM ledger WHERE gone_since IS NULL"
 _SUMMARY_COLUMNS = """
@@ -350,7 +352,7 @@ class Store:
             body_files = self._forget_cached(db, matching.vanished)
             db.executemany(
                 "UPDATE ledger SET gone_since = ?, server_order = NULL WHERE uid = ?",
-                ((now, key) for key in matching.vanished),
+                ((now, key) for key in paced(matching.vanished)),
             )
             db.executemany(
                 "DELETE FROM pending_deletions WHERE uid = ?", ((key,) for key in matching.unmark)
@@ -365,7 +367,7 @@ class Store:
                 "WHERE uid = ?",
                 (
                     (entry.number, entry.size, copy, key)
-                    for key, (entry, copy) in matching.assigned.items()
+                    for key, (entry, copy) in paced(matching.assigned.items())
                     if not known[key].gone
                     and (known[key].copy, known[key].size) != (copy, entry.size)
                 ),
@@ -400,7 +402,7 @@ class Store:
                 ).rowcount
             # The present rows are now exactly this listing's: those without cached headers
             # need them (one column read, not a join sorted by SQLite).
-            cached = {uid for (uid,) in db.execute("SELECT uid FROM headers")}
+            cached = {uid for (uid,) in paced(db.execute("SELECT uid FROM headers"))}
             unread = self._unread(db)
             # Keep what the result needs without the (entry, copy) pairs, so that every object
             # the matching made is freed here, while the collector still waits.
@@ -410,7 +412,8 @@ class Store:
             del rows, known, taken
         self.bodies.remove_files(body_files)  # after the commit: a crash leaves only orphans
         session_listing = {
-            key: (entry.number, entry.size) for key, entry in zip(kept_keys, kept, strict=True)
+            key: (entry.number, entry.size)
+            for key, entry in paced(zip(kept_keys, kept, strict=True))
         }
         session_listing.update(
             (key, (entry.number, entry.size))
@@ -422,11 +425,12 @@ class Store:
         ]
         fresh = set(new_keys)
         returned = set(matching.returned)
+        step_aside()
         return ReconcileResult(
             new=[key for key in order if key in fresh],
             returned=[key for key in order if key in returned],
             vanished=matching.vanished,
-            need_headers=[key for key in order if key not in cached],
+            need_headers=[key for key in paced(order) if key not in cached],
             total=len(entries),
             unread=unread,
             mass_change=mass_change,
@@ -441,7 +445,7 @@ class Store:
     def size_suspects(self, listing: Listing | Iterable[ServerEntry]) -> list[int]:
         """Numbers whose known UID comes with a new size (see :func:`size_suspects`)."""
         with self._db.read() as db:
-            known = db.execute("SELECT COALESCE(server_uid, uid), size FROM ledger").fetchall()
+            known = list(paced(db.execute("SELECT COALESCE(server_uid, uid), size FROM ledger")))
         return size_suspects(as_entries(listing), known)
 
     def match_listing(
@@ -467,10 +471,12 @@ class Store:
         return list(
             map(
                 LedgerRow._make,
-                db.execute(
-                    "SELECT l.uid, COALESCE(l.server_uid, l.uid), l.copy, l.size, "
-                    "l.gone_since IS NOT NULL, p.uid IS NOT NULL, l.server_order, l.fingerprint "
-                    "FROM ledger l LEFT JOIN pending_deletions p ON p.uid = l.uid"
+                paced(
+                    db.execute(
+                        "SELECT l.uid, COALESCE(l.server_uid, l.uid), l.copy, l.size, "
+                        "l.gone_since IS NOT NULL, p.uid IS NOT NULL, l.server_order, l.fingerprint "
+                        "FROM ledger l LEFT JOIN pending_deletions p ON p.uid = l.uid"
+                    )
                 ),
             )
         )
@@ -545,7 +551,10 @@ class Store:
         Returns the updated rows, for the list to show (none with ``rows=False``: a caller
         with no list, like ``tui-mail check``, does not pay for reading them back).
         """
-        decoded = [(uid, bounded_header_block(raw)[0], header_fields(raw)) for uid, raw in batch]
+        decoded = [
+            (uid, bounded_header_block(raw)[0], header_fields(raw))
+            for uid, raw in paced(batch, every=HEADERS_BETWEEN_STEPS)
+        ]
         if not decoded:
             return []
         now = self._clock()
@@ -725,9 +734,14 @@ class Store:
     def present_fields(self) -> list[tuple[Any, ...]]:
         """The list fields of every message on the server at the last reconcile, as read."""
         with self._db.read() as db:
-            return db.execute(
-                f"SELECT {_SUMMARY_COLUMNS} WHERE l.gone_since IS NULL ORDER BY l.server_order"
-            ).fetchall()
+            return list(
+                paced(
+                    db.execute(
+                        f"SELECT {_SUMMARY_COLUMNS} WHERE l.gone_since IS NULL "
+                        "ORDER BY l.server_order"
+                    )
+                )
+            )
 
     def _local_only_summaries(self, present: Collection[str]) -> list[MessageSummary]:
         """Rows of the Maildir's copies whose keys are not among ``present`` (oldest first)."""
@@ -927,7 +941,7 @@ def build_summaries(rows: Iterable[tuple[Any, ...]]) -> list[MessageSummary]:
     to_date = DateRebuilder()
     summaries: list[MessageSummary] = []
     append = summaries.append
-    for row in rows:
+    for row in paced(rows):
         uid, size, epoch, offset, sender, subject, read, marked, order, loaded, problem, address = (
             row
         )

@@ -47,6 +47,7 @@ from tui_mail.ui.attachment_view import AttachmentViewActions
 from tui_mail.ui.bindings import COMPOSE_BINDINGS, SCREEN_BINDINGS, binding_keys, help_entries
 from tui_mail.ui.compose_actions import ComposeActions, Composer
 from tui_mail.ui.export_actions import ExportActions
+from tui_mail.ui.keys_first_app import KeysFirstApp
 from tui_mail.ui.list_model import MessageListModel
 from tui_mail.ui.local_actions import LocalDeletionActions
 from tui_mail.ui.model_feed import ModelFeed
@@ -93,7 +94,9 @@ def deletion_outcome(event: DeletionsApplied) -> str:
     return text
 
 
-class TuiMailApp(AttachmentViewActions, ComposeActions, ExportActions, LocalDeletionActions):
+class TuiMailApp(
+    KeysFirstApp, AttachmentViewActions, ComposeActions, ExportActions, LocalDeletionActions
+):
     """The reader. ``session`` is any :class:`SessionControl` (the real one or a test fake)."""
 
     CSS_PATH = "app.tcss"
@@ -152,6 +155,7 @@ class TuiMailApp(AttachmentViewActions, ComposeActions, ExportActions, LocalDele
         return self.mail_screen
 
     def on_mount(self) -> None:
+        self._bind_keys_first()
         apply_theme(self, self._requested_theme)
         if self._user_keymap:
             self.set_keymap(self._user_keymap)

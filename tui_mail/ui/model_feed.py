@@ -6,7 +6,8 @@ loop. Here each change waits in one queue, in the order the session sent it, and
 one is cut into slices of :data:`SLICE` rows; one drain applies slices for at most
 :data:`BUDGET` seconds, then has the next drain scheduled after every other task had its
 turn (the app's ``_after_a_turn``), so a key press waits for one slice, never for the
-whole mailbox.
+whole mailbox; and while a key is in hand (tui_mail/keys_first.py) no slice starts at all,
+so the key's screen is drawn before the next rows.
 
 The UI's own edits (``d``, ``n``) change the model at once for immediate feedback; if a
 queued slice carries an older copy of that row, the session's echo of the edit (queued
@@ -19,6 +20,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 
+from tui_mail.keys_first import keys_first
 from tui_mail.session.collector import collector_paused
 from tui_mail.store.models import MessageSummary
 from tui_mail.ui.list_model import MessageListModel
@@ -70,6 +72,9 @@ class ModelFeed:
         self._scheduled = False
         if not self._steps:
             return
+        if keys_first.holding():  # the key's screen first, then the rows (keys_first.py)
+            self._wake()
+            return
         deadline = time.perf_counter() + BUDGET
         while self._steps:
             replace, rows, gone = self._steps.popleft()
@@ -78,7 +83,7 @@ class ModelFeed:
                     self._model.replace_all(replace)
             else:
                 self._model.apply(rows, gone)
-            if time.perf_counter() >= deadline:
+            if time.perf_counter() >= deadline or keys_first.holding():
                 break
         self._changed()
         self._wake()

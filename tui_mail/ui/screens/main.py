@@ -12,10 +12,10 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Container, Vertical
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Input
 
 from tui_mail.ui.bindings import COMPOSE_BINDINGS, KEY_HINTS, SCREEN_BINDINGS
+from tui_mail.ui.keys_first_app import KeysFirstScreen
 from tui_mail.ui.list_model import MessageListModel
 from tui_mail.ui.widgets.key_line import KeyLine
 from tui_mail.ui.widgets.list_header import ListHeader
@@ -26,7 +26,7 @@ from tui_mail.ui.widgets.status_bar import StatusBar
 WIDE_COLUMNS = 160  # from this width the preview sits beside the list
 
 
-class MailScreen(Screen[None]):
+class MailScreen(KeysFirstScreen):
     """Classes: ``-wide`` (side by side), ``-preview`` (pane shown), ``-zoom`` (full screen)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [*SCREEN_BINDINGS, *COMPOSE_BINDINGS]
