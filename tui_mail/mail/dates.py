@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
@@ -45,19 +46,24 @@ def _common_form(text: str) -> datetime | None:
     month = _MONTH_NUMBERS.get(month_name.lower())
     if month is None:
         return None
-    offset = timedelta(hours=int(zone_hours), minutes=int(zone_minutes))
-    if offset >= timedelta(hours=24):
-        offset_zone: tzinfo = UTC  # "-3000": no such zone; like "-0000", read as UTC
-    elif sign == "-":
-        offset_zone = UTC if not offset else timezone(-offset)  # "-0000": zone unknown, UTC
-    else:
-        offset_zone = timezone(offset) if offset else UTC
+    zone = _offset_zone(sign, zone_hours, zone_minutes)
     try:
         return datetime(
-            int(year), month, int(day), int(hour), int(minute), int(second or 0), tzinfo=offset_zone
+            int(year), month, int(day), int(hour), int(minute), int(second or 0), tzinfo=zone
         )
     except ValueError:
         return None
+
+
+@functools.lru_cache(maxsize=256)
+def _offset_zone(sign: str, zone_hours: str, zone_minutes: str) -> tzinfo:
+    """The zone of a ``+hhmm`` offset; cached, as a mailbox's dates use a handful of them."""
+    offset = timedelta(hours=int(zone_hours), minutes=int(zone_minutes))
+    if offset >= timedelta(hours=24):
+        return UTC  # "-3000": no such zone; like "-0000", read as UTC
+    if sign == "-":
+        return UTC if not offset else timezone(-offset)  # "-0000": zone unknown, UTC
+    return timezone(offset) if offset else UTC
 
 
 def parse_date(text: str) -> datetime | None:

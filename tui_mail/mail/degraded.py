@@ -28,6 +28,7 @@ from tui_mail.mail.headers import (
     _wanted_fields,
     one_line,
     summarize_headers,
+    summary_of_fields,
 )
 from tui_mail.mail.limits import DEFAULT_LIMITS, Limits
 from tui_mail.mail.model import RenderedMessage
@@ -108,6 +109,20 @@ def summarize_headers_safely(raw_headers: bytes) -> tuple[HeaderSummary, str]:
     if not problems:
         problems.append(f"headers: {_why(first_failure)}")
     return HeaderSummary(date, sender, subject, from_address, None), "; ".join(problems)
+
+
+def summarize_fields_safely(
+    raw_headers: bytes, found: dict[bytes, bytes]
+) -> tuple[HeaderSummary, str]:
+    """:func:`summarize_headers_safely` from fields another scan found in ``raw_headers``.
+
+    ``found`` must be what ``_wanted_fields`` gives for the block; the Message-ID is left
+    out (None). A failure takes the usual route, so the row degrades exactly as there.
+    """
+    try:
+        return summary_of_fields(found, message_id=False), ""
+    except Exception:
+        return summarize_headers_safely(raw_headers)
 
 
 def render_message_safely(

@@ -54,6 +54,30 @@ def header_fields(raw: bytes) -> HeaderFields:
     )
 
 
+def decode_header_block(raw: bytes) -> tuple[bytes, HeaderFields, str]:
+    """The part of ``raw`` kept, its :func:`header_fields` and its :func:`header_fingerprint`.
+
+    What a cold sync asks of every header block: a plain block (nearly all) is scanned once
+    for both (``mail.header_scan``); any other takes the two defining routes.
+    """
+    from tui_mail.mail.degraded import summarize_fields_safely
+    from tui_mail.mail.header_scan import scan_plain
+
+    kept, note = bounded_header_block(raw)
+    scan = scan_plain(kept)
+    if scan is None:
+        return kept, header_fields(raw), header_fingerprint(kept)
+    summary, problem = summarize_fields_safely(kept, scan.wanted)
+    epoch, offset = split_date(summary.date)
+    problem = "; ".join(text for text in (note, problem) if text)
+    fields = HeaderFields(
+        epoch, offset, summary.sender, summary.subject, problem, summary.from_address
+    )
+    if scan.identifying is None:
+        return kept, fields, header_fingerprint(kept)
+    return kept, fields, _fingerprint_of(scan.identifying, kept)
+
+
 def split_date(date: datetime | None) -> tuple[int | None, int | None]:
     """An aware datetime as (epoch seconds, UTC offset seconds); naive dates count as UTC."""
     if date is None:
@@ -107,8 +131,6 @@ def header_fingerprint(raw: bytes) -> str:
     matching, so the value never changes: :func:`_identifying_fields` is a faster route to
     exactly what :func:`_identifying_fields_by_line` (the definition) gives.
     """
-    import hashlib
-
     text = raw.replace(b"\r\n", b"\n")
     end = text.find(b"\n\n")
     if end != -1:
@@ -116,8 +138,14 @@ def header_fingerprint(raw: bytes) -> str:
     fields = _identifying_fields(text)
     if fields is None:
         fields = _identifying_fields_by_line(text)
-    chosen = [b"%s:%s" % field for field in fields]
-    material = b"\n".join(chosen) if chosen else raw
+    return _fingerprint_of(fields, raw)
+
+
+def _fingerprint_of(fields: list[tuple[bytes, bytes]], raw: bytes) -> str:
+    """The hash of the identifying ``fields`` (of the whole block ``raw`` if there are none)."""
+    import hashlib
+
+    material = b"\n".join([name + b":" + value for name, value in fields]) if fields else raw
     return hashlib.sha256(material).hexdigest()[:32]
 
 

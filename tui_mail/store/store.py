@@ -31,7 +31,7 @@ from tui_mail.store.database import Database
 from tui_mail.store.headers import (
     DateRebuilder,
     HeaderFields,
-    bounded_header_block,
+    decode_header_block,
     header_fields,
     header_fingerprint,
 )
@@ -552,22 +552,22 @@ class Store:
         with no list, like ``tui-mail check``, does not pay for reading them back).
         """
         decoded = [
-            (uid, bounded_header_block(raw)[0], header_fields(raw))
+            (uid, *decode_header_block(raw))
             for uid, raw in paced(batch, every=HEADERS_BETWEEN_STEPS)
         ]
         if not decoded:
             return []
         now = self._clock()
-        uids = [uid for uid, _, _ in decoded]
+        uids = [uid for uid, _, _, _ in decoded]
         body_files: list[str] = []
         with self._db.write() as db:
             known = self._ledger_of(db, uids)
             unknown = [uid for uid in uids if uid not in known]
             if unknown:
                 raise StoreError(f"no ledger row for UID {unknown[0]!r}: reconcile first")
-            kept = [(uid, raw, fields) for uid, raw, fields in decoded if known[uid][0]]
+            kept = [row for row in decoded if known[row[0]][0]]
             body_files = self._bind_fingerprints(
-                db, [(uid, raw, known[uid]) for uid, raw, _ in kept]
+                db, [(uid, fingerprint, known[uid]) for uid, _, _, fingerprint in kept]
             )
             db.executemany(
                 "INSERT INTO headers "
@@ -579,15 +579,15 @@ class Store:
                 "sender_address = excluded.sender_address",
                 (
                     (uid, *_field_values(fields), now, fields.sender_address)
-                    for uid, _, fields in kept
+                    for uid, _, fields, _ in kept
                 ),
             )
             db.executemany(
                 "INSERT INTO raw_headers (uid, raw) VALUES (?, ?) "
                 "ON CONFLICT (uid) DO UPDATE SET raw = excluded.raw",
-                ((uid, raw) for uid, raw, _ in kept),
+                ((uid, raw) for uid, raw, _, _ in kept),
             )
-            summaries = self._summaries_of(db, [uid for uid, _, _ in kept]) if rows else []
+            summaries = self._summaries_of(db, [uid for uid, _, _, _ in kept]) if rows else []
         self.bodies.remove_files(body_files)
         return summaries
 
@@ -610,7 +610,7 @@ class Store:
     def _bind_fingerprints(
         self,
         db: sqlite3.Connection,
-        rows: list[tuple[str, bytes, tuple[bool, str | None, str | None]]],
+        rows: list[tuple[str, str, tuple[bool, str | None, str | None]]],
     ) -> list[str]:
         """Record each row's header fingerprint; a different one means other mail, same UID.
 
@@ -621,8 +621,7 @@ class Store:
         changed: list[str] = []
         updates: list[tuple[str, str]] = []
         bound: dict[str, str] = {}  # a UID twice in one batch compares with its first block
-        for key, raw, (_present, stored, server_uid) in rows:
-            fingerprint = header_fingerprint(raw)
+        for key, fingerprint, (_present, stored, server_uid) in rows:
             stored = bound.get(key, stored)
             bound[key] = fingerprint
             if stored is not None and stored != fingerprint:
