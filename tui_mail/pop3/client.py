@@ -641,15 +641,18 @@ class POP3Client:
                 if not in_flight:
                     return
                 number = in_flight.popleft()
-                what = f"{verb} {number}"
                 announced = self._sizes.get(number, 0)
-                with self._conn.deadline(transfer_deadline(self._conn.timeout, announced)):
-                    status = await self._conn.status(what)
-                    if not status.ok:
-                        await self._conn.raise_for(status, what)
-                    data = await self._conn.collect(
-                        what, limit=message_bound(announced), keep=keep, number=number
-                    )
+                limit = message_bound(announced)
+                answer = self._conn.whole_answer(verb, number, limit=limit, keep=keep)
+                if answer is None:  # not all here yet (or a -ERR): read it as it comes
+                    what = f"{verb} {number}"
+                    with self._conn.deadline(transfer_deadline(self._conn.timeout, announced)):
+                        status = await self._conn.status(what)
+                        if not status.ok:
+                            await self._conn.raise_for(status, what)
+                        data = await self._conn.collect(what, limit=limit, keep=keep, number=number)
+                else:
+                    status, data = answer
                 window.answered(len(status.raw) + len(data))
                 yield number, data
 

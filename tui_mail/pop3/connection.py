@@ -355,13 +355,7 @@ class Connection:
                 raise ProtocolError(f"unexpected {type(event).__name__} in data of {what}")
             total += len(event.data)
             if total > limit:
-                self.abort()
-                self.log("S", f"[more than {limit} bytes: connection dropped]")
-                raise AnswerTooLong(
-                    f"the server sent more than it announced for {what} (over {limit:,} "
-                    "bytes); connection dropped",
-                    number,
-                )
+                self._too_long(what, limit, number)
             if log_lines:
                 for line in event.data.split(b"\r\n")[:-1]:
                     self.log("S", decode_text(line))
@@ -403,16 +397,41 @@ class Connection:
                 raise ProtocolError(f"unexpected {type(event).__name__} in data of {what}")
             total += len(event.data)
             if total > limit:
-                self.abort()
-                self.log("S", f"[more than {limit} bytes: connection dropped]")
-                raise AnswerTooLong(
-                    f"the server sent more than it announced for {what} (over {limit:,} "
-                    "bytes); connection dropped",
-                    number,
-                )
+                self._too_long(what, limit, number)
             if room > 0:
                 kept.append(event.data[:room])
                 room -= len(kept[-1])
+
+    def whole_answer(
+        self, verb: str, number: int, *, limit: int, keep: int | None
+    ) -> tuple[Status, bytes] | None:
+        """:meth:`status` then :meth:`collect` in one step, if a ``+OK`` answer is here whole.
+
+        None when it is not (or is a ``-ERR``): read it with those two. Nothing is waited
+        for, so no timeout applies; the bound does (AnswerTooLong past ``limit`` bytes).
+        """
+        answer = self.parser.next_whole_answer()
+        if answer is None:
+            return None
+        status, data = answer
+        if self._protocol_log is not None:
+            self.log("S", decode_text(status.raw))
+        if len(data) > limit:
+            self._too_long(f"{verb} {number}", limit, number)
+        if self._protocol_log is not None:
+            self.log("S", f"[{len(data)} bytes of data]")
+            self.log("S", ".")
+        return status, data if keep is None else data[:keep]
+
+    def _too_long(self, what: str, limit: int, number: int | None) -> NoReturn:
+        """The server sends more than it announced: drop the stream (no QUIT) and say so."""
+        self.abort()
+        self.log("S", f"[more than {limit} bytes: connection dropped]")
+        raise AnswerTooLong(
+            f"the server sent more than it announced for {what} (over {limit:,} bytes); "
+            "connection dropped",
+            number,
+        )
 
     async def raise_for(self, status: Status, what: str) -> NoReturn:
         """Raise the error a -ERR stands for; a code-less -ERR followed by EOF is a disconnect."""
