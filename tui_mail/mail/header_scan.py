@@ -23,7 +23,6 @@ _FIELD_OR_COLONLESS_FOLD = re.compile(
     rb"|(?![ \t])[^:\n]*(\n)[ \t])",
     re.IGNORECASE,
 )
-_WANTED = frozenset({b"date", b"from", b"subject", b"message-id"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,21 +49,19 @@ def scan_plain(raw: bytes) -> PlainScan | None:
     end = text.find(b"\n\n")
     if end != -1:
         text = text[:end]
-    wanted: dict[bytes, bytes] = {}
-    identifying: list[tuple[bytes, bytes]] | None = []
-    for name, value, colonless in _FIELD_OR_COLONLESS_FOLD.findall(b"\n" + text):
-        if colonless:
-            identifying = None
-            continue
-        name = name.lower()
-        if b"\n" in value:
-            first, *folded = value.split(b"\n")
-            unfolded = first.strip() + b"".join(b" " + line.strip() for line in folded)
-            joined = value.replace(b"\n", b"").strip()
-        else:
-            unfolded = joined = value.strip()
-        if identifying is not None:
-            identifying.append((name, unfolded))
-        if name not in wanted and name in _WANTED:
-            wanted[name] = joined
-    return PlainScan(wanted, identifying)
+    found = _FIELD_OR_COLONLESS_FOLD.findall(b"\n" + text)
+    fields = [(name.lower(), value) for name, value, colonless in found if not colonless]
+    if any(b"\n" in value for _, value in fields):  # folded: each route unfolds its way
+        unfolded = [(name, _unfold(value)) for name, value in fields]
+        joined = [(name, value.replace(b"\n", b"").strip()) for name, value in fields]
+    else:
+        unfolded = joined = [(name, value.strip()) for name, value in fields]
+    wanted = dict(reversed(joined))  # the first field of each name
+    wanted.pop(b"to", None)
+    return PlainScan(wanted, unfolded if len(fields) == len(found) else None)
+
+
+def _unfold(value: bytes) -> bytes:
+    """The fingerprint's unfolding: the lines stripped, joined by one space."""
+    first, *folded = value.split(b"\n")
+    return first.strip() + b"".join(b" " + line.strip() for line in folded)

@@ -69,7 +69,8 @@ def decode_header_block(raw: bytes) -> tuple[bytes, HeaderFields, str]:
         return kept, header_fields(raw), header_fingerprint(kept)
     summary, problem = summarize_fields_safely(kept, scan.wanted)
     epoch, offset = split_date(summary.date)
-    problem = "; ".join(text for text in (note, problem) if text)
+    if note:
+        problem = f"{note}; {problem}" if problem else note
     fields = HeaderFields(
         epoch, offset, summary.sender, summary.subject, problem, summary.from_address
     )
