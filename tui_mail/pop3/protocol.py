@@ -149,7 +149,7 @@ def parse_status(line: bytes) -> Status:
         raise ProtocolError(f"expected +OK or -ERR, got {_preview(line)}")
     text = decode_text(rest).strip(" \t")
     code = None
-    match = _CODE_RE.match(text)
+    match = _CODE_RE.match(text) if text[:1] == "[" else None  # (most lines have no code)
     if match:
         code = match.group(1).upper()
         text = text[match.end() :]
@@ -277,8 +277,9 @@ class ResponseParser:
         terminator = buf.find(_TERMINATOR, end)
         if terminator < 0:
             return None
-        status = parse_status(bytes(buf[:end]))
-        data = bytes(buf[end + 2 : terminator + 2])
+        with memoryview(buf) as view:  # one copy each, not a bytearray slice and then bytes
+            status = parse_status(bytes(view[:end]))
+            data = bytes(view[end + 2 : terminator + 2])
         del buf[: terminator + 5]
         self._scanned = 0
         self._expected.popleft()

@@ -60,6 +60,7 @@ def decode_header_block(raw: bytes) -> tuple[bytes, HeaderFields, str]:
     What a cold sync asks of every header block: a plain block (nearly all) is scanned once
     for both (``mail.header_scan``); any other takes the two defining routes.
     """
+    # Late imports, as in header_fields (the scan's regex is compiled on first use).
     from tui_mail.mail.degraded import summarize_fields_safely
     from tui_mail.mail.header_scan import scan_plain
 
