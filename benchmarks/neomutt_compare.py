@@ -18,7 +18,8 @@ machine one run can be 0.5 s off. Before any reader, one login lets Dovecot inde
 delivered mailbox (a real server indexed its mail as it arrived; otherwise the first reader's
 login pays ~0.4 s at 10,000 messages for it); ``--unprimed-server`` leaves that in (then
 only the first cold run pays it: use ``--cold-runs 1``). At the smallest size each tree is
-started once, untimed, first (bytecode compiled, files in the page cache).
+started once, untimed, first (files in the page cache); every tree is compiled to bytecode
+first, as an installed copy is (benchmarks/bytecode.py).
 ``--other-tree DIR`` also runs the tui-mail in DIR (e.g. ``git archive main | tar -x -C DIR``)
 in the same run, its cold runs interleaved with this tree's, for before/after ratios.
 
@@ -50,6 +51,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
+from bytecode import compile_tree  # noqa: E402
 from latency_proxy import latency_proxy_thread  # noqa: E402
 from sample_mail import SUBJECTS, dovecot_with_mailbox  # noqa: E402
 
@@ -196,6 +198,8 @@ def one_size(count: int, args: argparse.Namespace) -> dict[str, Run | float | li
     trees: dict[str, Path | None] = {"tui": None}
     if args.other_tree is not None:
         trees["other"] = args.other_tree.resolve()
+    for tree in trees.values():  # bytecode as installed (benchmarks/bytecode.py)
+        compile_tree(tree or ROOT)
     with (
         dovecot_with_mailbox(count) as (dovecot, work),
         latency_proxy_thread("127.0.0.1", dovecot.pop3_port, args.rtt_ms / 2000) as port,

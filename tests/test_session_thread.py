@@ -185,6 +185,65 @@ async def test_an_error_in_the_session_reaches_the_caller() -> None:
         raise AssertionError("the error was lost")
 
 
+async def test_started_before_the_ui_its_events_wait_and_arrive_in_order() -> None:
+    """The reader starts the session before loading Textual: what it reports meanwhile is
+    kept, and reaches the app first, in order, once the app runs it."""
+
+    class Chatty(RecordingSession):
+        async def run(self, report: Callable[[SessionEvent], None]) -> None:
+            self._note("run")
+            self.stop = asyncio.Event()
+            for state in (ConnectionState.CONNECTING, ConnectionState.ONLINE):
+                report(StateChanged(state))
+            await self.stop.wait()
+            report(StateChanged(ConnectionState.OFFLINE))
+
+    inner = Chatty()
+    session = SessionThread(inner)
+    session.start()
+    await until(lambda: inner.stop is not None, "the session running with nobody listening")
+    session.start()  # a second start changes nothing
+    events: list[SessionEvent] = []
+    task = asyncio.create_task(session.run(events.append))
+    await until(lambda: len(events) == 2, "the early events delivered")
+    session.shutdown()
+    await asyncio.wait_for(task, 5)
+    assert [event.state for event in events if isinstance(event, StateChanged)] == [
+        ConnectionState.CONNECTING,
+        ConnectionState.ONLINE,
+        ConnectionState.OFFLINE,
+    ]
+    assert [name for name, _ in inner.calls].count("run") == 1
+
+
+async def test_a_session_that_ended_before_anyone_waited_is_still_reported() -> None:
+    class Failing(RecordingSession):
+        async def run(self, report: Callable[[SessionEvent], None]) -> None:
+            raise RuntimeError("the store is gone")
+
+    session = SessionThread(Failing())
+    session.start()
+    assert session.thread is not None
+    session.thread.join(5)
+    try:
+        await asyncio.wait_for(session.run(lambda event: None), 5)
+    except RuntimeError as error:
+        assert str(error) == "the store is gone"
+    else:
+        raise AssertionError("the error was lost")
+
+
+async def test_close_stops_a_session_the_ui_never_ran() -> None:
+    inner = RecordingSession()
+    session = SessionThread(inner)
+    session.start()
+    await until(lambda: inner.stop is not None, "the session running")
+    session.close()
+    assert session.thread is not None and not session.thread.is_alive()
+    assert [name for name, _ in inner.calls][-1] == "shutdown"
+    session.close()  # closing again is harmless
+
+
 async def test_marks_and_read_state_are_echoed_after_a_stale_list_change(
     tmp_path: Path,
 ) -> None:

@@ -164,8 +164,6 @@ def _open_reader(
 ) -> int:
     from tui_mail.session.mail_session import MailSession
     from tui_mail.session.threaded import SessionThread
-    from tui_mail.ui.app import run_app
-    from tui_mail.ui.rendering import MailRenderer
 
     log.note(
         f"account {account.name}: {account.host}:{account.port} tls={account.tls} "
@@ -178,7 +176,6 @@ def _open_reader(
     from tui_mail.store.schema import classify_store_error, is_local_storage_error
 
     directory = account_directory(account, data_dir)
-    renderer = MailRenderer(prefer_html=account.prefer_html)
     try:
         ensure_private_dir(directory)
         lock = AccountLock.acquire(directory)
@@ -193,13 +190,15 @@ def _open_reader(
         if not is_local_storage_error(exc):
             raise
         reason = str(classify_store_error(exc, directory.parent))
-        return _open_read_only(account, directory, reason, renderer, mouse=mouse, keymap=keymap)
+        return _open_read_only(
+            account, directory, reason, _renderer(account), mouse=mouse, keymap=keymap
+        )
     with lock:
         try:
             store, repaired = open_repairing(account, data_dir)
         except StoreReadOnly as exc:
             return _open_read_only(
-                account, directory, str(exc), renderer, mouse=mouse, keymap=keymap
+                account, directory, str(exc), _renderer(account), mouse=mouse, keymap=keymap
             )
         with store:
             session = SessionThread(  # the store and the connection off the UI's loop
@@ -211,15 +210,28 @@ def _open_reader(
                     notices=[repaired] if repaired else (),
                 )
             )
-            composer = make_composer(account, data_dir, log)
-            return run_app(
-                session,
-                mouse=mouse,
-                renderer=renderer,
-                protocol_log=log,
-                composer=composer,
-                keymap=keymap,
-            )
+            # Connecting, logging in and listing overlap loading the UI (~0.4 s of imports
+            # before the first frame); what the session reports meanwhile waits for the app.
+            session.start()
+            try:
+                from tui_mail.ui.app import run_app
+
+                return run_app(
+                    session,
+                    mouse=mouse,
+                    renderer=_renderer(account),
+                    protocol_log=log,
+                    composer=make_composer(account, data_dir, log),
+                    keymap=keymap,
+                )
+            finally:
+                session.close()  # before the store closes, whatever happened to the app
+
+
+def _renderer(account: Account) -> MessageRenderer:
+    from tui_mail.ui.rendering import MailRenderer
+
+    return MailRenderer(prefer_html=account.prefer_html)
 
 
 def _open_read_only(

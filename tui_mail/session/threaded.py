@@ -11,6 +11,8 @@ network. Events come back through ``report``, which the UI makes thread-safe
 
 Calls made before the loop runs are kept and made first, in order; calls made after it ended
 (a mark after the session failed) run on the caller's thread, so they are still recorded.
+The reader starts the thread (:meth:`SessionThread.start`) before it loads the UI; events
+reported meanwhile wait in a :class:`ReportRelay` until the app attaches.
 """
 
 from __future__ import annotations
@@ -27,6 +29,34 @@ from tui_mail.session.events import SessionEvent
 STOP_TIMEOUT = 5.0  # seconds a cancelled run waits for the thread to close its connection
 
 
+class ReportRelay:
+    """The session's ``report`` before the UI exists: events wait, in order, until attached.
+
+    Thread-safe: the session reports from its thread, the UI attaches from its own.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiting: list[SessionEvent] = []
+        self._sink: Callable[[SessionEvent], None] | None = None
+
+    def __call__(self, event: SessionEvent) -> None:
+        with self._lock:
+            if self._sink is None:
+                self._waiting.append(event)
+                return
+            sink = self._sink
+        sink(event)
+
+    def attach(self, sink: Callable[[SessionEvent], None]) -> None:
+        """From now on events go to ``sink``; those that waited go first, in order."""
+        with self._lock:
+            waiting, self._waiting = self._waiting, []
+            for event in waiting:
+                sink(event)
+            self._sink = sink
+
+
 class SessionThread:
     """A :class:`SessionControl` that runs ``session`` on a thread of its own."""
 
@@ -38,12 +68,40 @@ class SessionThread:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._early: list[tuple[Callable[..., object], tuple[Any, ...]]] = []
         self._ended = False
+        self._relay = ReportRelay()
+        self._outcome: tuple[BaseException | None] | None = None  # set once the thread ends
+        self._on_end: Callable[[BaseException | None], None] | None = None
         self.thread: threading.Thread | None = None
 
     # -- the thread ------------------------------------------------------------------------
 
+    def start(self) -> None:
+        """Start the session now, before the UI exists (its events wait for :meth:`run`).
+
+        The reader calls this before importing Textual: connecting, logging in and reading
+        the listing then overlap the ~0.4 s the UI takes to load and draw its first frame.
+        """
+        with self._lock:
+            if self.thread is not None:
+                return
+            self.thread = threading.Thread(target=self._main, name="tui-mail session", daemon=True)
+        self.thread.start()
+
+    def _main(self) -> None:
+        error: BaseException | None = None
+        try:
+            asyncio.run(self._serve(self._relay))
+        except BaseException as exc:  # reported to the awaiting side, as a task would
+            error = exc
+        with self._lock:
+            self._outcome = (error,)
+            on_end = self._on_end
+        if on_end is not None:
+            on_end(error)
+
     async def run(self, report: Callable[[SessionEvent], None]) -> None:
-        """Start the thread and wait (without blocking this loop) until the session ends."""
+        """Start the thread (unless :meth:`start` did) and wait, without blocking this loop,
+        until the session ends; its events, from the first, go to ``report``."""
         caller = asyncio.get_running_loop()
         done: asyncio.Future[None] = caller.create_future()
 
@@ -55,17 +113,18 @@ class SessionThread:
             else:
                 done.set_exception(error)
 
-        def main() -> None:
-            error: BaseException | None = None
-            try:
-                asyncio.run(self._serve(report))
-            except BaseException as exc:  # reported to the awaiting side, as a task would
-                error = exc
+        def from_thread(error: BaseException | None) -> None:
             with contextlib.suppress(RuntimeError):  # the caller's loop is already closed
                 caller.call_soon_threadsafe(finished, error)
 
-        self.thread = threading.Thread(target=main, name="tui-mail session", daemon=True)
-        self.thread.start()
+        self._relay.attach(report)
+        with self._lock:
+            outcome = self._outcome
+            if outcome is None:
+                self._on_end = from_thread
+        if outcome is not None:  # it ended before anyone waited
+            finished(outcome[0])
+        self.start()
         try:
             await asyncio.shield(done)
         except asyncio.CancelledError:  # the app is closing: let the session hang up first
@@ -73,6 +132,15 @@ class SessionThread:
             with contextlib.suppress(BaseException):
                 await asyncio.wait_for(asyncio.shield(done), self._stop_timeout)
             raise
+
+    def close(self) -> None:
+        """Make sure the session has stopped (the UI never ran, or ended without waiting):
+        ask it to hang up and wait for its thread, at most the stop timeout."""
+        thread = self.thread
+        if thread is None or not thread.is_alive():
+            return
+        self.shutdown()
+        thread.join(self._stop_timeout)
 
     async def _serve(self, report: Callable[[SessionEvent], None]) -> None:
         with self._lock:
