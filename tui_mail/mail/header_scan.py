@@ -51,9 +51,11 @@ def scan_plain(raw: bytes) -> PlainScan | None:
         text = text[:end]
     found = _FIELD_OR_COLONLESS_FOLD.findall(b"\n" + text)
     fields = [(name.lower(), value) for name, value, colonless in found if not colonless]
-    if any(b"\n" in value for _, value in fields):  # folded: each route unfolds its way
-        unfolded = [(name, _unfold(value)) for name, value in fields]
-        joined = [(name, value.replace(b"\n", b"").strip()) for name, value in fields]
+    for _, value in fields:
+        if b"\n" in value:  # folded: each route unfolds its way
+            unfolded = [(name, _unfold(value)) for name, value in fields]
+            joined = [(name, value.replace(b"\n", b"").strip()) for name, value in fields]
+            break
     else:
         unfolded = joined = [(name, value.strip()) for name, value in fields]
     wanted = dict(reversed(joined))  # the first field of each name

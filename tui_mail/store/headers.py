@@ -147,7 +147,7 @@ def _fingerprint_of(fields: list[tuple[bytes, bytes]], raw: bytes) -> str:
     """The hash of the identifying ``fields`` (of the whole block ``raw`` if there are none)."""
     import hashlib
 
-    material = b"\n".join([name + b":" + value for name, value in fields]) if fields else raw
+    material = b"\n".join(map(b":".join, fields)) if fields else raw  # name:value lines
     return hashlib.sha256(material).hexdigest()[:32]
 
 
