@@ -52,24 +52,34 @@ class LoopbackRelay:
     async def _handle(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
         server_r, server_w = await asyncio.open_connection("127.0.0.1", self.target_port)
 
-        async def upstream() -> None:
-            while data := await client_r.read(65536):
-                if not self.client_sent(data):
-                    break
-                server_w.write(data)
-                await server_w.drain()
+        def hang_up() -> None:
+            # Both ends, whichever side went first and however (EOF, or a reset that makes
+            # read/drain raise): a server left connected to a relay that no longer reads
+            # would block writing forever and keep its mailbox locked ([IN-USE]) for good.
             server_w.close()
             client_w.close()
+
+        async def upstream() -> None:
+            try:
+                while data := await client_r.read(65536):
+                    if not self.client_sent(data):
+                        break
+                    server_w.write(data)
+                    await server_w.drain()
+            finally:
+                hang_up()
 
         async def downstream() -> None:
             rate = self.downstream_rate
             free_at = time.monotonic()
-            while data := await server_r.read(4096 if rate else 65536):
-                if rate:  # as a slow line: each chunk leaves after the ones before it
-                    free_at = max(free_at, time.monotonic()) + len(data) / rate
-                    await asyncio.sleep(max(0.0, free_at - time.monotonic()))
-                client_w.write(data)
-                await client_w.drain()
-            client_w.close()
+            try:
+                while data := await server_r.read(4096 if rate else 65536):
+                    if rate:  # as a slow line: each chunk leaves after the ones before it
+                        free_at = max(free_at, time.monotonic()) + len(data) / rate
+                        await asyncio.sleep(max(0.0, free_at - time.monotonic()))
+                    client_w.write(data)
+                    await client_w.drain()
+            finally:
+                hang_up()
 
         await asyncio.gather(upstream(), downstream(), return_exceptions=True)

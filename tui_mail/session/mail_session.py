@@ -10,6 +10,9 @@ events it reports. Safety rules live here:
   so a dropped connection or a crash commits nothing (and Gmail does not "pop" what we RETR'd).
 * After a drop it reconnects with backoff and re-maps numbers from UIDL; [IN-USE] and
   [SYS/TEMP] wait and retry without asking for the password again; [AUTH] stops retrying.
+  [IN-USE] just after a cancel dropped our own connection is that session, not yet let go
+  by the server: the message the user moved on to waits (no "offline") and is served by the
+  reconnect, tried again after the short backoff instead of the busy wait.
 * A user action that needs the server (open, apply deletions, refresh) connects at once, and
   reconnects once more when the connection turns out to be gone, before it reports failure.
 * Nothing ends the loop but shutdown: an unexpected error (a full disk, a damaged store, a bug)
@@ -121,6 +124,9 @@ _HOPELESS = (
 )
 
 
+OWN_LOCK_GRACE = 20.0  # seconds after a cancel in which [IN-USE] is likely our own session
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """Seconds to wait before connecting again (tests shrink them)."""
@@ -208,6 +214,8 @@ class MailSession:
         self._serving: list[str] = []  # taken from _wanted, answer not yet given
         self._download: _Download | None = None  # the RETR under way
         self._dropped_by_user = False  # a cancel dropped the connection: reconnect at once
+        self._own_drop_at: float | None = None  # when a cancel last dropped our connection
+        self._busy_now = False  # the last connect was refused with [IN-USE]
         self._in_sync = False  # bodies served from inside a sync must not reconnect
         self._plain_refusals = 0  # logins refused by a bare -ERR since this start
         self._shown = ShownRows()  # what the UI was told: a sync reports only the difference
@@ -362,6 +370,8 @@ class MailSession:
         if self._client is None:
             if self._retry_at is not None and now >= self._retry_at:
                 await self._connect_and_sync()
+                if self._wanted and not (self._client is None and self._waiting_on_own_lock()):
+                    await self._serve_wanted()  # what waited for this reconnect, or its answer
         elif self._idle_due(now):
             await self._go_idle()
         elif now >= self._next_check:
@@ -499,6 +509,7 @@ class MailSession:
     def _connect_failed(self, exc: Exception) -> None:
         reason = _describe(exc)
         self._last_failure = reason
+        self._busy_now = isinstance(exc, MailboxInUse)
         if isinstance(exc, LoginRefused):  # the next refusal counts as a wrong password
             self._plain_refusals += 1
         if self._wants_password(exc):
@@ -513,6 +524,12 @@ class MailSession:
                     else f"Password for {self.account.user}@{self.account.host}",
                     refused=refused,
                 )
+            )
+        elif isinstance(exc, MailboxInUse) and self._own_lock_likely():
+            # Our own dropped session, which the server has not let go of yet: soon.
+            self._schedule_retry(
+                ConnectionState.BUSY,
+                f"{reason} (most likely the download just cancelled: trying again soon)",
             )
         elif isinstance(exc, MailboxInUse):
             self._schedule_retry(ConnectionState.BUSY, reason, minimum=self._retry.busy)
@@ -563,8 +580,20 @@ class MailSession:
     def _touch(self) -> None:
         self._last_activity = time.monotonic()
 
+    def _own_lock_likely(self) -> bool:
+        """[IN-USE] now is most likely the session a cancel just dropped (the server frees
+        its lock once it notices, which a server busy writing the cancelled RETR may not
+        for a while), not another client at work."""
+        return (
+            self._own_drop_at is not None and time.monotonic() - self._own_drop_at < OWN_LOCK_GRACE
+        )
+
+    def _waiting_on_own_lock(self) -> bool:
+        return self._busy_now and self._own_lock_likely()
+
     def _reconnect_now(self) -> None:
         self._dropped_by_user = False
+        self._own_drop_at = time.monotonic()
         self._retry_at = time.monotonic()
         self._report(StateChanged(ConnectionState.CONNECTING, "reconnecting after a cancel"))
 
@@ -679,8 +708,11 @@ class MailSession:
                 return  # the sync's connection is gone: the sync ends, the reconnect serves
             uid = self._wanted.popleft()
             self._serving.append(uid)  # if serving fails unexpectedly it is answered anyway
-            await self._serve_body(uid)
+            waiting = await self._serve_body(uid)
             self._serving.remove(uid)
+            if waiting:  # kept for the reconnect the retry timer makes
+                self._wanted.appendleft(uid)
+                return
 
     async def _online(self) -> bool:
         """Connect now if there is no session: the user is waiting, not the backoff timer."""
@@ -692,62 +724,67 @@ class MailSession:
         detail = self._last_failure or "could not connect to the server"
         return f"offline ({detail}) and not in the local cache"
 
-    async def _serve_body(self, uid: str) -> None:
+    async def _serve_body(self, uid: str) -> bool:
+        """Answer BodyReady or BodyFailed for ``uid``; True instead when it must wait for the
+        server to let go of the session a cancel just dropped (the reconnect serves it)."""
         try:
             cached = self.store.body_path(uid)
         except StoreError as exc:
             self._report(BodyFailed(uid, describe_error(exc)))
-            return
+            return False
         if cached is not None:
             self._report(BodyReady(uid, cached))
-            return
+            return False
         for attempt in (1, 2):  # a connection found gone is reconnected once
             if not await self._online():
+                if self._waiting_on_own_lock() and not self._in_sync:
+                    return True
                 self._report(BodyFailed(uid, self._offline_words()))
-                return
+                return False
             assert self._identity is not None
             number = self._identity.number_of(uid)
             if number is None:
                 self._report(BodyFailed(uid, "no longer on the server"))
-                return
+                return False
             size = self._identity_size(uid)
             try:
                 await self._cancellable_retrieve(uid, number)
             except _DownloadCancelled:
                 await self._disconnect()  # mid-RETR: the stream is out of step anyway
+                self._own_drop_at = time.monotonic()
                 self._report(BodyFailed(uid, "download cancelled"))
                 if self._in_sync:
                     self._dropped_by_user = True  # the sync fails next, then reconnects
                 else:
                     self._reconnect_now()
-                return
+                return False
             except _GONE as exc:
                 await self._disconnect()
                 if attempt == 1:
                     continue
                 self._schedule_retry(ConnectionState.RETRYING, describe_error(exc))
                 self._report(BodyFailed(uid, f"the connection dropped while downloading ({exc})"))
-                return
+                return False
             except StoreError as exc:  # the disk, not the network: say which
                 await self._disconnect()  # the RETR was cut short: the stream is out of step
                 self._schedule_retry(
                     ConnectionState.RETRYING, describe_error(exc), minimum=LOCAL_FAILURE_RETRY
                 )
                 self._report(BodyFailed(uid, describe_error(exc)))
-                return
+                return False
             except AnswerTooLong:  # a lying or endless server: this message is marked
                 await self._disconnect()
                 self._message_too_long(uid, size)
-                return
+                return False
             except ServerError as exc:  # -ERR for this message; the session is still good
                 self._touch()
                 self._report(BodyFailed(uid, describe_error(exc)))
-                return
+                return False
             except POP3Error as exc:
                 await self._disconnect()
                 self._schedule_retry(ConnectionState.RETRYING, describe_error(exc))
                 self._report(BodyFailed(uid, describe_error(exc)))
-                return
+                return False
             self._touch()
             break
         path = self.store.body_path(uid)
@@ -755,6 +792,7 @@ class MailSession:
             self._report(BodyFailed(uid, "the body cache could not keep the message"))
         else:
             self._report(BodyReady(uid, path))
+        return False
 
     async def _cancellable_retrieve(self, uid: str, number: int) -> None:
         """RETR as a task that :meth:`request_body` and :meth:`cancel_body` may cancel."""
