@@ -18,6 +18,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.header_pieces import odd_header_blocks
 from tests.test_mixed_mailbox import MAILBOX
 from tui_mail.mail.header_scan import scan_plain
 from tui_mail.session.identity import header_block
@@ -135,33 +136,8 @@ def test_a_block_past_the_bound_is_cut_and_noted_the_same_way() -> None:
     assert_as_defined(raw)
 
 
-_ODD_PIECES = st.sampled_from(
-    [
-        b"Subject",
-        b"FROM",
-        b"to",
-        b"Date",
-        b"Message-ID",
-        b"X-Other",
-        b":",
-        b" ",
-        b"\t",
-        b"\r",
-        b"\n",
-        b"\r\n",
-        b"\x0b",
-        b"value",
-        b"=?utf-8?b?w6k=?=",
-        b"\xe9",
-        b"Thu, 01 Jan 2026 03:05:00 +0900",
-        b"<a@b>",
-        b"",
-    ]
-)
-
-
 @settings(max_examples=3000, deadline=None)
-@given(st.lists(_ODD_PIECES, max_size=40).map(b"".join))
+@given(odd_header_blocks)
 def test_any_block_decodes_as_defined(raw: bytes) -> None:
     assert_as_defined(raw)
 

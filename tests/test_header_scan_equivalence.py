@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
+from tests.header_pieces import odd_header_blocks
 from tests.test_mixed_mailbox import MAILBOX
 from tui_mail.mail import degraded
 from tui_mail.mail import headers as header_module
@@ -81,29 +81,7 @@ def test_folds_duplicates_and_the_end_of_the_block() -> None:
     assert _wanted_fields(raw) == reference_wanted_fields(raw)
 
 
-_PIECES = st.sampled_from(
-    [
-        b"Subject",
-        b"FROM",
-        b"date",
-        b"Message-Id",
-        b"X-Other",
-        b":",
-        b" ",
-        b"\t",
-        b"\r",
-        b"\n",
-        b"\r\n",
-        b"\x0b",
-        b"value",
-        b"=?utf-8?b?w6k=?=",
-        b"\xe9",
-        b"<a@b>",
-    ]
-)
-
-
 @settings(max_examples=3000, deadline=None)
-@given(st.lists(_PIECES, max_size=40).map(b"".join))
+@given(odd_header_blocks)
 def test_any_block_scans_the_same(raw: bytes) -> None:
     assert _wanted_fields(raw) == reference_wanted_fields(raw)

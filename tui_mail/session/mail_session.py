@@ -462,6 +462,7 @@ class MailSession:
         self._client = client
         self._backoff = self._retry.first
         self._last_failure = ""
+        self._busy_now = False
         self._dropped_by_user = False
         self._touch()
         self._report(StateChanged(ConnectionState.ONLINE, self._tls_words(client)))
@@ -526,11 +527,9 @@ class MailSession:
                 )
             )
         elif isinstance(exc, MailboxInUse) and self._own_lock_likely():
-            # Our own dropped session, which the server has not let go of yet: soon.
-            self._schedule_retry(
-                ConnectionState.BUSY,
-                f"{reason} (most likely the download just cancelled: trying again soon)",
-            )
+            # our own dropped session, not let go of yet: soon, not after the busy wait
+            why = f"{reason} (most likely the download just cancelled: trying again soon)"
+            self._schedule_retry(ConnectionState.BUSY, why)
         elif isinstance(exc, MailboxInUse):
             self._schedule_retry(ConnectionState.BUSY, reason, minimum=self._retry.busy)
         elif isinstance(exc, LoginDelayed):
@@ -751,7 +750,6 @@ class MailSession:
                 await self._cancellable_retrieve(uid, number)
             except _DownloadCancelled:
                 await self._disconnect()  # mid-RETR: the stream is out of step anyway
-                self._own_drop_at = time.monotonic()
                 self._report(BodyFailed(uid, "download cancelled"))
                 if self._in_sync:
                     self._dropped_by_user = True  # the sync fails next, then reconnects

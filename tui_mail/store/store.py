@@ -444,9 +444,9 @@ class Store:
 
     def size_suspects(self, listing: Listing | Iterable[ServerEntry]) -> list[int]:
         """Numbers whose known UID comes with a new size (see :func:`size_suspects`)."""
-        with self._db.read() as db:
-            known = list(paced(db.execute("SELECT COALESCE(server_uid, uid), size FROM ledger")))
-        return size_suspects(as_entries(listing), known)
+        with self._db.read() as db:  # the rows are read (paced) as the pairs are made
+            known = db.execute("SELECT COALESCE(server_uid, uid), size FROM ledger")
+            return size_suspects(as_entries(listing), known)
 
     def match_listing(
         self,

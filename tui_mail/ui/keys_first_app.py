@@ -4,10 +4,10 @@ A key is "in hand" from the moment it is posted to the app (on the thread that d
 before the UI's thread has even been scheduled) until its effect is on screen: Textual hands
 a key to the focused widget, which passes it back up to the app, where the bindings run; the
 first screen update after that releases it. A key that changes nothing on screen, or that a
-widget keeps (typed into a prompt), is released :data:`UNSEEN_KEY_HOLD` seconds after. (Not
-"after the next refresh": Textual runs such callbacks before a widget's repaint has reached
-the screen, which let the session back in while the key was still being drawn.) Meanwhile the session's long loops wait, so the UI thread has the
-interpreter to itself.
+widget keeps (typed into a prompt), is released :data:`UNSEEN_KEY_HOLD` seconds after it was
+taken. (Not "after the next refresh": Textual runs such callbacks before a widget's repaint
+has reached the screen, which let the session back in while the key was still being drawn.)
+Meanwhile the session's long loops wait, so the UI thread has the interpreter to itself.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from textual.screen import Screen
 
 from tui_mail.keys_first import KeysFirst, keys_first
 
-UNSEEN_KEY_HOLD = 0.05  # seconds a key a widget keeps for itself holds other work back
+UNSEEN_KEY_HOLD = 0.05  # seconds a key that draws nothing holds other work back
 
 
 class KeysFirstApp(App[None]):
@@ -73,13 +73,12 @@ class KeysFirstApp(App[None]):
             self._keys_taken += 1
             taken = self._keys_taken
             await super().on_event(event)
-            # a key that no widget passes back up (typed into a prompt) is let go by this
+            # released by the screen update after its binding (_display); this lets go of a
+            # key that changes nothing on screen or that a widget keeps (typed into a prompt)
             self.set_timer(UNSEEN_KEY_HOLD, partial(self._key_shown_by, taken))
             return
         await super().on_event(event)  # back up from the widgets: its binding has run
         self._keys_acted = self._keys_taken
-        # released by the next screen update (_display); this, for a key that changes nothing
-        self.set_timer(UNSEEN_KEY_HOLD, partial(self._key_shown_by, self._keys_acted))
 
     def _key_shown_by(self, taken: int) -> None:
         """Every key up to the ``taken``-th is shown: release those not released yet."""
